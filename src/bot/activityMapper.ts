@@ -1,0 +1,56 @@
+/** Turns a Bot Framework activity into the core's channel-free ChatRequest. */
+import { randomUUID } from 'node:crypto';
+import type { Activity } from 'botbuilder';
+import type { ChatAttachment, ChatConversation, ChatRequest } from '../core/request';
+
+export function toChatRequest(activity: Activity, receivedAt: number): ChatRequest {
+  const tenantId = tenantOf(activity);
+  return {
+    user: {
+      id: activity.from?.aadObjectId ?? '',
+      ...(activity.from?.name ? { name: activity.from.name } : {}),
+      ...(tenantId ? { tenantId } : {}),
+    },
+    conversation: {
+      id: activity.conversation?.id ?? '',
+      type: conversationType(activity),
+      ...(tenantId ? { tenantId } : {}),
+      ...(activity.conversation?.name ? { name: activity.conversation.name } : {}),
+    },
+    text: activity.text ?? '',
+    attachments: (activity.attachments ?? []).flatMap(toAttachment),
+    ...(activity.id ? { messageId: activity.id } : {}),
+    correlationId: randomUUID(),
+    receivedAt,
+  };
+}
+
+export function tenantOf(activity: Partial<Activity>): string | undefined {
+  const channelData = activity.channelData as { tenant?: { id?: string } } | undefined;
+  return channelData?.tenant?.id ?? activity.conversation?.tenantId;
+}
+
+function conversationType(activity: Activity): ChatConversation['type'] {
+  const t = activity.conversation?.conversationType;
+  if (t === 'channel') return 'channel';
+  if (t === 'groupChat') return 'groupChat';
+  return 'personal';
+}
+
+function toAttachment(a: { contentType: string; name?: string; content?: unknown; contentUrl?: string }): ChatAttachment[] {
+  if (a.contentType === 'application/vnd.microsoft.teams.file.download.info') {
+    const info = a.content as { downloadUrl?: string } | undefined;
+    return info?.downloadUrl ? [{ contentType: a.contentType, downloadUrl: info.downloadUrl, ...(a.name ? { name: a.name } : {}) }] : [];
+  }
+  if (a.contentType === 'text/plain' || /\.txt$/i.test(a.name ?? '')) {
+    return [
+      {
+        contentType: a.contentType,
+        ...(a.name ? { name: a.name } : {}),
+        ...(typeof a.content === 'string' ? { content: a.content } : {}),
+        ...(a.contentUrl ? { downloadUrl: a.contentUrl } : {}),
+      },
+    ];
+  }
+  return [];
+}

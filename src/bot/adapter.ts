@@ -1,0 +1,33 @@
+/**
+ * The Bot Framework adapter. With an app id, CloudAdapter verifies every request's JWT (issuer,
+ * signing key, audience, serviceUrl claim) and answers 401 otherwise. Turn errors are logged with
+ * the stack and answered with a generic sentence: users never see internals.
+ */
+import {
+  CloudAdapter,
+  ConfigurationBotFrameworkAuthentication,
+  type ConfigurationBotFrameworkAuthenticationOptions,
+  ConfigurationServiceClientCredentialFactory,
+  type TurnContext,
+} from 'botbuilder';
+import type { BotConfig } from '../config';
+import type { Logger } from '../logger';
+
+export function createAdapter(config: BotConfig, log: Logger): CloudAdapter {
+  const settings = {
+    MicrosoftAppId: config.appId ?? '',
+    MicrosoftAppPassword: config.appPassword ?? '',
+    MicrosoftAppType: config.appType,
+    MicrosoftAppTenantId: config.appTenantId ?? '',
+  };
+  const credentials = new ConfigurationServiceClientCredentialFactory(settings);
+  const auth = new ConfigurationBotFrameworkAuthentication(settings as ConfigurationBotFrameworkAuthenticationOptions, credentials);
+  const adapter = new CloudAdapter(auth);
+  adapter.onTurnError = async (context: TurnContext, error: Error) => {
+    log.error('unhandled turn error', { error, activityType: context.activity.type, conversation: context.activity.conversation?.id });
+    if (context.activity.type === 'message') {
+      await context.sendActivity('Something went wrong on my side. It has been logged; please try again.').catch(() => undefined);
+    }
+  };
+  return adapter;
+}

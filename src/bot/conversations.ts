@@ -1,0 +1,51 @@
+/**
+ * Durable conversation references, for updates and proactive messages after the turn ended.
+ * A reference is only stored from an authenticated activity, and only when its serviceUrl host is
+ * allow-listed: continuing a conversation sends the bot's token to that URL.
+ */
+import { createHash } from 'node:crypto';
+import type { ConversationReference } from 'botbuilder';
+import { Collection } from '../storage/collection';
+import type { Storage } from '../storage/storage';
+
+export class ConversationStore {
+  private readonly refs: Collection<{ reference: Partial<ConversationReference>; savedOn: string }>;
+
+  constructor(
+    storage: Storage,
+    private readonly allowedHosts: string[],
+  ) {
+    this.refs = new Collection(storage, 'conversations');
+  }
+
+  static keyOf(conversationId: string): string {
+    return createHash('sha256').update(conversationId).digest('hex').slice(0, 40);
+  }
+
+  isAllowed(serviceUrl: string | undefined): boolean {
+    if (!serviceUrl) return false;
+    let host: string;
+    try {
+      host = new URL(serviceUrl).hostname.toLowerCase();
+    } catch {
+      return false;
+    }
+    return this.allowedHosts.some((pattern) => {
+      const p = pattern.toLowerCase();
+      return p.startsWith('*.') ? host.endsWith(p.slice(1)) : host === p;
+    });
+  }
+
+  /** Saves the reference and returns its key, or undefined when the service URL is not allowed. */
+  async save(reference: Partial<ConversationReference>): Promise<string | undefined> {
+    if (!reference.conversation?.id || !this.isAllowed(reference.serviceUrl)) return undefined;
+    const key = ConversationStore.keyOf(reference.conversation.id);
+    await this.refs.put(key, { reference, savedOn: new Date().toISOString() });
+    return key;
+  }
+
+  async get(key: string): Promise<Partial<ConversationReference> | undefined> {
+    const found = await this.refs.get(key);
+    return found && this.isAllowed(found.reference.serviceUrl) ? found.reference : undefined;
+  }
+}

@@ -1,0 +1,207 @@
+/**
+ * Typed HTTP client of the runtime service. The bot always goes through it, also when the service
+ * runs in the same process, so the same code works against a shared deployment. Reads retry with
+ * backoff; writes retry only with an Idempotency-Key, which makes a retry safe.
+ */
+import type {
+  ComputeInstance,
+  CreateRuntimeRequest,
+  EnvironmentInfo,
+  ImageVersionInfo,
+  ManagedIdentity,
+  Operation,
+  Page,
+  Person,
+  Runtime,
+  UpdateRuntimeRequest,
+  VersionCheck,
+  VersionsReport,
+  VmSize,
+} from '../domain/runtime';
+import { AppError, ErrorCode, type FieldErrors } from '../errors';
+
+export interface RuntimeClientOptions {
+  baseUrl: string;
+  token?: string;
+  timeoutMs?: number;
+  /** Attempts for reads and idempotent writes. */
+  attempts?: number;
+  fetch?: typeof fetch;
+}
+
+interface CallOptions {
+  actor?: Person;
+  body?: unknown;
+  idempotencyKey?: string;
+  ifMatch?: string;
+}
+
+const RETRYABLE = new Set([408, 429, 502, 503, 504]);
+
+export class RuntimeClient {
+  private readonly baseUrl: string;
+  private readonly fetchImpl: typeof fetch;
+
+  constructor(private readonly options: RuntimeClientOptions) {
+    this.baseUrl = options.baseUrl.replace(/\/+$/, '');
+    this.fetchImpl = options.fetch ?? fetch;
+  }
+
+  listRuntimes(query: { status?: string; type?: string; pageSize?: number; pageToken?: string } = {}): Promise<Page<Runtime>> {
+    const q = new URLSearchParams(Object.entries(query).filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)] as [string, string]));
+    return this.call('GET', `/v1/runtimes${q.size ? `?${q}` : ''}`);
+  }
+
+  /** Every runtime, following pages. */
+  async allRuntimes(): Promise<Runtime[]> {
+    const out: Runtime[] = [];
+    let pageToken: string | undefined;
+    do {
+      const page = await this.listRuntimes({ pageSize: 500, ...(pageToken ? { pageToken } : {}) });
+      out.push(...page.value);
+      pageToken = page.nextPageToken;
+    } while (pageToken);
+    return out;
+  }
+
+  async getRuntime(name: string): Promise<{ runtime: Runtime; eTag?: string }> {
+    const { body, headers } = await this.request<Runtime>('GET', `/v1/runtimes/${enc(name)}`, {});
+    return { runtime: body, eTag: headers.get('etag')?.replace(/"/g, '') ?? undefined };
+  }
+
+  createRuntime(name: string, request: CreateRuntimeRequest, actor: Person, idempotencyKey?: string): Promise<Operation> {
+    return this.call('PUT', `/v1/runtimes/${enc(name)}`, { actor, body: request, idempotencyKey });
+  }
+
+  updateRuntime(name: string, request: UpdateRuntimeRequest, actor: Person, options: { ifMatch?: string; idempotencyKey?: string } = {}): Promise<Operation> {
+    return this.call('PATCH', `/v1/runtimes/${enc(name)}`, { actor, body: request, ...options });
+  }
+
+  installPackages(name: string, requirements: string, saveOnly: boolean, actor: Person, idempotencyKey?: string): Promise<Operation> {
+    return this.call('POST', `/v1/runtimes/${enc(name)}/install`, { actor, body: { requirements, saveOnly }, idempotencyKey });
+  }
+
+  runAction(name: string, action: 'reset' | 'stop' | 'upgrade', actor: Person, idempotencyKey?: string): Promise<Operation> {
+    return this.call('POST', `/v1/runtimes/${enc(name)}/${action}`, { actor, idempotencyKey });
+  }
+
+  getOperation(id: string): Promise<Operation> {
+    return this.call('GET', `/v1/operations/${enc(id)}`);
+  }
+
+  checkVersion(name: string): Promise<VersionCheck> {
+    return this.call('GET', `/v1/runtimes/${enc(name)}/version`);
+  }
+
+  versions(): Promise<VersionsReport> {
+    return this.call('GET', '/v1/versions');
+  }
+
+  publishVersion(tag: string, notes: string | undefined, actor: Person): Promise<ImageVersionInfo> {
+    return this.call('POST', '/v1/versions', { actor, body: { tag, ...(notes ? { notes } : {}) } });
+  }
+
+  async computeInstances(usableBy?: Person): Promise<ComputeInstance[]> {
+    const q = usableBy ? `?usableBy=${enc(usableBy.objectId)}` : '';
+    return (await this.call<{ value: ComputeInstance[] }>('GET', `/v1/compute-instances${q}`)).value;
+  }
+
+  async vmSizes(): Promise<VmSize[]> {
+    return (await this.call<{ value: VmSize[] }>('GET', '/v1/vm-sizes')).value;
+  }
+
+  async environments(): Promise<EnvironmentInfo[]> {
+    return (await this.call<{ value: EnvironmentInfo[] }>('GET', '/v1/environments')).value;
+  }
+
+  async identities(): Promise<ManagedIdentity[]> {
+    return (await this.call<{ value: ManagedIdentity[] }>('GET', '/v1/identities')).value;
+  }
+
+  private async call<T>(method: string, path: string, options: CallOptions = {}): Promise<T> {
+    return (await this.request<T>(method, path, options)).body;
+  }
+
+  private async request<T>(method: string, path: string, options: CallOptions): Promise<{ body: T; headers: Headers }> {
+    const retryable = method === 'GET' || options.idempotencyKey !== undefined;
+    const attempts = retryable ? (this.options.attempts ?? 3) : 1;
+    let lastError: unknown;
+    for (let attempt = 1; attempt <= attempts; attempt++) {
+      try {
+        const response = await this.fetchImpl(`${this.baseUrl}${path}`, {
+          method,
+          headers: this.headers(options),
+          ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {}),
+          signal: AbortSignal.timeout(this.options.timeoutMs ?? 8000),
+        });
+        if (response.ok) return { body: (await response.json()) as T, headers: response.headers };
+        const error = await toError(response);
+        if (!RETRYABLE.has(response.status) || attempt === attempts) throw error;
+        lastError = error;
+        await backoff(attempt, response.headers.get('retry-after'));
+      } catch (error) {
+        if (error instanceof AppError && !(error.facts?.retryable === true)) throw error;
+        lastError = error;
+        if (attempt === attempts) break;
+        await backoff(attempt, null);
+      }
+    }
+    if (lastError instanceof AppError) throw lastError;
+    throw new AppError(ErrorCode.Unavailable, `The runtime service at ${this.baseUrl} is unreachable.`, { cause: lastError });
+  }
+
+  private headers(options: CallOptions): Record<string, string> {
+    return {
+      Accept: 'application/json',
+      ...(options.body !== undefined ? { 'Content-Type': 'application/json' } : {}),
+      ...(this.options.token ? { Authorization: `Bearer ${this.options.token}` } : {}),
+      ...(options.actor ? { 'X-Acting-User-Id': options.actor.objectId } : {}),
+      ...(options.actor?.name ? { 'X-Acting-User-Name': encodeURIComponent(options.actor.name) } : {}),
+      ...(options.idempotencyKey ? { 'Idempotency-Key': options.idempotencyKey } : {}),
+      ...(options.ifMatch ? { 'If-Match': `"${options.ifMatch}"` } : {}),
+    };
+  }
+}
+
+/** Maps a problem+json answer to a coded error with the service's specific detail. */
+async function toError(response: Response): Promise<AppError> {
+  let problem: { detail?: string; code?: string; errors?: FieldErrors; operationId?: string } = {};
+  try {
+    problem = (await response.json()) as typeof problem;
+  } catch {
+    // not JSON: keep the status alone
+  }
+  const detail = problem.detail ?? `The runtime service answered ${response.status}.`;
+  const facts = { status: response.status, ...(problem.operationId ? { operationId: problem.operationId } : {}) };
+  switch (response.status) {
+    case 400:
+      return new AppError(ErrorCode.BadRequest, detail, { fields: problem.errors, facts });
+    case 404:
+      return new AppError(ErrorCode.NotFound, detail, { facts });
+    case 409:
+      return new AppError(problem.code === ErrorCode.Busy ? ErrorCode.Busy : ErrorCode.Conflict, detail, { facts });
+    case 412:
+      return new AppError(ErrorCode.PreconditionFailed, detail, { facts });
+    case 422:
+      return new AppError(
+        problem.code === ErrorCode.IdempotencyMismatch ? ErrorCode.IdempotencyMismatch : ErrorCode.InvalidField,
+        detail,
+        { fields: problem.errors, facts },
+      );
+    case 401:
+    case 403:
+      return new AppError(ErrorCode.Unavailable, 'The bot is not allowed to call the runtime service; check RUNTIME_SERVICE_TOKEN.', { facts });
+    default:
+      return new AppError(ErrorCode.Unavailable, `The runtime service is having trouble (${response.status}).`, {
+        facts: { ...facts, retryable: RETRYABLE.has(response.status) },
+      });
+  }
+}
+
+function backoff(attempt: number, retryAfter: string | null): Promise<void> {
+  const fromHeader = retryAfter && /^\d+$/.test(retryAfter) ? Number(retryAfter) * 1000 : 0;
+  const ms = Math.min(5000, fromHeader || 200 * 2 ** (attempt - 1) + Math.random() * 100);
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+const enc = encodeURIComponent;

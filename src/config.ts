@@ -1,0 +1,157 @@
+/**
+ * All configuration, parsed and validated once from the environment (and `.env`). Nothing else in
+ * the code reads process.env. A bad setting stops start-up with every problem listed at once.
+ */
+import path from 'node:path';
+import type { LogLevel } from './logger';
+
+export interface BotConfig {
+  port: number;
+  host: string;
+  appId?: string;
+  appPassword?: string;
+  appType: 'MultiTenant' | 'SingleTenant' | 'UserAssignedMSI';
+  appTenantId?: string;
+  allowedTenantIds: string[];
+  /** Hosts that stored conversation references may point at (proactive sends carry our token). */
+  allowedServiceUrlHosts: string[];
+  policyFile?: string;
+}
+
+export interface ServiceConfig {
+  port: number;
+  host: string;
+  token?: string;
+  provider: 'local' | 'azureml';
+  demoData: boolean;
+  durationScale: number;
+  catalogueFile: string;
+  workspaceFile: string;
+  maxBodyBytes: number;
+}
+
+export interface Config {
+  bot: BotConfig;
+  service: ServiceConfig;
+  /** Where the bot reaches the runtime service; the embedded one unless RUNTIME_SERVICE_URL is set. */
+  serviceUrl: string;
+  embedService: boolean;
+  dataDir: string;
+  storage: 'file' | 'memory';
+  logLevel: LogLevel;
+  playground: { enabled: boolean; port: number };
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n- ${problems.join('\n- ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const ROOT = path.resolve(__dirname, '..');
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const problems: string[] = [];
+  const str = (name: string) => {
+    const v = env[name]?.trim();
+    return v ? v : undefined;
+  };
+  const int = (name: string, fallback: number, min: number, max: number) => {
+    const raw = str(name);
+    if (raw === undefined) return fallback;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < min || n > max) problems.push(`${name} must be a whole number from ${min} to ${max} (got "${raw}")`);
+    return n;
+  };
+  const num = (name: string, fallback: number, min: number, max: number) => {
+    const raw = str(name);
+    if (raw === undefined) return fallback;
+    const n = Number(raw);
+    if (!Number.isFinite(n) || n < min || n > max) problems.push(`${name} must be a number from ${min} to ${max} (got "${raw}")`);
+    return n;
+  };
+  const bool = (name: string, fallback: boolean) => {
+    const raw = str(name)?.toLowerCase();
+    if (raw === undefined) return fallback;
+    if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
+    if (['0', 'false', 'no', 'off'].includes(raw)) return false;
+    problems.push(`${name} must be true or false (got "${raw}")`);
+    return fallback;
+  };
+  const oneOf = <T extends string>(name: string, values: readonly T[], fallback: T): T => {
+    const raw = str(name);
+    if (raw === undefined) return fallback;
+    const found = values.find((v) => v.toLowerCase() === raw.toLowerCase());
+    if (!found) problems.push(`${name} must be one of ${values.join(', ')} (got "${raw}")`);
+    return found ?? fallback;
+  };
+  const list = (name: string) =>
+    (str(name) ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
+
+  const appId = str('MicrosoftAppId');
+  const appPassword = str('MicrosoftAppPassword');
+  const appType = oneOf('MicrosoftAppType', ['MultiTenant', 'SingleTenant', 'UserAssignedMSI'] as const, 'MultiTenant');
+  const appTenantId = str('MicrosoftAppTenantId');
+  if (appId && appType !== 'UserAssignedMSI' && !appPassword) problems.push('MicrosoftAppPassword is required when MicrosoftAppId is set');
+  if (appType === 'SingleTenant' && appId && !appTenantId) problems.push('MicrosoftAppTenantId is required for a SingleTenant bot');
+  const botHost = str('HOST') ?? (appId ? '0.0.0.0' : '127.0.0.1');
+  if (!appId && !isLoopback(botHost)) {
+    problems.push(`HOST=${botHost} without MicrosoftAppId would accept unauthenticated requests from the network; set MicrosoftAppId or bind to 127.0.0.1`);
+  }
+
+  const servicePort = int('RUNTIME_SERVICE_PORT', 3979, 1, 65535);
+  const serviceUrl = str('RUNTIME_SERVICE_URL');
+  if (serviceUrl && !/^https?:\/\/[^\s/]+/i.test(serviceUrl)) problems.push(`RUNTIME_SERVICE_URL must be an http(s) URL (got "${serviceUrl}")`);
+  const serviceToken = str('RUNTIME_SERVICE_TOKEN');
+  const serviceHost = str('RUNTIME_SERVICE_HOST') ?? '127.0.0.1';
+  if (!serviceToken && !isLoopback(serviceHost)) {
+    problems.push(`RUNTIME_SERVICE_HOST=${serviceHost} without RUNTIME_SERVICE_TOKEN would expose the service unauthenticated; set a token`);
+  }
+  const dataDir = path.resolve(str('DATA_DIR') ?? path.join(ROOT, 'data'));
+
+  const config: Config = {
+    bot: {
+      port: int('PORT', 3978, 1, 65535),
+      host: botHost,
+      ...(appId ? { appId } : {}),
+      ...(appPassword ? { appPassword } : {}),
+      appType,
+      ...(appTenantId ? { appTenantId } : {}),
+      allowedTenantIds: list('ALLOWED_TENANT_IDS'),
+      allowedServiceUrlHosts: list('ALLOWED_SERVICE_URL_HOSTS').length
+        ? list('ALLOWED_SERVICE_URL_HOSTS')
+        : ['smba.trafficmanager.net', '*.botframework.com', ...(appId ? [] : ['localhost', '127.0.0.1'])],
+      ...(str('POLICY_FILE') ? { policyFile: path.resolve(str('POLICY_FILE')!) } : {}),
+    },
+    service: {
+      port: servicePort,
+      host: serviceHost,
+      ...(serviceToken ? { token: serviceToken } : {}),
+      provider: oneOf('RUNTIME_PROVIDER', ['local', 'azureml'] as const, 'local'),
+      demoData: bool('DEMO_DATA', true),
+      durationScale: num('LOCAL_DURATION_SCALE', 1, 0, 100),
+      catalogueFile: path.resolve(str('IMAGE_CATALOGUE_FILE') ?? path.join(ROOT, 'catalogue/promptflow-runtime-stable.json')),
+      workspaceFile: path.resolve(str('LOCAL_WORKSPACE_FILE') ?? path.join(ROOT, 'catalogue/local-workspace.json')),
+      maxBodyBytes: int('RUNTIME_SERVICE_MAX_BODY_BYTES', 256 * 1024, 1024, 10 * 1024 * 1024),
+    },
+    serviceUrl: (serviceUrl ?? `http://127.0.0.1:${servicePort}`).replace(/\/+$/, ''),
+    embedService: !serviceUrl,
+    dataDir,
+    storage: oneOf('STORAGE', ['file', 'memory'] as const, 'file'),
+    logLevel: oneOf('LOG_LEVEL', ['debug', 'info', 'warn', 'error', 'silent'] as const, 'info'),
+    playground: { enabled: bool('PLAYGROUND', !appId), port: int('PLAYGROUND_PORT', 56150, 1, 65535) },
+  };
+  if (config.service.provider === 'azureml') {
+    problems.push('RUNTIME_PROVIDER=azureml is not available yet; use local');
+  }
+  if (problems.length) throw new ConfigError(problems);
+  return Object.freeze(config);
+}
+
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}

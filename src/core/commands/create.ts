@@ -1,0 +1,87 @@
+import type { CreateRuntimeRequest, Identity } from '../../domain/runtime';
+import type { Command, CommandContext } from './types';
+import { allowFlags, flag, intFlag, runtimeNameArg, usageError } from './types';
+
+const TYPES: Record<string, CreateRuntimeRequest['type']> = {
+  automatic: 'automatic',
+  serverless: 'automatic',
+  ci: 'computeInstance',
+  computeinstance: 'computeInstance',
+  'compute-instance': 'computeInstance',
+  deployment: 'managedOnlineDeployment',
+  managedonlinedeployment: 'managedOnlineDeployment',
+  mir: 'managedOnlineDeployment',
+};
+
+export const createCommand: Command = {
+  name: 'create',
+  aliases: ['new'],
+  summary: 'Create a runtime: automatic (the default), on a compute instance, or on a managed online deployment.',
+  usage:
+    'create <name> [--type automatic] --vm-size <size> [--idle <minutes>] [--identity user|<managed identity>] [--image <base image>]\n' +
+    'create <name> --type ci --compute <instance> [--app new|<existing app>] [--env default|<environment>]\n' +
+    'create <name> --type deployment --endpoint <name> --deployment <name> --instance-type <size> [--instance-count N]',
+  examples: ['create my-flow --vm-size Standard_E4ds_v4 --idle 120', 'create ci-rt --type ci --compute ci-alex --app new'],
+  sideEffects: true,
+  async run(ctx) {
+    const name = runtimeNameArg(ctx);
+    const request = await buildRequest(ctx);
+    const op = await ctx.deps.client.createRuntime(name, request, ctx.actor, ctx.idempotencyKey);
+    return { kind: 'operation', operation: op, title: `Creating ${op.runtimeName}` };
+  },
+};
+
+async function buildRequest(ctx: CommandContext): Promise<CreateRuntimeRequest> {
+  const typeFlag = (flag(ctx, 'type') ?? 'automatic').toLowerCase();
+  const type = TYPES[typeFlag];
+  if (!type) throw usageError(`Unknown runtime type "${typeFlag.slice(0, 30)}": use automatic, ci or deployment.`);
+  const description = flag(ctx, 'description');
+  if (type === 'automatic') {
+    allowFlags(ctx, ['type', 'vm-size', 'idle', 'identity', 'image', 'description']);
+    const vmSize = flag(ctx, 'vm-size');
+    if (!vmSize) throw usageError('An automatic runtime needs --vm-size (for example Standard_E4ds_v4). Say `help create`.');
+    const idle = intFlag(ctx, 'idle');
+    const image = flag(ctx, 'image');
+    return {
+      type,
+      vmSize,
+      ...(idle !== undefined ? { idleTimeMinutes: idle } : {}),
+      ...(image ? { baseImage: image } : {}),
+      ...(description ? { description } : {}),
+      ...(await identityFrom(ctx)),
+    };
+  }
+  if (type === 'computeInstance') {
+    allowFlags(ctx, ['type', 'compute', 'app', 'env', 'description']);
+    const compute = flag(ctx, 'compute');
+    if (!compute) throw usageError('A compute instance runtime needs --compute <instance>. Say `help create`.');
+    const app = flag(ctx, 'app') ?? 'new';
+    const env = flag(ctx, 'env') ?? 'default';
+    return {
+      type,
+      computeInstanceName: compute,
+      customApplication: app.toLowerCase() === 'new' ? { mode: 'new' } : { mode: 'existing', name: app },
+      environment: env.toLowerCase() === 'default' ? { mode: 'default' } : { mode: 'customized', name: env },
+      ...(description ? { description } : {}),
+    };
+  }
+  allowFlags(ctx, ['type', 'endpoint', 'deployment', 'instance-type', 'instance-count', 'description']);
+  const endpointName = flag(ctx, 'endpoint');
+  const deploymentName = flag(ctx, 'deployment');
+  const instanceType = flag(ctx, 'instance-type');
+  if (!endpointName || !deploymentName || !instanceType) {
+    throw usageError('A deployment runtime needs --endpoint, --deployment and --instance-type. Say `help create`.');
+  }
+  const count = intFlag(ctx, 'instance-count');
+  return { type, endpointName, deploymentName, instanceType, ...(count !== undefined ? { instanceCount: count } : {}), ...(description ? { description } : {}) };
+}
+
+/** `--identity user` or a managed identity by name or resource id. */
+async function identityFrom(ctx: CommandContext): Promise<{ identity?: Identity }> {
+  const value = flag(ctx, 'identity');
+  if (!value || value.toLowerCase() === 'user') return {};
+  if (value.startsWith('/subscriptions/')) return { identity: { type: 'userAssigned', resourceId: value } };
+  const found = (await ctx.deps.client.identities()).find((i) => i.name.toLowerCase() === value.toLowerCase());
+  if (!found) throw usageError(`There is no managed identity named ${value.slice(0, 60)} in the workspace.`);
+  return { identity: { type: 'userAssigned', resourceId: found.resourceId } };
+}

@@ -1,0 +1,20 @@
+import { suggest } from './parse';
+import { type Command, toHelp } from './types';
+
+export const helpCommand: Command = {
+  name: 'help',
+  aliases: ['?'],
+  summary: 'Show what I can do, or how to use one command.',
+  usage: 'help [command]',
+  examples: ['help', 'help install'],
+  sideEffects: false,
+  async run(ctx) {
+    const all = ctx.commands.map(toHelp);
+    const wanted = ctx.args.args[0]?.toLowerCase();
+    if (!wanted) return { kind: 'help', commands: all };
+    const command = all.find((c) => c.name === wanted || c.aliases.includes(wanted));
+    if (command) return { kind: 'help', commands: all, command };
+    const guess = suggest(wanted, all.flatMap((c) => [c.name, ...c.aliases]));
+    return { kind: 'error', text: `There is no command "${wanted.slice(0, 40)}".${guess ? ` Did you mean \`${guess}\`?` : ''} Say \`help\` for the list.` };
+  },
+};

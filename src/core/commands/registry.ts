@@ -1,0 +1,32 @@
+/**
+ * The one list of commands. It routes messages, produces `help`, and generates the Teams
+ * manifest's command list, so the three can never disagree.
+ */
+import { createCommand } from './create';
+import { helpCommand } from './help';
+import { installCommand } from './install';
+import { listCommand } from './list';
+import { resetCommand } from './reset';
+import { statusCommand } from './status';
+import { stopCommand } from './stop';
+import type { Command } from './types';
+import { updateCommand } from './update';
+import { upgradeCommand } from './upgrade';
+import { versionsCommand } from './versions';
+
+export const COMMANDS: readonly Command[] = [
+  helpCommand,
+  listCommand,
+  statusCommand,
+  createCommand,
+  updateCommand,
+  installCommand,
+  resetCommand,
+  stopCommand,
+  versionsCommand,
+  upgradeCommand,
+];
+
+export function findCommand(verb: string, commands: readonly Command[] = COMMANDS): Command | undefined {
+  return commands.find((c) => c.name === verb || c.aliases.includes(verb));
+}

@@ -1,0 +1,19 @@
+import { buildSummary } from '../summary';
+import type { Command } from './types';
+import { allowFlags } from './types';
+
+export const statusCommand: Command = {
+  name: 'status',
+  aliases: ['show', 'get'],
+  summary: 'One runtime in detail, or with no name the on-call summary: what is failing, outdated, changing.',
+  usage: 'status [name]',
+  examples: ['status', 'status chat-dev'],
+  sideEffects: false,
+  async run(ctx) {
+    allowFlags(ctx, []);
+    const name = ctx.args.args[0];
+    if (name) return { kind: 'runtimeDetail', runtime: (await ctx.deps.client.getRuntime(name)).runtime };
+    const runtimes = await ctx.deps.client.allRuntimes();
+    return { kind: 'summary', summary: buildSummary(runtimes, ctx.deps.clock.now()) };
+  },
+};

@@ -1,0 +1,75 @@
+/** The shape every command file exports, and what a command gets to work with. */
+import type { RuntimeClient } from '../../client/runtimeClient';
+import type { Clock } from '../../clock';
+import type { Person } from '../../domain/runtime';
+import { AppError, ErrorCode } from '../../errors';
+import type { Logger } from '../../logger';
+import type { CommandHelp, Reply } from '../replies';
+import type { ChatAttachment, ChatRequest } from '../request';
+import type { ParsedCommand } from './parse';
+
+export interface CommandDeps {
+  client: RuntimeClient;
+  log: Logger;
+  clock: Clock;
+  /** Reads an attached file's text (size-capped); the edge knows how to download. */
+  readAttachment(attachment: ChatAttachment): Promise<string>;
+}
+
+export interface CommandContext {
+  request: ChatRequest;
+  args: ParsedCommand;
+  actor: Person;
+  deps: CommandDeps;
+  /** Stable for redeliveries of the same message: sent to the service as Idempotency-Key. */
+  idempotencyKey: string;
+  /** Every registered command, for help. */
+  commands: readonly Command[];
+}
+
+export interface Command extends CommandHelp {
+  /** Changes runtimes: deduplicated, and (later) subject to approval. */
+  sideEffects: boolean;
+  run(ctx: CommandContext): Promise<Reply | Reply[]>;
+}
+
+/** Thrown when a command is called wrongly: the dispatcher answers with the command's usage. */
+export function usageError(message: string): AppError {
+  return new AppError(ErrorCode.BadRequest, message, { facts: { showUsage: true } });
+}
+
+/** The runtime name argument, required by most commands. */
+export function runtimeNameArg(ctx: CommandContext): string {
+  const name = ctx.args.args[0];
+  if (!name) throw usageError('Which runtime? Give its name.');
+  return name;
+}
+
+export function flag(ctx: CommandContext, ...names: string[]): string | undefined {
+  for (const name of names) {
+    const value = ctx.args.flags[name];
+    if (typeof value === 'string') return value;
+    if (value === true) throw usageError(`--${name} needs a value.`);
+  }
+  return undefined;
+}
+
+export function intFlag(ctx: CommandContext, ...names: string[]): number | undefined {
+  const raw = flag(ctx, ...names);
+  if (raw === undefined) return undefined;
+  if (!/^-?\d+$/.test(raw)) throw usageError(`--${names[0]} must be a whole number (got "${raw.slice(0, 20)}").`);
+  return Number(raw);
+}
+
+/** Rejects flags the command does not know, so a typo is not silently ignored. */
+export function allowFlags(ctx: CommandContext, allowed: string[]): void {
+  const unknown = Object.keys(ctx.args.flags).filter((f) => !allowed.includes(f));
+  if (unknown.length) {
+    const list = unknown.map((f) => `--${f.slice(0, 30)}`).join(', ');
+    throw usageError(`Unknown option ${list}.${allowed.length ? ` This command takes ${allowed.map((f) => `--${f}`).join(', ')}.` : ''}`);
+  }
+}
+
+export function toHelp(c: Command): CommandHelp {
+  return { name: c.name, aliases: c.aliases, summary: c.summary, usage: c.usage, examples: c.examples };
+}

@@ -1,0 +1,38 @@
+/** The on-call summary: one look answers what is failing, what is outdated, what changed. */
+import type { Runtime } from '../domain/runtime';
+import type { OnCallSummary } from './replies';
+
+const IDLE_WINDOW_MS = 60 * 60_000;
+const RECENT_MS = 24 * 60 * 60_000;
+
+export function buildSummary(runtimes: Runtime[], now: number): OnCallSummary {
+  const byStatus: Record<string, number> = {};
+  for (const r of runtimes) byStatus[r.status] = (byStatus[r.status] ?? 0) + 1;
+  const who = (p: { name?: string; objectId: string }) => p.name ?? p.objectId;
+  return {
+    total: runtimes.length,
+    byStatus,
+    failing: runtimes
+      .filter((r) => r.status === 'Failed' || r.status === 'Unavailable')
+      .map((r) => ({ name: r.name, status: r.status, reason: firstLine(r.error?.details) ?? r.error?.message ?? r.statusMessage ?? 'no reason given' })),
+    outdated: runtimes.filter((r) => r.outdated).map((r) => ({ name: r.name, imageVersion: r.imageVersion, latestVersion: r.latestVersion })),
+    idleSoon: runtimes
+      .filter((r) => r.idleShutdownAt && Date.parse(r.idleShutdownAt) - now <= IDLE_WINDOW_MS)
+      .map((r) => ({ name: r.name, at: r.idleShutdownAt! }))
+      .sort((a, b) => a.at.localeCompare(b.at)),
+    busy: runtimes
+      .filter((r) => r.activeOperation)
+      .map((r) => ({ name: r.name, kind: r.activeOperation!.kind, by: who(r.activeOperation!.requestedBy) })),
+    recent: runtimes
+      .filter((r) => r.lastOperation?.endedOn && now - Date.parse(r.lastOperation.endedOn) <= RECENT_MS)
+      .map((r) => ({ name: r.name, kind: r.lastOperation!.kind, status: r.lastOperation!.status, by: who(r.lastOperation!.requestedBy), at: r.lastOperation!.endedOn! }))
+      .sort((a, b) => b.at.localeCompare(a.at))
+      .slice(0, 10),
+    latestVersion: runtimes.find((r) => r.latestVersion)?.latestVersion,
+    generatedAt: new Date(now).toISOString(),
+  };
+}
+
+function firstLine(text: string | undefined): string | undefined {
+  return text?.split('\n').find((l) => l.trim())?.slice(0, 300);
+}

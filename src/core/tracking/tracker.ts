@@ -1,0 +1,134 @@
+/**
+ * Follows accepted operations and updates the chat message that acknowledged them, until each
+ * ends. The list of tracked messages lives in storage and each poll takes a short lease, so any
+ * replica can carry on after another one stops, and two replicas never send the same update.
+ */
+import type { RuntimeClient } from '../../client/runtimeClient';
+import type { Clock } from '../../clock';
+import type { Operation } from '../../domain/runtime';
+import { AppError, ErrorCode } from '../../errors';
+import type { Logger } from '../../logger';
+import { Collection, withoutEtag } from '../../storage/collection';
+import { isEtagConflict, type Storage } from '../../storage/storage';
+import type { Reply } from '../replies';
+
+export interface TrackedMessage {
+  operationId: string;
+  conversationKey: string;
+  messageId: string;
+  title: string;
+  /** What the message shows now: status and step count. */
+  shown: string;
+  since: number;
+  lease?: { owner: string; until: number };
+}
+
+/** The channel edge: replaces a message it sent earlier. */
+export interface MessageUpdater {
+  update(conversationKey: string, messageId: string, reply: Reply): Promise<void>;
+}
+
+const GIVE_UP_MS = 6 * 60 * 60_000;
+
+export class OperationTracker {
+  private readonly tracked: Collection<TrackedMessage>;
+  private timer?: NodeJS.Timeout;
+  private running = false;
+
+  constructor(
+    storage: Storage,
+    private readonly client: RuntimeClient,
+    private readonly updater: MessageUpdater,
+    private readonly clock: Clock,
+    private readonly log: Logger,
+    private readonly owner = `tracker-${process.pid}-${Math.random().toString(36).slice(2, 8)}`,
+  ) {
+    this.tracked = new Collection(storage, 'tracked-operations');
+  }
+
+  async track(operation: Operation, conversationKey: string, messageId: string, title: string): Promise<void> {
+    await this.tracked.put(operation.id, {
+      operationId: operation.id,
+      conversationKey,
+      messageId,
+      title,
+      shown: shownKey(operation),
+      since: this.clock.now(),
+    });
+  }
+
+  /** Polls every tracked operation once; returns how many messages were updated. */
+  async tick(): Promise<number> {
+    let updated = 0;
+    for (const id of await this.tracked.ids()) {
+      try {
+        if (await this.poll(id)) updated++;
+      } catch (error) {
+        this.log.warn('tracking an operation failed; will retry', { operationId: id, error });
+      }
+    }
+    return updated;
+  }
+
+  start(intervalMs = 1000): void {
+    this.timer = setInterval(async () => {
+      if (this.running) return;
+      this.running = true;
+      try {
+        await this.tick();
+      } finally {
+        this.running = false;
+      }
+    }, intervalMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+
+  private async poll(id: string): Promise<boolean> {
+    const entry = await this.tracked.get(id);
+    const now = this.clock.now();
+    if (!entry || (entry.lease && entry.lease.until > now && entry.lease.owner !== this.owner)) return false;
+    const leased = { ...withoutEtag(entry), lease: { owner: this.owner, until: now + 30_000 } };
+    try {
+      await this.tracked.replace(id, leased, entry.eTag);
+    } catch (error) {
+      if (isEtagConflict(error)) return false;
+      throw error;
+    }
+    let operation: Operation;
+    try {
+      operation = await this.client.getOperation(id);
+    } catch (error) {
+      if (error instanceof AppError && error.code === ErrorCode.NotFound) {
+        await this.tracked.delete(id);
+        return false;
+      }
+      await this.release(id, leased);
+      throw error;
+    }
+    const done = operation.status === 'Succeeded' || operation.status === 'Failed';
+    const shown = shownKey(operation);
+    let updated = false;
+    if (shown !== entry.shown) {
+      await this.updater.update(entry.conversationKey, entry.messageId, { kind: 'operation', operation, title: entry.title });
+      updated = true;
+    }
+    if (done || now - entry.since > GIVE_UP_MS) await this.tracked.delete(id);
+    else await this.release(id, { ...leased, shown });
+    return updated;
+  }
+
+  private async release(id: string, entry: TrackedMessage): Promise<void> {
+    const current = await this.tracked.get(id);
+    if (!current || current.lease?.owner !== this.owner) return;
+    const { lease: _lease, ...rest } = entry;
+    await this.tracked.replace(id, rest, current.eTag).catch(() => undefined);
+  }
+}
+
+function shownKey(op: Operation): string {
+  return `${op.status}:${op.steps.length}`;
+}

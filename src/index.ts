@@ -1,0 +1,47 @@
+/**
+ * `npm start`: the bot, the embedded runtime service (unless RUNTIME_SERVICE_URL points at a shared
+ * one), and in local mode the Agents Playground. Wiring only.
+ */
+import 'dotenv/config';
+import { createBotApp } from './bot/app';
+import { ConfigError, loadConfig } from './config';
+import { createLogger } from './logger';
+import { createRuntimeServiceApp } from './service/app';
+import { startupBanner } from './startup';
+import { createStorage } from './storage';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const log = createLogger(config.logLevel, { app: 'runtime-bot' });
+  const stops: (() => Promise<void>)[] = [];
+  if (config.embedService) {
+    const service = createRuntimeServiceApp({
+      config: config.service,
+      storage: createStorage(config.storage, config.dataDir, 'service'),
+      log: log.child({ app: 'runtime-service' }),
+    });
+    await service.start();
+    stops.push(() => service.stop());
+  }
+  const bot = createBotApp({
+    config: config.bot,
+    storage: createStorage(config.storage, config.dataDir, 'bot'),
+    log,
+    serviceUrl: config.serviceUrl,
+    ...(config.service.token ? { serviceToken: config.service.token } : {}),
+  });
+  const botUrl = await bot.start();
+  stops.unshift(() => bot.stop());
+  process.stdout.write(startupBanner(config, botUrl));
+  const shutdown = async () => {
+    for (const stop of stops) await stop().catch(() => undefined);
+    process.exit(0);
+  };
+  process.once('SIGINT', shutdown);
+  process.once('SIGTERM', shutdown);
+}
+
+main().catch((error) => {
+  process.stderr.write(error instanceof ConfigError ? `${error.message}\n` : `The bot could not start: ${(error as Error).message}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,91 @@
+/**
+ * Composition root of the runtime service: storage, versions, provider, engine, views, server.
+ * `npm start` embeds it; `npm run service` runs it alone; tests build it with their own clock.
+ */
+import type restify from 'restify';
+import { type Clock, systemClock } from '../clock';
+import type { ServiceConfig } from '../config';
+import type { Logger } from '../logger';
+import type { Storage } from '../storage/storage';
+import { EventLog } from './events/eventLog';
+import { type EngineOptions, OperationEngine } from './operations/engine';
+import { seedDemoData } from './providers/local/demoData';
+import { LocalProvider, localTimings } from './providers/local/localProvider';
+import type { LocalTimings } from './providers/local/steps';
+import { RuntimeViews } from './runtimeViews';
+import { createServiceServer } from './server';
+import { VersionStore } from './versions/versionStore';
+
+export interface RuntimeServiceApp {
+  server: restify.Server;
+  engine: OperationEngine;
+  events: EventLog;
+  versions: VersionStore;
+  /** Seeds demo data, starts the workers, and listens. Resolves with the base URL. */
+  start(): Promise<string>;
+  stop(): Promise<void>;
+}
+
+export interface ServiceAppOptions {
+  config: ServiceConfig;
+  storage: Storage;
+  log: Logger;
+  clock?: Clock;
+  timings?: LocalTimings;
+  engine?: EngineOptions;
+  /** Tests drive the engine by hand with a fake clock. */
+  runWorkers?: boolean;
+}
+
+export function createRuntimeServiceApp(options: ServiceAppOptions): RuntimeServiceApp {
+  const { config, storage, log } = options;
+  const clock = options.clock ?? systemClock;
+  const events = new EventLog(storage, clock);
+  const versions = new VersionStore(storage, config.catalogueFile, clock, events);
+  const provider = new LocalProvider({
+    storage,
+    clock,
+    versions,
+    workspaceFile: config.workspaceFile,
+    timings: options.timings ?? localTimings(config.durationScale),
+  });
+  const engine = new OperationEngine(storage, provider, events, clock, log.child({ component: 'engine' }), options.engine);
+  const views = new RuntimeViews(engine, versions);
+  const server = createServiceServer({
+    engine,
+    views,
+    versions,
+    events,
+    provider,
+    storage,
+    log: log.child({ component: 'http' }),
+    maxBodyBytes: config.maxBodyBytes,
+    ...(config.token ? { token: config.token } : {}),
+  });
+
+  return {
+    server,
+    engine,
+    events,
+    versions,
+    async start() {
+      await provider.reference.seed();
+      if (config.demoData) {
+        const seeded = await seedDemoData(storage, versions, clock);
+        if (seeded) log.info('demo data written', { runtimes: seeded });
+      }
+      if (options.runWorkers !== false) engine.start();
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(config.port, config.host, () => resolve());
+      });
+      const address = server.address();
+      return `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${address.port}`;
+    },
+    async stop() {
+      engine.stop();
+      server.closeAllConnections?.();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

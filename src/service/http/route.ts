@@ -1,0 +1,62 @@
+/** Route plumbing shared by every handler: auth, error mapping, JSON answers. */
+import type { Request, Response, Server } from 'restify';
+import type { Logger } from '../../logger';
+import type { EventLog } from '../events/eventLog';
+import type { OperationEngine } from '../operations/engine';
+import type { RuntimeProvider } from '../providers/provider';
+import type { RuntimeViews } from '../runtimeViews';
+import type { VersionStore } from '../versions/versionStore';
+import type { Storage } from '../../storage/storage';
+import { checkBearer } from './auth';
+import { sendProblem, toProblem } from './problem';
+
+export interface ServiceDeps {
+  engine: OperationEngine;
+  views: RuntimeViews;
+  versions: VersionStore;
+  events: EventLog;
+  provider: RuntimeProvider;
+  storage: Storage;
+  log: Logger;
+  token?: string;
+  maxBodyBytes: number;
+}
+
+export type Handler = (req: Request, res: Response, deps: ServiceDeps) => Promise<void>;
+export type RouteRegistrar = (server: Server, deps: ServiceDeps) => void;
+
+/** Wraps a handler: checks the bearer token (unless public) and turns errors into problems. */
+export function handle(deps: ServiceDeps, fn: Handler, options: { public?: boolean } = {}) {
+  // restify 11 runs an async handler with two arguments and continues when its promise settles.
+  return async (req: Request, res: Response): Promise<void> => {
+    try {
+      if (!options.public) checkBearer(req, deps.token);
+      await fn(req, res, deps);
+    } catch (error) {
+      const problem = toProblem(error);
+      const log = problem.status >= 500 ? deps.log.error : deps.log.debug;
+      log(problem.status >= 500 ? 'request failed' : 'request rejected', {
+        method: req.method,
+        path: req.path(),
+        status: problem.status,
+        requestId: req.id(),
+        ...(problem.status >= 500 ? { error } : { detail: problem.detail }),
+      });
+      if (!res.headersSent) sendProblem(res, problem);
+    }
+  };
+}
+
+export function sendJson(res: Response, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(text), ...headers });
+  res.end(text);
+}
+
+export function param(req: Request, name: string): string {
+  return String((req.params as Record<string, string>)[name] ?? '');
+}
+
+export function query(req: Request): URLSearchParams {
+  return new URL(req.url ?? '/', 'http://service').searchParams;
+}

@@ -1,0 +1,161 @@
+/**
+ * The OpenAPI 3.1 document of the runtime service, served at /v1/openapi.json. Schemas come from
+ * http/schemas.ts, the same objects that validate requests.
+ */
+import { requestSchemas, responseSchemas } from './http/schemas';
+import type { RouteRegistrar } from './http/route';
+import { handle, sendJson } from './http/route';
+
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const json = (schema: object) => ({ 'application/json': { schema } });
+const problem = (description: string) => ({ description, content: { 'application/problem+json': { schema: ref('Problem') } } });
+const errors = {
+  '400': problem('Malformed request: bad JSON, wrong types, unknown fields, missing acting user.'),
+  '401': problem('Missing or wrong bearer token (only when RUNTIME_SERVICE_TOKEN is set).'),
+};
+const accepted = {
+  description: 'Accepted: the change runs as an operation. Poll Operation-Location.',
+  headers: {
+    'Operation-Location': { schema: { type: 'string' }, description: 'URL of the operation.' },
+    'Idempotent-Replayed': { schema: { type: 'string' }, description: '"true" when an Idempotency-Key matched an earlier request.' },
+  },
+  content: json(ref('Operation')),
+};
+const nameParam = { name: 'name', in: 'path', required: true, schema: { type: 'string' } };
+const changeParams = [
+  nameParam,
+  { name: 'X-Acting-User-Id', in: 'header', required: true, schema: { type: 'string' }, description: 'Entra object id of the user who asks.' },
+  { name: 'X-Acting-User-Name', in: 'header', schema: { type: 'string' }, description: 'Display name, percent-encoded.' },
+  { name: 'Idempotency-Key', in: 'header', schema: { type: 'string', maxLength: 200 }, description: 'A retry with the same key returns the first operation.' },
+];
+const change = (summary: string, body: object | undefined, extra: Record<string, unknown> = {}) => ({
+  summary,
+  parameters: changeParams,
+  ...(body ? { requestBody: { required: true, content: json(body) } } : {}),
+  responses: {
+    '202': accepted,
+    ...errors,
+    '404': problem('No such runtime.'),
+    '409': problem('The runtime exists already, is busy with another operation, or is in a state that forbids this.'),
+    '422': problem('The request breaks a rule: field errors are under `errors`.'),
+    ...extra,
+  },
+});
+const list = (item: string) => json({ type: 'object', required: ['value'], properties: { value: { type: 'array', items: ref(item) } } });
+const get = (summary: string, content: object, more: Record<string, unknown> = {}) => ({
+  summary,
+  responses: { '200': { description: 'OK', content }, ...errors, ...more },
+});
+
+export function buildOpenApi(): Record<string, unknown> {
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Prompt flow runtime service',
+      version: '1.0.0',
+      description:
+        'Owns prompt flow runtimes for the chat-ops bot and other clients. Changes return 202 with an operation; errors are application/problem+json.',
+    },
+    servers: [{ url: '/' }],
+    components: {
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
+      schemas: { ...responseSchemas, ...requestSchemas },
+    },
+    security: [{ bearer: [] }],
+    paths: {
+      '/v1/runtimes': {
+        get: {
+          summary: 'List runtimes, by name, paged.',
+          parameters: [
+            { name: 'status', in: 'query', schema: { type: 'string' }, description: 'Comma-separated statuses.' },
+            { name: 'type', in: 'query', schema: { type: 'string' }, description: 'Comma-separated runtime types.' },
+            { name: 'pageSize', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 500, default: 50 } },
+            { name: 'pageToken', in: 'query', schema: { type: 'string' } },
+          ],
+          responses: {
+            '200': {
+              description: 'A page of runtimes.',
+              content: json({
+                type: 'object',
+                required: ['value'],
+                properties: { value: { type: 'array', items: ref('Runtime') }, nextPageToken: { type: 'string' }, nextLink: { type: 'string' } },
+              }),
+            },
+            ...errors,
+          },
+        },
+      },
+      '/v1/runtimes/{name}': {
+        get: {
+          ...get('Get a runtime. The ETag header is its version, for If-Match.', json(ref('Runtime')), { '404': problem('No such runtime.') }),
+          parameters: [nameParam],
+        },
+        put: change('Create a runtime.', {
+          oneOf: [ref('CreateAutomaticRuntime'), ref('CreateComputeInstanceRuntime'), ref('CreateManagedOnlineDeploymentRuntime')],
+        }),
+        patch: change('Edit a runtime (VM size, idle time, environment, instance count, description).', ref('UpdateRuntime'), {
+          '412': problem('If-Match does not match the runtime\'s current ETag.'),
+        }),
+      },
+      '/v1/runtimes/{name}/install': { post: change('Install packages, or save requirements only.', ref('InstallPackages')) },
+      '/v1/runtimes/{name}/reset': { post: change('Delete and recreate with the same environment and the latest base image.', undefined) },
+      '/v1/runtimes/{name}/stop': { post: change('Delete the runtime (and its compute when nothing else uses it).', undefined) },
+      '/v1/runtimes/{name}/upgrade': { post: change('Move the runtime to the latest base image.', undefined) },
+      '/v1/runtimes/{name}/version': {
+        get: { ...get('Check whether a newer base image is published.', json(ref('VersionCheck'))), parameters: [nameParam] },
+      },
+      '/v1/operations/{id}': {
+        get: {
+          ...get('The state of one operation.', json(ref('Operation')), { '404': problem('No such operation.') }),
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+        },
+      },
+      '/v1/compute-instances': {
+        get: {
+          ...get('Compute instances, with owner and assignee.', list('ComputeInstance')),
+          parameters: [{ name: 'usableBy', in: 'query', schema: { type: 'string' }, description: '`me` or an object id.' }],
+        },
+      },
+      '/v1/vm-sizes': { get: get('VM sizes, with quota.', list('VmSize')) },
+      '/v1/environments': { get: get('Environments for compute instance runtimes.', list('Environment')) },
+      '/v1/identities': { get: get('User-assigned managed identities.', list('ManagedIdentity')) },
+      '/v1/versions': {
+        get: get('Known image versions, the latest, and the outdated runtimes.', json(ref('VersionsReport'))),
+        post: {
+          summary: 'Publish a new image version (admin).',
+          requestBody: { required: true, content: json(ref('PublishVersion')) },
+          responses: {
+            '201': { description: 'Published.', content: json(ref('ImageVersion')) },
+            '200': { description: 'Already known.', content: json(ref('ImageVersion')) },
+            ...errors,
+            '422': problem('Not a YYYYMMDD.vN tag.'),
+          },
+        },
+      },
+      '/v1/events': {
+        get: {
+          summary: 'Server-Sent Events; resume with Last-Event-ID.',
+          parameters: [
+            { name: 'Last-Event-ID', in: 'header', schema: { type: 'string' } },
+            { name: 'types', in: 'query', schema: { type: 'string' }, description: 'Comma-separated event types.' },
+          ],
+          responses: { '200': { description: 'An event stream.', content: { 'text/event-stream': { schema: { type: 'string' } } } }, ...errors },
+        },
+      },
+      '/v1/openapi.json': { get: { summary: 'This document.', security: [], responses: { '200': { description: 'OK' } } } },
+      '/healthz': { get: { summary: 'Liveness.', security: [], responses: { '200': { description: 'OK', content: json(ref('Health')) } } } },
+      '/readyz': {
+        get: {
+          summary: 'Readiness: provider and storage.',
+          security: [],
+          responses: { '200': { description: 'Ready', content: json(ref('Health')) }, '503': { description: 'Degraded', content: json(ref('Health')) } },
+        },
+      },
+    },
+  };
+}
+
+export const registerOpenApiRoute: RouteRegistrar = (server, deps) => {
+  const doc = buildOpenApi();
+  server.get('/v1/openapi.json', handle(deps, async (_req, res) => sendJson(res, 200, doc), { public: true }));
+};

@@ -1,0 +1,410 @@
+/**
+ * The operations engine: every change to a runtime is an operation with an id, stored before it
+ * runs, advanced one step at a time by whichever replica claims it, and resumed after a crash.
+ *
+ * Exactly-once rests on three eTag-guarded writes:
+ * - the runtime record's `activeOperation` is the per-runtime lock (create claims the name by
+ *   creating the record);
+ * - an idempotency record per (acting user, Idempotency-Key) maps a retry to the first operation;
+ * - a lease on the operation record lets one worker run each step.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import { type Clock, iso } from '../../clock';
+import { type OperationKind, type Person, RUNTIME_NAME } from '../../domain/runtime';
+import { AppError, conflict, ErrorCode, notFound } from '../../errors';
+import type { Logger } from '../../logger';
+import { Collection, type Stored, UNCHANGED, withoutEtag } from '../../storage/collection';
+import { isEtagConflict, type Storage } from '../../storage/storage';
+import type { EventLog } from '../events/eventLog';
+import {
+  type OperationRecord,
+  type RuntimeRecord,
+  runtimeKey,
+  SYSTEM_ACTOR,
+  type StepOutcome,
+  summarize,
+} from '../model';
+import type { RuntimeProvider } from '../providers/provider';
+
+export interface SubmitRequest {
+  kind: OperationKind;
+  runtimeName: string;
+  input: Record<string, unknown>;
+  actor: Person;
+  /** sha256 of the unredacted request; a retry with the same key must match it. */
+  fingerprint: string;
+  idempotencyKey?: string;
+  ifMatch?: string;
+}
+
+export interface EngineOptions {
+  owner?: string;
+  leaseMs?: number;
+  tickMs?: number;
+  sweepMs?: number;
+  /** A step that throws an unexpected error is retried this many times before the operation fails. */
+  maxStepRetries?: number;
+}
+
+interface IdempotencyRecord {
+  operationId: string;
+  fingerprint: string;
+  createdOn: string;
+}
+
+const TERMINAL = new Set(['Succeeded', 'Failed']);
+const ABANDON_AFTER_MS = 30_000;
+
+export class OperationEngine {
+  readonly runtimes: Collection<RuntimeRecord>;
+  readonly operations: Collection<OperationRecord>;
+  private readonly pending: Collection<{ since: string }>;
+  private readonly idempotency: Collection<IdempotencyRecord>;
+  private readonly owner: string;
+  private readonly leaseMs: number;
+  private readonly maxStepRetries: number;
+  private timers: NodeJS.Timeout[] = [];
+
+  constructor(
+    storage: Storage,
+    private readonly provider: RuntimeProvider,
+    private readonly events: EventLog,
+    private readonly clock: Clock,
+    private readonly log: Logger,
+    private readonly options: EngineOptions = {},
+  ) {
+    this.runtimes = new Collection(storage, 'runtimes');
+    this.operations = new Collection(storage, 'operations');
+    this.pending = new Collection(storage, 'pending-operations');
+    this.idempotency = new Collection(storage, 'idempotency');
+    this.owner = options.owner ?? `worker-${process.pid}-${randomUUID().slice(0, 8)}`;
+    this.leaseMs = options.leaseMs ?? 30_000;
+    this.maxStepRetries = options.maxStepRetries ?? 5;
+  }
+
+  /** Accepts a change: validates it, claims the runtime and runs the first step. */
+  async submit(request: SubmitRequest): Promise<{ operation: OperationRecord; created: boolean }> {
+    const idemId = request.idempotencyKey ? idempotencyId(request.actor, request.idempotencyKey) : undefined;
+    if (idemId) {
+      const replay = await this.replay(idemId, request);
+      if (replay) return { operation: replay, created: false };
+    }
+    for (let attempt = 0; attempt < 10; attempt++) {
+      const key = runtimeKey(request.runtimeName);
+      const current = RUNTIME_NAME.test(request.runtimeName) ? await this.runtimes.get(key) : undefined;
+      checkPreconditions(request, current);
+      const prepared = await this.provider.prepare(
+        request.kind,
+        current?.name ?? request.runtimeName,
+        request.input,
+        request.actor,
+        current ? withoutEtag(current) : undefined,
+      );
+      const now = this.clock.now();
+      const op: OperationRecord = {
+        id: randomUUID(),
+        kind: request.kind,
+        runtimeName: current?.name ?? request.runtimeName,
+        runtimeKey: key,
+        status: 'NotStarted',
+        requestedBy: request.actor,
+        createdOn: iso(now),
+        updatedOn: iso(now),
+        input: prepared.input,
+        warnings: prepared.warnings,
+        steps: [{ at: iso(now), status: 'NotStarted', message: 'Accepted' }],
+        phase: 'begin',
+        dueAt: now,
+        fingerprint: request.fingerprint,
+        ...(request.idempotencyKey ? { idempotencyKey: request.idempotencyKey } : {}),
+      };
+      const lock = { ...summarize(op), status: 'Running' as const };
+      try {
+        if (request.kind === 'create') {
+          await this.runtimes.create(key, { ...(prepared.initial as RuntimeRecord), activeOperation: lock });
+        } else {
+          await this.runtimes.replace(key, { ...withoutEtag(current!), activeOperation: lock }, current!.eTag);
+        }
+      } catch (error) {
+        if (!isEtagConflict(error)) throw error;
+        continue; // someone changed the runtime in between: evaluate again with fresh state
+      }
+      if (idemId) {
+        try {
+          await this.idempotency.create(idemId, { operationId: op.id, fingerprint: op.fingerprint, createdOn: op.createdOn });
+        } catch (error) {
+          await this.unclaim(key, op);
+          if (!isEtagConflict(error)) throw error;
+          const replay = await this.replay(idemId, request);
+          if (replay) return { operation: replay, created: false };
+          throw error;
+        }
+      }
+      await this.operations.create(op.id, op);
+      await this.pending.put(op.id, { since: op.createdOn });
+      await this.events.append('operation.started', { operation: summarize(op), runtimeName: op.runtimeName });
+      this.log.info('operation accepted', { operationId: op.id, kind: op.kind, runtime: op.runtimeName });
+      await this.advance(op.id);
+      return { operation: (await this.operations.get(op.id)) ?? op, created: true };
+    }
+    throw new AppError(ErrorCode.Conflict, `${request.runtimeName} is changing too often right now; try again.`);
+  }
+
+  async getOperation(id: string): Promise<OperationRecord | undefined> {
+    return this.operations.get(id);
+  }
+
+  /** Runs every due step once. Safe to call from several processes at the same time. */
+  async tick(): Promise<number> {
+    let ran = 0;
+    for (const id of await this.pending.ids()) {
+      if (await this.advance(id)) ran++;
+    }
+    return ran;
+  }
+
+  /** Starts the changes the provider asks for by itself, and repairs locks left by crashes. */
+  async sweep(): Promise<void> {
+    for (const request of await this.provider.systemWork()) {
+      try {
+        await this.submit({
+          ...request,
+          actor: SYSTEM_ACTOR,
+          fingerprint: sha256(`${request.kind}:${request.runtimeName}:${request.idempotencyKey}`),
+        });
+        this.log.info('system operation started', { kind: request.kind, runtime: request.runtimeName, reason: request.reason });
+      } catch (error) {
+        if (!(error instanceof AppError)) throw error;
+        this.log.debug('system operation skipped', { runtime: request.runtimeName, reason: error.message });
+      }
+    }
+    await this.repairLocks();
+  }
+
+  /** Runs until every pending operation has ended; for tests and scripts with a fake clock. */
+  async drain(maxTicks = 1000): Promise<void> {
+    for (let i = 0; i < maxTicks; i++) {
+      if ((await this.pending.ids()).length === 0) return;
+      await this.tick();
+    }
+    throw new Error('operations did not finish');
+  }
+
+  start(): void {
+    const tickMs = this.options.tickMs ?? 200;
+    const sweepMs = this.options.sweepMs ?? 5000;
+    const busy = new Set<string>();
+    const guarded = (fn: () => Promise<unknown>, name: string) => async () => {
+      if (busy.has(name)) return; // the previous round is still running
+      busy.add(name);
+      try {
+        await fn();
+      } catch (error) {
+        this.log.error(`${name} failed`, { error });
+      } finally {
+        busy.delete(name);
+      }
+    };
+    this.timers.push(setInterval(guarded(() => this.tick(), 'tick'), tickMs));
+    this.timers.push(setInterval(guarded(() => this.sweep(), 'sweep'), sweepMs));
+    for (const t of this.timers) t.unref();
+  }
+
+  stop(): void {
+    for (const t of this.timers) clearInterval(t);
+    this.timers = [];
+  }
+
+  /** Advances one operation as far as it can go now. Returns true when a step ran. */
+  async advance(id: string): Promise<boolean> {
+    let ran = false;
+    for (let guard = 0; guard < 20; guard++) {
+      const op = await this.operations.get(id);
+      if (!op) {
+        await this.pending.delete(id);
+        return ran;
+      }
+      if (TERMINAL.has(op.status)) {
+        await this.finish(op);
+        return ran;
+      }
+      const now = this.clock.now();
+      if (op.dueAt > now || (op.lease && op.lease.until > now && op.lease.owner !== this.owner)) return ran;
+      const leased: OperationRecord = { ...withoutEtag(op), lease: { owner: this.owner, until: now + this.leaseMs } };
+      let eTag: string;
+      try {
+        await this.operations.replace(id, leased, op.eTag);
+        // Storage writes return no eTag: read it back, and make sure the lease is still ours.
+        const mine = await this.operations.get(id);
+        if (!mine || mine.lease?.owner !== this.owner || mine.lease.until !== leased.lease?.until) return ran;
+        eTag = mine.eTag;
+      } catch (error) {
+        if (isEtagConflict(error)) return ran;
+        throw error;
+      }
+      const outcome = await this.runStep(leased);
+      ran = true;
+      const next = this.apply(leased, outcome);
+      try {
+        await this.operations.replace(id, next, eTag);
+      } catch (error) {
+        if (isEtagConflict(error)) return ran; // our lease expired and another worker took over
+        throw error;
+      }
+      await this.publish(leased, next, outcome);
+      if (TERMINAL.has(next.status)) {
+        await this.finish(next);
+        return ran;
+      }
+      if (next.dueAt > this.clock.now()) return ran;
+    }
+    return ran;
+  }
+
+  private async runStep(op: OperationRecord): Promise<StepOutcome> {
+    if (op.phase === 'begin') {
+      const record = await this.runtimes.get(op.runtimeKey);
+      if (record?.activeOperation?.id !== op.id) {
+        const abandoned = this.clock.now() - Date.parse(op.createdOn) > ABANDON_AFTER_MS;
+        if (!abandoned) return { message: 'Waiting for the runtime lock', next: { phase: 'begin', waitMs: 1000 } };
+        return {
+          message: 'The request was interrupted before it started',
+          result: { ok: false, error: { code: 'Abandoned', message: 'The request was interrupted before it started; send it again.' } },
+        };
+      }
+    }
+    try {
+      return await this.provider.step(op);
+    } catch (error) {
+      if (error instanceof AppError) {
+        return { message: error.message, result: { ok: false, error: { code: error.code, message: error.message } } };
+      }
+      const attempts = Number(op.state?.attempts ?? 0) + 1;
+      this.log.error('operation step failed', { operationId: op.id, phase: op.phase, attempts, error });
+      if (attempts > this.maxStepRetries) {
+        return {
+          message: 'The operation failed unexpectedly',
+          result: { ok: false, error: { code: 'InternalError', message: 'The runtime service failed to complete this operation.' } },
+        };
+      }
+      const waitMs = Math.min(60_000, 500 * 2 ** attempts);
+      return { message: `Retrying after an error (attempt ${attempts})`, next: { phase: op.phase, waitMs, state: { ...op.state, attempts } } };
+    }
+  }
+
+  private apply(op: OperationRecord, outcome: StepOutcome): OperationRecord {
+    const now = this.clock.now();
+    const { lease: _lease, ...rest } = op;
+    const status = outcome.result ? (outcome.result.ok ? 'Succeeded' : 'Failed') : 'Running';
+    const step = { at: iso(now), status, message: outcome.message, ...(outcome.runtimeStatus ? { runtimeStatus: outcome.runtimeStatus } : {}) } as const;
+    const sameAsLast = op.steps.at(-1)?.message === step.message;
+    return {
+      ...rest,
+      status,
+      updatedOn: iso(now),
+      steps: sameAsLast ? op.steps : [...op.steps, step].slice(-50),
+      ...(outcome.next
+        ? { phase: outcome.next.phase, dueAt: now + outcome.next.waitMs, state: outcome.next.state ?? op.state }
+        : { phase: 'done', dueAt: now }),
+      ...(outcome.result ? { endedOn: iso(now) } : {}),
+      ...(outcome.result && !outcome.result.ok ? { error: outcome.result.error } : {}),
+    };
+  }
+
+  private async publish(before: OperationRecord, after: OperationRecord, outcome: StepOutcome): Promise<void> {
+    if (outcome.runtimeStatus) {
+      const type = outcome.runtimeStatus === 'NotExist' ? 'runtime.deleted' : 'runtime.changed';
+      await this.events.append(type, {
+        runtimeName: after.runtimeName,
+        status: outcome.runtimeStatus,
+        operationId: after.id,
+        message: outcome.message,
+      });
+    }
+    if (TERMINAL.has(after.status) && !TERMINAL.has(before.status)) {
+      await this.events.append('operation.completed', { operation: summarize(after), runtimeName: after.runtimeName });
+      this.log.info('operation completed', { operationId: after.id, status: after.status, error: after.error });
+    }
+  }
+
+  /** Releases the runtime lock and records the last operation; idempotent. */
+  private async finish(op: OperationRecord): Promise<void> {
+    await this.runtimes.update(op.runtimeKey, (r) =>
+      r && r.activeOperation?.id === op.id ? { ...r, activeOperation: undefined, lastOperation: summarize(op) } : UNCHANGED,
+    );
+    await this.pending.delete(op.id);
+  }
+
+  private async unclaim(key: string, op: OperationRecord): Promise<void> {
+    if (op.kind === 'create') {
+      const record = await this.runtimes.get(key);
+      if (record?.activeOperation?.id === op.id) await this.runtimes.delete(key);
+      return;
+    }
+    await this.runtimes.update(key, (r) => (r && r.activeOperation?.id === op.id ? { ...r, activeOperation: undefined } : UNCHANGED));
+  }
+
+  private async replay(idemId: string, request: SubmitRequest): Promise<OperationRecord | undefined> {
+    const record = await this.idempotency.get(idemId);
+    if (!record) return undefined;
+    if (record.fingerprint !== request.fingerprint) {
+      throw new AppError(
+        ErrorCode.IdempotencyMismatch,
+        'This Idempotency-Key was already used for a different request; use a new key for a new request.',
+        { facts: { operationId: record.operationId } },
+      );
+    }
+    for (let i = 0; i < 20; i++) {
+      const op = await this.operations.get(record.operationId);
+      if (op) return op;
+      await new Promise((r) => setTimeout(r, 25)); // the first request is still writing it
+    }
+    return undefined;
+  }
+
+  /** A lock whose operation is gone or finished (a crash between two writes) is released. */
+  private async repairLocks(): Promise<void> {
+    for (const record of await this.runtimes.all()) {
+      const active = record.activeOperation;
+      if (!active || this.clock.now() - Date.parse(active.createdOn) < ABANDON_AFTER_MS) continue;
+      const op = await this.operations.get(active.id);
+      if (op && !TERMINAL.has(op.status)) {
+        await this.pending.put(op.id, { since: op.createdOn });
+        continue;
+      }
+      if (op) await this.finish(op);
+      else await this.unclaim(runtimeKey(record.name), { id: active.id, kind: active.kind } as OperationRecord);
+      this.log.warn('released a lock left by an interrupted operation', { runtime: record.name, operationId: active.id });
+    }
+  }
+}
+
+function checkPreconditions(request: SubmitRequest, current: Stored<RuntimeRecord> | undefined): void {
+  if (request.kind === 'create') {
+    if (current) {
+      throw conflict(`A runtime named ${current.name} already exists. Pick another name, or reset or stop the existing one.`);
+    }
+    return;
+  }
+  if (!current) throw notFound(`There is no runtime named ${request.runtimeName}.`);
+  if (request.ifMatch && request.ifMatch !== '*' && request.ifMatch !== current.eTag) {
+    throw new AppError(
+      ErrorCode.PreconditionFailed,
+      `${current.name} changed since you read it (it is now ${current.status}); read it again and retry.`,
+    );
+  }
+  if (current.activeOperation) {
+    const a = current.activeOperation;
+    throw new AppError(ErrorCode.Busy, `${current.name} is busy: a ${a.kind} requested by ${a.requestedBy.name ?? a.requestedBy.objectId} is still running. Try again when it ends.`, {
+      facts: { operationId: a.id },
+    });
+  }
+}
+
+function idempotencyId(actor: Person, key: string): string {
+  return sha256(`${actor.objectId}\n${key}`);
+}
+
+export function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}

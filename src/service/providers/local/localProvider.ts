@@ -1,0 +1,83 @@
+/**
+ * The `local` provider: an emulator of the prompt flow runtime service, as Azurite is of Azure
+ * Storage. Its state is the runtime records themselves, in the shared storage.
+ */
+import { type Clock, iso } from '../../../clock';
+import type { OperationKind, Person } from '../../../domain/runtime';
+import { Collection } from '../../../storage/collection';
+import type { Storage } from '../../../storage/storage';
+import type { OperationRecord, PreparedOperation, RuntimeRecord, StepOutcome, SystemRequest } from '../../model';
+import type { VersionStore } from '../../versions/versionStore';
+import type { RuntimeProvider } from '../provider';
+import { prepareLocal } from './prepare';
+import { type LocalTimings, stepLocal } from './steps';
+import { LocalWorkspace } from './workspace';
+
+export interface LocalProviderOptions {
+  storage: Storage;
+  clock: Clock;
+  versions: VersionStore;
+  workspaceFile: string;
+  timings: LocalTimings;
+}
+
+export class LocalProvider implements RuntimeProvider {
+  readonly name = 'local' as const;
+  readonly reference: LocalWorkspace;
+  private readonly runtimes: Collection<RuntimeRecord>;
+
+  constructor(private readonly options: LocalProviderOptions) {
+    this.reference = new LocalWorkspace(options.storage, options.workspaceFile);
+    this.runtimes = new Collection(options.storage, 'runtimes');
+  }
+
+  prepare(
+    kind: OperationKind,
+    name: string,
+    input: Record<string, unknown>,
+    actor: Person,
+    current: RuntimeRecord | undefined,
+  ): Promise<PreparedOperation> {
+    return prepareLocal(kind, name, input, actor, current, {
+      workspace: this.reference,
+      latestVersion: () => this.options.versions.latest(),
+      knownVersion: (tag) => this.options.versions.has(tag),
+      now: iso(this.options.clock.now()),
+    });
+  }
+
+  step(op: OperationRecord): Promise<StepOutcome> {
+    return stepLocal(op, {
+      runtimes: this.runtimes,
+      workspace: this.reference,
+      timings: this.options.timings,
+      now: () => this.options.clock.now(),
+      latestVersion: () => this.options.versions.latest(),
+    });
+  }
+
+  /** Automatic runtimes unused for longer than their idle time are stopped, once per idle period. */
+  async systemWork(): Promise<SystemRequest[]> {
+    const now = this.options.clock.now();
+    return (await this.runtimes.all())
+      .filter((r) => r.type === 'automatic' && r.status === 'Running' && !r.activeOperation && r.lastUsedOn && r.idleTimeMinutes)
+      .filter((r) => Date.parse(r.lastUsedOn!) + r.idleTimeMinutes! * 60_000 <= now)
+      .map((r) => ({
+        kind: 'stop' as const,
+        runtimeName: r.name,
+        input: { reason: 'idle' },
+        idempotencyKey: `idle-shutdown:${r.name.toLowerCase()}:${r.lastUsedOn}`,
+        reason: `idle for ${r.idleTimeMinutes} minutes`,
+      }));
+  }
+
+  async health(): Promise<{ ok: boolean; detail: string }> {
+    return { ok: true, detail: 'local emulator' };
+  }
+}
+
+/** Demo timings in seconds, scaled: 1 for a realistic demo, 0 for instant transitions. */
+export function localTimings(scale: number): LocalTimings {
+  const s = (seconds: number) => Math.round(seconds * 1000 * scale);
+  return { startMs: s(6), installMs: s(8), resetMs: s(3), stopMs: s(3), updateMs: s(4) };
+}

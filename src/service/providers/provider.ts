@@ -1,0 +1,52 @@
+/**
+ * A RuntimeProvider knows one backend's rules: how to validate a change, and how to move an
+ * operation forward one step at a time. The operation engine owns everything generic: locks,
+ * idempotency, persistence, leases, retries and events. Steps are re-entrant: after a crash the
+ * engine runs the same phase again, so a step must be safe to repeat.
+ */
+import type { Clock } from '../../clock';
+import type {
+  ComputeInstance,
+  EnvironmentInfo,
+  ManagedIdentity,
+  OperationKind,
+  Person,
+  VmSize,
+} from '../../domain/runtime';
+import type { OperationRecord, PreparedOperation, RuntimeRecord, StepOutcome, SystemRequest } from '../model';
+
+export interface ReferenceData {
+  computeInstances(): Promise<ComputeInstance[]>;
+  vmSizes(): Promise<VmSize[]>;
+  environments(): Promise<EnvironmentInfo[]>;
+  identities(): Promise<ManagedIdentity[]>;
+}
+
+export interface RuntimeProvider {
+  readonly name: 'local' | 'azureml';
+  readonly reference: ReferenceData;
+
+  /**
+   * Validates a change against the backend's rules and normalizes it. Throws an AppError with
+   * field errors for a bad request. `current` is the runtime's record (absent for create).
+   */
+  prepare(
+    kind: OperationKind,
+    name: string,
+    input: Record<string, unknown>,
+    actor: Person,
+    current: RuntimeRecord | undefined,
+  ): Promise<PreparedOperation>;
+
+  /** Runs the operation's current phase and says what comes next. */
+  step(op: OperationRecord): Promise<StepOutcome>;
+
+  /** Changes the backend starts by itself (idle shutdowns), found by a periodic sweep. */
+  systemWork(): Promise<SystemRequest[]>;
+
+  health(): Promise<{ ok: boolean; detail: string }>;
+}
+
+export interface ProviderContext {
+  clock: Clock;
+}

@@ -1,0 +1,102 @@
+/**
+ * The read side of the service: runtime records become wire Runtimes, with the fields that are
+ * computed at read time (latest version, outdated, idle shutdown time), plus filters and paging.
+ */
+import { iso } from '../clock';
+import { isOutdated, newerThan } from '../domain/imageVersion';
+import { type ImageVersionInfo, type Page, RUNTIME_NAME, type Runtime, type VersionCheck, type VersionsReport } from '../domain/runtime';
+import { badRequest, notFound } from '../errors';
+import { withoutEtag, type Stored } from '../storage/collection';
+import type { OperationEngine } from './operations/engine';
+import { type RuntimeRecord, runtimeKey } from './model';
+import type { VersionStore } from './versions/versionStore';
+
+export interface ListQuery {
+  status?: string[];
+  type?: string[];
+  pageSize: number;
+  pageToken?: string;
+}
+
+export class RuntimeViews {
+  constructor(
+    private readonly engine: OperationEngine,
+    private readonly versions: VersionStore,
+  ) {}
+
+  async list(query: ListQuery): Promise<Page<Runtime>> {
+    const latest = await this.versions.latest();
+    const after = query.pageToken ? decodeToken(query.pageToken) : '';
+    const statuses = query.status?.map((s) => s.toLowerCase());
+    const records = (await this.engine.runtimes.all())
+      .filter((r) => !statuses || statuses.includes(String(r.status).toLowerCase()))
+      .filter((r) => !query.type || query.type.includes(r.type))
+      .sort((a, b) => runtimeKey(a.name).localeCompare(runtimeKey(b.name)))
+      .filter((r) => runtimeKey(r.name) > after);
+    const page = records.slice(0, query.pageSize);
+    const more = records.length > page.length;
+    return {
+      value: page.map((r) => toRuntime(withoutEtag(r), latest)),
+      ...(more ? { nextPageToken: encodeToken(runtimeKey(page.at(-1)!.name)) } : {}),
+    };
+  }
+
+  async get(name: string): Promise<{ runtime: Runtime; eTag: string }> {
+    const record = await this.find(name);
+    return { runtime: toRuntime(withoutEtag(record), await this.versions.latest()), eTag: record.eTag };
+  }
+
+  async versionCheck(name: string): Promise<VersionCheck> {
+    const record = await this.find(name);
+    const all = await this.versions.all();
+    const latest = all.at(-1)?.tag;
+    const newer = new Set(newerThan(record.imageVersion, all.map((v) => v.tag)));
+    return {
+      name: record.name,
+      ...(record.imageVersion ? { imageVersion: record.imageVersion } : {}),
+      ...(latest ? { latestVersion: latest } : {}),
+      outdated: isOutdated(record.imageVersion, latest),
+      newer: all.filter((v: ImageVersionInfo) => newer.has(v.tag)),
+    };
+  }
+
+  async report(): Promise<VersionsReport> {
+    const all = await this.versions.all();
+    const tags = all.map((v) => v.tag);
+    const latest = tags.at(-1);
+    const outdated = (await this.engine.runtimes.all())
+      .filter((r) => isOutdated(r.imageVersion, latest))
+      .sort((a, b) => a.name.localeCompare(b.name))
+      .map((r) => ({ name: r.name, type: r.type, imageVersion: r.imageVersion, newer: newerThan(r.imageVersion, tags) }));
+    return { repository: this.versions.repository, ...(latest ? { latest } : {}), versions: all, outdated };
+  }
+
+  private async find(name: string): Promise<Stored<RuntimeRecord>> {
+    const record = RUNTIME_NAME.test(name) ? await this.engine.runtimes.get(runtimeKey(name)) : undefined;
+    if (!record) throw notFound(`There is no runtime named ${name}.`);
+    return record;
+  }
+}
+
+export function toRuntime(record: RuntimeRecord, latest: string | undefined): Runtime {
+  const idleShutdownAt =
+    record.type === 'automatic' && record.status === 'Running' && record.lastUsedOn && record.idleTimeMinutes
+      ? iso(Date.parse(record.lastUsedOn) + record.idleTimeMinutes * 60_000)
+      : undefined;
+  return {
+    ...record,
+    ...(latest ? { latestVersion: latest } : {}),
+    outdated: isOutdated(record.imageVersion, latest),
+    ...(idleShutdownAt ? { idleShutdownAt } : {}),
+  };
+}
+
+function encodeToken(key: string): string {
+  return Buffer.from(key, 'utf8').toString('base64url');
+}
+
+function decodeToken(token: string): string {
+  const key = Buffer.from(token, 'base64url').toString('utf8');
+  if (!key || !/^[a-z0-9_-]+$/.test(key)) throw badRequest('pageToken is not valid; use the nextPageToken of a previous page.');
+  return key;
+}

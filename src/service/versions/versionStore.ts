@@ -1,0 +1,93 @@
+/**
+ * The known base-image versions: the catalogue file in the repo, plus versions published while the
+ * service runs (admin route or `npm run publish-version`), kept in storage so that every replica
+ * sees them. A registry watcher can publish through the same `publish` call.
+ */
+import { readFileSync } from 'node:fs';
+import { type Clock, iso } from '../../clock';
+import { IMAGE_REPOSITORY, isImageVersion, latestImageVersion, sortImageVersions } from '../../domain/imageVersion';
+import type { ImageVersionInfo, Person } from '../../domain/runtime';
+import { fieldError } from '../../errors';
+import { Collection } from '../../storage/collection';
+import type { Storage } from '../../storage/storage';
+import type { EventLog } from '../events/eventLog';
+
+interface Catalogue {
+  repository: string;
+  versions: ImageVersionInfo[];
+}
+
+interface Published {
+  versions: (ImageVersionInfo & { publishedBy: Person })[];
+}
+
+export class VersionStore {
+  private readonly published: Collection<Published>;
+  private readonly catalogue: Catalogue;
+
+  constructor(
+    storage: Storage,
+    catalogueFile: string,
+    private readonly clock: Clock,
+    private readonly events: EventLog,
+  ) {
+    this.published = new Collection(storage, 'image-versions');
+    const parsed = JSON.parse(readFileSync(catalogueFile, 'utf8')) as Partial<Catalogue>;
+    this.catalogue = {
+      repository: parsed.repository ?? IMAGE_REPOSITORY,
+      versions: (parsed.versions ?? []).filter((v) => isImageVersion(v.tag)),
+    };
+  }
+
+  get repository(): string {
+    return this.catalogue.repository;
+  }
+
+  /** Every known version, oldest first. */
+  async all(): Promise<ImageVersionInfo[]> {
+    const extra = (await this.published.get('published'))?.versions ?? [];
+    const byTag = new Map<string, ImageVersionInfo>();
+    for (const v of [...this.catalogue.versions, ...extra]) {
+      byTag.set(v.tag, { tag: v.tag, ...(v.notes ? { notes: v.notes } : {}), ...(v.publishedOn ? { publishedOn: v.publishedOn } : {}) });
+    }
+    return sortImageVersions(byTag.keys()).map((tag) => byTag.get(tag)!);
+  }
+
+  async latest(): Promise<string | undefined> {
+    return latestImageVersion((await this.all()).map((v) => v.tag));
+  }
+
+  async has(tag: string): Promise<boolean> {
+    return (await this.all()).some((v) => v.tag === tag);
+  }
+
+  /** Adds a version; publishing a known tag again changes nothing and reports created: false. */
+  async publish(tag: string, notes: string | undefined, actor: Person): Promise<{ created: boolean; version: ImageVersionInfo }> {
+    if (!isImageVersion(tag)) {
+      throw fieldError('tag', `"${tag.slice(0, 40)}" is not an image version; tags look like 20251211.v2 (YYYYMMDD.vN).`);
+    }
+    const previous = await this.latest();
+    const existing = (await this.all()).find((v) => v.tag === tag);
+    if (existing) return { created: false, version: existing };
+    const version = { tag, publishedOn: iso(this.clock.now()), ...(notes ? { notes } : {}), publishedBy: actor };
+    let created = false;
+    await this.published.update('published', (current) => {
+      const versions = current?.versions ?? [];
+      if (versions.some((v) => v.tag === tag)) return { versions };
+      created = true;
+      return { versions: [...versions, version] };
+    });
+    const { publishedBy: _p, ...info } = version;
+    if (created) {
+      const latest = await this.latest();
+      await this.events.append('image.released', {
+        tag,
+        repository: this.repository,
+        previousLatest: previous,
+        isLatest: latest === tag,
+        notes: notes ?? null,
+      });
+    }
+    return { created, version: info };
+  }
+}

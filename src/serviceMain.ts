@@ -1,0 +1,33 @@
+/** `npm run service`: the runtime service alone, for a shared deployment behind several bots. */
+import 'dotenv/config';
+import { ConfigError, loadConfig } from './config';
+import { createLogger } from './logger';
+import { createRuntimeServiceApp } from './service/app';
+import { createStorage } from './storage';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const log = createLogger(config.logLevel, { app: 'runtime-service' });
+  const service = createRuntimeServiceApp({
+    config: config.service,
+    storage: createStorage(config.storage, config.dataDir, 'service'),
+    log,
+  });
+  const url = await service.start();
+  log.info('runtime service listening', { url, provider: config.service.provider, auth: config.service.token ? 'bearer token' : 'none (loopback only)' });
+  const shutdown = async () => {
+    await service.stop();
+    process.exit(0);
+  };
+  process.once('SIGINT', shutdown);
+  process.once('SIGTERM', shutdown);
+}
+
+main().catch((error) => {
+  if (error instanceof ConfigError) {
+    process.stderr.write(`${error.message}\n`);
+  } else {
+    process.stderr.write(`The runtime service could not start: ${(error as Error).message}\n`);
+  }
+  process.exit(1);
+});

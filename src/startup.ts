@@ -1,0 +1,20 @@
+/** What `npm start` prints: where everything listens, and loudly, when authentication is off. */
+import type { Config } from './config';
+
+export function startupBanner(config: Config, botUrl: string): string {
+  const lines = [
+    '',
+    `  Bot endpoint:      ${botUrl}/api/messages`,
+    `  Runtime service:   ${config.serviceUrl}${config.embedService ? ' (embedded, provider ' + config.service.provider + ')' : ' (shared)'}`,
+    `  Try it:            curl ${config.serviceUrl}/v1/runtimes`,
+  ];
+  if (!config.bot.appId) {
+    lines.push(
+      '',
+      '  !! AUTHENTICATION IS OFF: no MicrosoftAppId is set, so the bot accepts unsigned requests.',
+      `  !! That is only safe for local development; it listens on ${config.bot.host} (loopback) only.`,
+    );
+  }
+  lines.push('');
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,114 @@
+/**
+ * A typed view of one key prefix of a Storage, with the optimistic-concurrency loop that every
+ * read-modify-write in the project uses. Records never carry their eTag in the stored body.
+ */
+import { IF_NONE_MATCH, isEtagConflict, type Storage, type StoreItem } from './storage';
+
+export type Stored<T> = T & { eTag: string };
+
+/** Returned by an `update` mutator to leave the record as it is. */
+export const UNCHANGED = Symbol('unchanged');
+
+export class Collection<T extends object> {
+  constructor(
+    private readonly storage: Storage,
+    private readonly prefix: string,
+  ) {}
+
+  key(id: string): string {
+    if (!id || id.includes('/')) throw new Error(`invalid id for ${this.prefix}: ${JSON.stringify(id)}`);
+    return `${this.prefix}/${id}`;
+  }
+
+  async get(id: string): Promise<Stored<T> | undefined> {
+    const key = this.key(id);
+    const found = await this.storage.read([key]);
+    return found[key] as Stored<T> | undefined;
+  }
+
+  async getMany(ids: string[]): Promise<Stored<T>[]> {
+    if (ids.length === 0) return [];
+    const keys = ids.map((id) => this.key(id));
+    const found = await this.storage.read(keys);
+    return keys.map((k) => found[k]).filter((v): v is StoreItem => v !== undefined) as Stored<T>[];
+  }
+
+  /** Like getMany, but keeps each record's id; missing ids are left out. */
+  async getManyWithIds(ids: string[]): Promise<[string, Stored<T>][]> {
+    if (ids.length === 0) return [];
+    const found = await this.storage.read(ids.map((id) => this.key(id)));
+    return ids.flatMap((id) => {
+      const item = found[this.key(id)];
+      return item ? [[id, item as Stored<T>] as [string, Stored<T>]] : [];
+    });
+  }
+
+  async ids(startsWith = ''): Promise<string[]> {
+    const keys = await this.storage.list(`${this.prefix}/${startsWith}`);
+    return keys.map((k) => k.slice(this.prefix.length + 1));
+  }
+
+  async all(): Promise<Stored<T>[]> {
+    return this.getMany(await this.ids());
+  }
+
+  /** Creates the record; throws EtagConflictError when it exists already. */
+  async create(id: string, value: T): Promise<void> {
+    await this.storage.write({ [this.key(id)]: { ...strip(value), eTag: IF_NONE_MATCH } });
+  }
+
+  /** Replaces the record if it still has `eTag`; throws EtagConflictError otherwise. */
+  async replace(id: string, value: T, eTag: string): Promise<void> {
+    await this.storage.write({ [this.key(id)]: { ...strip(value), eTag } });
+  }
+
+  async put(id: string, value: T): Promise<void> {
+    await this.storage.write({ [this.key(id)]: { ...strip(value), eTag: '*' } });
+  }
+
+  async delete(id: string): Promise<void> {
+    await this.storage.delete([this.key(id)]);
+  }
+
+  /**
+   * Read-modify-write with retries on eTag conflicts. The mutator sees the current value (or
+   * undefined) and returns the next one, UNCHANGED, or undefined to leave a missing record missing.
+   * Returns the value that was stored, or the current one when nothing was written.
+   */
+  async update(
+    id: string,
+    mutate: (current: T | undefined) => T | undefined | typeof UNCHANGED,
+    attempts = 25,
+  ): Promise<T | undefined> {
+    for (let i = 0; i < attempts; i++) {
+      const current = await this.get(id);
+      const next = mutate(current ? withoutEtag(current) : undefined);
+      if (next === UNCHANGED) return current ? withoutEtag(current) : undefined;
+      if (next === undefined) return undefined;
+      try {
+        if (current) await this.replace(id, next, current.eTag);
+        else await this.create(id, next);
+        return next;
+      } catch (error) {
+        if (!isEtagConflict(error)) throw error;
+        await jitter(i);
+      }
+    }
+    throw new Error(`could not update ${this.key(id)}: too much contention`);
+  }
+}
+
+export function withoutEtag<T extends object>(value: Stored<T>): T {
+  const { eTag: _eTag, ...rest } = value as Stored<T> & Record<string, unknown>;
+  return rest as T;
+}
+
+function strip<T extends object>(value: T): StoreItem {
+  const { eTag: _eTag, ...rest } = value as T & { eTag?: string };
+  return rest as StoreItem;
+}
+
+function jitter(attempt: number): Promise<void> {
+  const ms = Math.random() * Math.min(50, 2 + attempt * 4);
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,120 @@
+/**
+ * The whole product on loopback for integration tests: the runtime service and the bot, talking
+ * over real HTTP, with a loopback Bot Connector as the channel. Time is a FakeClock, and the
+ * engine and the tracker are driven by hand, so tests are fast and exact.
+ */
+import path from 'node:path';
+import { type BotApp, createBotApp } from '../../src/bot/app';
+import { FakeClock } from '../../src/clock';
+import type { BotConfig, ServiceConfig } from '../../src/config';
+import { createLogger } from '../../src/logger';
+import { createRuntimeServiceApp, type RuntimeServiceApp } from '../../src/service/app';
+import { localTimings } from '../../src/service/providers/local/localProvider';
+import { MemoryStorage } from '../../src/storage/memoryStorage';
+import type { Storage } from '../../src/storage/storage';
+import { LoopbackConnector } from './connector';
+import { messageActivity, postActivity, type Where, type Who } from './activities';
+
+const ROOT = path.resolve(__dirname, '../..');
+
+export interface Stack {
+  clock: FakeClock;
+  service: RuntimeServiceApp;
+  serviceUrl: string;
+  bot: BotApp;
+  botUrl: string;
+  connector: LoopbackConnector;
+  botStorage: Storage;
+  /** Sends a message as a user and returns the HTTP status and the new connector calls. */
+  say(text: string, who?: Who, where?: Where, extra?: Record<string, unknown>): Promise<{ status: number; replies: string[]; ids: string[] }>;
+  /** Advances time and lets the service and the tracker catch up. */
+  advance(ms: number): Promise<void>;
+  /** Runs until no operation is pending, then lets the tracker update the messages. */
+  settle(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function serviceConfig(overrides: Partial<ServiceConfig> = {}): ServiceConfig {
+  return {
+    port: 0,
+    host: '127.0.0.1',
+    provider: 'local',
+    demoData: true,
+    durationScale: 1,
+    catalogueFile: path.join(ROOT, 'catalogue/promptflow-runtime-stable.json'),
+    workspaceFile: path.join(ROOT, 'catalogue/local-workspace.json'),
+    maxBodyBytes: 256 * 1024,
+    ...overrides,
+  };
+}
+
+export function botConfig(overrides: Partial<BotConfig> = {}): BotConfig {
+  return {
+    port: 0,
+    host: '127.0.0.1',
+    appType: 'MultiTenant',
+    allowedTenantIds: [],
+    allowedServiceUrlHosts: ['127.0.0.1', 'localhost'],
+    ...overrides,
+  };
+}
+
+export async function startStack(options: { bot?: Partial<BotConfig>; service?: Partial<ServiceConfig> } = {}): Promise<Stack> {
+  const clock = new FakeClock(Date.parse('2026-11-23T09:00:00Z'));
+  const log = createLogger(process.env.TEST_LOG === '1' ? 'debug' : 'silent');
+  const service = createRuntimeServiceApp({
+    config: serviceConfig(options.service),
+    storage: new MemoryStorage(),
+    log,
+    clock,
+    timings: localTimings(1),
+    runWorkers: false,
+  });
+  const serviceUrl = await service.start();
+  const connector = new LoopbackConnector();
+  await connector.start();
+  const botStorage = new MemoryStorage();
+  const bot = createBotApp({
+    config: botConfig(options.bot),
+    storage: botStorage,
+    log,
+    serviceUrl,
+    ...(options.service?.token ? { serviceToken: options.service.token } : {}),
+    clock,
+    runTracker: false,
+  });
+  const botUrl = await bot.start();
+  const stack: Stack = {
+    clock,
+    service,
+    serviceUrl,
+    bot,
+    botUrl,
+    connector,
+    botStorage,
+    async say(text, who = 'alex', where = { kind: 'personal' }, extra = {}) {
+      const before = connector.calls.length;
+      const { status } = await postActivity(botUrl, messageActivity(connector.url, text, who, where, extra));
+      const fresh = connector.calls.slice(before).filter((c) => c.method === 'POST');
+      return { status, replies: fresh.map((c) => c.activity.text ?? ''), ids: fresh.map((c) => c.id) };
+    },
+    async advance(ms) {
+      clock.advance(ms);
+      await service.engine.tick();
+      await bot.tracker.tick();
+    },
+    async settle() {
+      for (let i = 0; i < 20; i++) {
+        clock.advance(10_000);
+        await service.engine.tick();
+      }
+      await bot.tracker.tick();
+    },
+    async close() {
+      await bot.stop();
+      await service.stop();
+      await connector.stop();
+    },
+  };
+  return stack;
+}
