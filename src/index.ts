@@ -6,6 +6,7 @@ import 'dotenv/config';
 import { createBotApp } from './bot/app';
 import { ConfigError, loadConfig } from './config';
 import { createLogger } from './logger';
+import { startPlayground } from './playground/launch';
 import { createRuntimeServiceApp } from './service/app';
 import { startupBanner } from './startup';
 import { createStorage } from './storage';
@@ -32,13 +33,22 @@ async function main(): Promise<void> {
   });
   const botUrl = await bot.start();
   stops.unshift(() => bot.stop());
-  process.stdout.write(startupBanner(config, botUrl));
+  const playground = config.playground.enabled
+    ? await startPlayground(botUrl, config.playground.port, log, argValue(process.argv, '--as'))
+    : undefined;
+  if (playground) stops.unshift(async () => playground.stop());
+  process.stdout.write(startupBanner(config, botUrl, playground?.url));
   const shutdown = async () => {
     for (const stop of stops) await stop().catch(() => undefined);
     process.exit(0);
   };
   process.once('SIGINT', shutdown);
   process.once('SIGTERM', shutdown);
+}
+
+function argValue(argv: string[], name: string): string | undefined {
+  const i = argv.indexOf(name);
+  return i >= 0 ? argv[i + 1] : undefined;
 }
 
 main().catch((error) => {

@@ -1,9 +1,10 @@
 /** What `npm start` prints: where everything listens, and loudly, when authentication is off. */
 import type { Config } from './config';
 
-export function startupBanner(config: Config, botUrl: string): string {
+export function startupBanner(config: Config, botUrl: string, playgroundUrl?: string): string {
   const lines = [
     '',
+    ...(playgroundUrl ? [`  Chat with it:      ${playgroundUrl}   (Agents Playground, as Alex Wilber)`] : []),
     `  Bot endpoint:      ${botUrl}/api/messages`,
     `  Runtime service:   ${config.serviceUrl}${config.embedService ? ' (embedded, provider ' + config.service.provider + ')' : ' (shared)'}`,
     `  Try it:            curl ${config.serviceUrl}/v1/runtimes`,

@@ -108,7 +108,7 @@ function tokenize(text: string): { tokens: Token[] } | { error: string } {
   let i = 0;
   while (i < n) {
     let lineStart = tokens.length === 0;
-    while (i < n && WHITESPACE.test(text[i])) lineStart ||= text[i++] === '\n';
+    for (; i < n && WHITESPACE.test(text[i]); i++) if (text[i] === '\n') lineStart = true;
     if (i >= n) break;
     const start = i;
     let value = '';

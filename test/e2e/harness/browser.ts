@@ -30,8 +30,10 @@ export interface UiMessage {
   /** Order of appearance on the page (not DOM order: channel threads are listed newest first). */
   seq: number;
   author: string;
-  /** Body text, card text included, without the header (sender, time). */
+  /** Body text, card text included, without the header (sender, time) and without the invoke notice. */
   text: string;
+  /** The UI's note under a card after Action.Execute: "Your response was sent to the app" or an error. */
+  notice?: string;
   cards: string[];
   inChannel: boolean;
 }
@@ -252,7 +254,9 @@ function toPredicate(match: MessageMatch): (text: string, m: UiMessage) => boole
 }
 
 function describe(messages: UiMessage[]): string {
-  return messages.map((m) => `  #${m.seq} ${m.author}: ${m.text.replace(/\s+/g, ' ').slice(0, 160)}`).join('\n') || '  (none)';
+  const line = (m: UiMessage) =>
+    `  #${m.seq} ${m.author}: ${m.text.replace(/\s+/g, ' ').slice(0, 160)}${m.notice ? ` [notice: ${m.notice}]` : ''}`;
+  return messages.map(line).join('\n') || '  (none)';
 }
 
 function escapeRegExp(s: string): string {

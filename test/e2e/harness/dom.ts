@@ -8,6 +8,8 @@
 // - channels: each thread is a .fui-Card[role=group]; the root post's header is .fui-CardHeader, followed by
 //   the post text; each reply's header is the smallest element holding the menu button and the avatar
 //   ([role=img][aria-label=<sender name>]), followed by the reply body;
+// - after an Action.Execute, the card's message gets a notice, [aria-label="Display Invoked Message"]
+//   ("Your response was sent to the app", or "Unable to reach app. Please try again."); it is reported apart;
 // - adaptive cards render as .ac-adaptiveCard (class names from the adaptivecards library);
 // - channel threads are listed newest first, so DOM order is not time order: a MutationObserver numbers
 //   messages (data-e2e-seq) as they appear instead.
@@ -50,6 +52,16 @@ export const DOM_SCRIPT = `(() => {
     const img = header.querySelector('[role="img"][aria-label]');
     return img ? img.getAttribute('aria-label') : me;
   };
+  const NOTICE = '[aria-label="Display Invoked Message"]';
+  // innerText needs layout; hide the notices for a moment (synchronously, so nothing repaints) to leave them out.
+  const textOf = (els) => {
+    const notices = els.flatMap((el) => [...el.querySelectorAll(NOTICE)]);
+    const saved = notices.map((n) => n.style.display);
+    notices.forEach((n) => { n.style.display = 'none'; });
+    const text = els.map((el) => el.innerText).join('\\n').trim();
+    notices.forEach((n, i) => { n.style.display = saved[i]; });
+    return { text, notice: notices.map((n) => n.innerText.trim()).join('\\n') || undefined };
+  };
   const messages = (me) => {
     tagNew();
     document.querySelectorAll('[data-e2e-part]').forEach((el) => el.removeAttribute('data-e2e-part'));
@@ -64,7 +76,7 @@ export const DOM_SCRIPT = `(() => {
       out.push({
         seq: Number(n),
         author: authorOf(header, me),
-        text: body.map((el) => el.innerText).join('\\n').trim(),
+        ...textOf(body),
         cards: cards.map((c) => c.innerText.trim()),
         inChannel: btn.closest(POST) !== null,
       });

@@ -1,0 +1,30 @@
+import { it } from 'vitest';
+import { startStack } from '../helpers/stack';
+import { messageActivity, postActivity } from '../helpers/activities';
+
+it('explore', async () => {
+  const stack = await startStack({ bot: { appId: '11111111-2222-3333-4444-555555555555', appPassword: 'secret' } });
+  const act = messageActivity(stack.connector.url, 'reset chat-dev');
+  let t = Date.now();
+  console.log(await postActivity(stack.botUrl, act), Date.now() - t);
+  const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
+  const jwt = `${b64({ alg: 'RS256', typ: 'JWT', kid: 'nope' })}.${b64({ iss: 'https://api.botframework.com', aud: '11111111-2222-3333-4444-555555555555', exp: Math.floor(Date.now() / 1000) + 3600, nbf: 0, serviceurl: stack.connector.url })}.${Buffer.from('sig').toString('base64url')}`;
+  t = Date.now();
+  console.log(await postActivity(stack.botUrl, act, { Authorization: `Bearer ${jwt}` }), Date.now() - t);
+  t = Date.now();
+  console.log(await postActivity(stack.botUrl, act, { Authorization: `Bearer garbage` }), Date.now() - t);
+  const none = b64({ alg: 'none', typ: 'JWT' }) + '.' + b64({ iss: 'https://api.botframework.com', aud: '11111111-2222-3333-4444-555555555555', exp: Math.floor(Date.now() / 1000) + 3600, serviceurl: stack.connector.url }) + '.';
+  t = Date.now();
+  console.log(await postActivity(stack.botUrl, act, { Authorization: `Bearer ${none}` }), Date.now() - t);
+  console.log(stack.connector.calls.length, await stack.botStorage.list('conversations/'));
+  await stack.close();
+  const s2 = await startStack({ bot: { allowedTenantIds: ['other-tenant'] } });
+  console.log(await s2.say('reset chat-dev'), await s2.botStorage.list('conversations/'));
+  await s2.close();
+  const s3 = await startStack({ bot: { allowedServiceUrlHosts: ['smba.trafficmanager.net'] } });
+  const r = await s3.say('reset chat-dev');
+  console.log(r, await s3.botStorage.list('conversations/'), await s3.botStorage.list('tracked-operations/'));
+  await s3.settle();
+  console.log(s3.connector.calls.length);
+  await s3.close();
+});

@@ -1,0 +1,218 @@
+import { promises as fsp } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { FakeClock } from '../../src/clock';
+import { FileStorage } from '../../src/storage/fileStorage';
+import { ACTORS, advance, automatic, startTestService, TIMINGS, type TestService } from '../helpers/service';
+
+interface Sse {
+  id?: string;
+  event?: string;
+  // biome-ignore lint/suspicious/noExplicitAny: event payloads are read field by field
+  data: any;
+}
+
+interface Stream {
+  status: number;
+  contentType: string | null;
+  events: Sse[];
+  /** Resolves once `count` events have arrived; fails after a few seconds of real time. */
+  waitFor(count: number): Promise<Sse[]>;
+  close(): void;
+}
+
+const services: TestService[] = [];
+const streams: Stream[] = [];
+const tmpDirs: string[] = [];
+
+afterEach(async () => {
+  for (const stream of streams.splice(0)) stream.close();
+  await Promise.all(services.splice(0).map((s) => s.close()));
+  await Promise.all(tmpDirs.splice(0).map((d) => fsp.rm(d, { recursive: true, force: true })));
+});
+
+async function start(options: Parameters<typeof startTestService>[0] = {}): Promise<TestService> {
+  const s = await startTestService(options);
+  services.push(s);
+  return s;
+}
+
+async function connect(s: TestService, query = '', headers: Record<string, string> = {}): Promise<Stream> {
+  const controller = new AbortController();
+  const res = await fetch(`${s.url}/v1/events${query}`, { headers, signal: controller.signal });
+  const events: Sse[] = [];
+  let notify = () => {};
+  const reader = res.body!.getReader();
+  const decoder = new TextDecoder();
+  let buffer = '';
+  void (async () => {
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) return;
+        buffer += decoder.decode(value, { stream: true });
+        let end = buffer.indexOf('\n\n');
+        while (end >= 0) {
+          const block = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          const fields = Object.fromEntries(
+            block
+              .split('\n')
+              .filter((line) => line && !line.startsWith(':'))
+              .map((line) => [line.slice(0, line.indexOf(':')), line.slice(line.indexOf(':') + 2)]),
+          );
+          if (fields.data !== undefined) events.push({ id: fields.id, event: fields.event, data: JSON.parse(fields.data) });
+          end = buffer.indexOf('\n\n');
+        }
+        notify();
+      }
+    } catch {
+      // aborted by close()
+    }
+  })();
+  const stream: Stream = {
+    status: res.status,
+    contentType: res.headers.get('content-type'),
+    events,
+    async waitFor(count) {
+      const deadline = Date.now() + 5000;
+      while (events.length < count) {
+        if (Date.now() > deadline) throw new Error(`got ${events.length} of ${count} events: ${JSON.stringify(events.map((e) => e.event))}`);
+        await new Promise<void>((resolve) => {
+          notify = resolve;
+          setTimeout(resolve, 100);
+        });
+      }
+      return events.slice(0, count);
+    },
+    close: () => controller.abort(),
+  };
+  streams.push(stream);
+  return stream;
+}
+
+describe('GET /v1/events', () => {
+  it('should stream a change as operation.started, runtime.changed and operation.completed, with ids', async () => {
+    const s = await start();
+    await s.request('PUT', '/v1/runtimes/before-rt', { actor: ACTORS.alex, body: automatic() });
+    const stream = await connect(s);
+    expect(stream.status).toBe(200);
+    expect(stream.contentType).toMatch(/^text\/event-stream/);
+
+    const created = await s.request('PUT', '/v1/runtimes/sse-rt', { actor: ACTORS.megan, body: automatic() });
+    const opId = created.json.id;
+    const [started, starting] = await stream.waitFor(2);
+    expect(started).toMatchObject({ event: 'operation.started', data: { type: 'operation.started', data: { runtimeName: 'sse-rt' } } });
+    expect(started.data.data.operation).toMatchObject({ id: opId, kind: 'create', requestedBy: ACTORS.megan });
+    expect(starting).toMatchObject({ event: 'runtime.changed', data: { data: { runtimeName: 'sse-rt', status: 'Starting', operationId: opId } } });
+
+    await advance(s, TIMINGS.startMs);
+    const all = await stream.waitFor(6);
+    // before-rt finished in the same tick: only events after connecting are streamed.
+    expect(all.map((e) => `${e.event}:${e.data.data.runtimeName}`)).toEqual([
+      'operation.started:sse-rt',
+      'runtime.changed:sse-rt',
+      'runtime.changed:before-rt',
+      'operation.completed:before-rt',
+      'runtime.changed:sse-rt',
+      'operation.completed:sse-rt',
+    ]);
+    const completed = all[5];
+    expect(completed.data.data.operation).toMatchObject({ id: opId, status: 'Succeeded' });
+    for (const e of all) {
+      expect(e.id).toMatch(/^\d{12}$/);
+      expect(e.data.id).toBe(e.id);
+      expect(e.data.type).toBe(e.event);
+    }
+    const ids = all.map((e) => Number(e.id));
+    expect(ids).toEqual([...ids].sort((x, y) => x - y));
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  it.each([
+    ['the Last-Event-ID header', (id: string) => ['', { 'last-event-id': id }] as const],
+    ['the lastEventId query parameter', (id: string) => [`?lastEventId=${id}`, {}] as const],
+  ])('should resume with %s and send exactly the missed events', async (_how, resume) => {
+    const s = await start();
+    const first = await connect(s);
+    await s.request('PUT', '/v1/runtimes/resume-rt', { actor: ACTORS.alex, body: automatic() });
+    const seen = await first.waitFor(2);
+    first.close();
+    const lastSeen = seen[1].id!;
+
+    // Missed while disconnected: Running, completed, a publish, an install.
+    await advance(s, TIMINGS.startMs);
+    await s.request('POST', '/v1/versions', { actor: ACTORS.adele, body: { tag: '20260201.v1' } });
+    await s.request('POST', '/v1/runtimes/resume-rt/install', { actor: ACTORS.alex, body: { requirements: 'numpy' } });
+    const missed = (await s.app.events.after(lastSeen)).map((e) => e.id);
+    expect(missed).toHaveLength(5);
+
+    const [query, headers] = resume(lastSeen);
+    const second = await connect(s, query, headers);
+    const got = await second.waitFor(missed.length);
+    expect(got.map((e) => e.id)).toEqual(missed);
+    expect(got.map((e) => e.event)).toEqual(['runtime.changed', 'operation.completed', 'image.released', 'operation.started', 'runtime.changed']);
+    // And it goes on live from there.
+    await advance(s, TIMINGS.installMs);
+    const more = await second.waitFor(missed.length + 2);
+    expect(more.slice(-2).map((e) => e.event)).toEqual(['runtime.changed', 'operation.completed']);
+  });
+
+  it('should start from now when Last-Event-ID is not an event id', async () => {
+    const s = await start();
+    await s.request('POST', '/v1/versions', { actor: ACTORS.adele, body: { tag: '20260201.v1' } });
+    const stream = await connect(s, '', { 'last-event-id': '../../etc/passwd' });
+    await s.request('POST', '/v1/versions', { actor: ACTORS.adele, body: { tag: '20260202.v1' } });
+    const [only] = await stream.waitFor(1);
+    expect(only.data.data.tag).toBe('20260202.v1');
+  });
+
+  it('should filter with ?types=image.released, and announce a published version', async () => {
+    const s = await start();
+    const stream = await connect(s, '?types=image.released');
+    await s.request('PUT', '/v1/runtimes/quiet-rt', { actor: ACTORS.alex, body: automatic() });
+    await advance(s, TIMINGS.startMs);
+    await s.request('POST', '/v1/versions', { actor: ACTORS.adele, body: { tag: '20240101.v3' } }); // older than latest
+    const published = await s.request('POST', '/v1/versions', { actor: ACTORS.adele, body: { tag: '20260301.v1', notes: 'March build.' } });
+    expect(published.status).toBe(201);
+    await s.request('POST', '/v1/versions', { actor: ACTORS.adele, body: { tag: '20260301.v1' } }); // known: no event
+
+    const got = await stream.waitFor(2);
+    expect(got.map((e) => e.event)).toEqual(['image.released', 'image.released']);
+    expect(got[0].data.data).toMatchObject({ tag: '20240101.v3', isLatest: false, previousLatest: '20251211.v2' });
+    expect(got[1].data.data).toEqual({
+      tag: '20260301.v1',
+      repository: 'mcr.microsoft.com/azureml/promptflow/promptflow-runtime-stable',
+      previousLatest: '20251211.v2',
+      isLatest: true,
+      notes: 'March build.',
+    });
+    // The three runtime events between them were skipped, not merely late.
+    const quiet = await connect(s, '?types=image.released', { 'last-event-id': '0' });
+    expect((await quiet.waitFor(2)).map((e) => e.data.data.tag)).toEqual(['20240101.v3', '20260301.v1']);
+  });
+
+  it('should stream events that another replica appended', async () => {
+    const dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'events-'));
+    tmpDirs.push(dir);
+    const clock = new FakeClock();
+    const a = await start({ storage: new FileStorage(dir), clock });
+    const b = await start({ storage: new FileStorage(dir), clock });
+    const stream = await connect(a);
+    await b.request('PUT', '/v1/runtimes/other-rt', { actor: ACTORS.alex, body: automatic() });
+    const got = await stream.waitFor(2);
+    expect(got.map((e) => `${e.event}:${e.data.data.runtimeName}`)).toEqual(['operation.started:other-rt', 'runtime.changed:other-rt']);
+  });
+
+  it('should stop the service while a client is still connected', async () => {
+    const s = await start();
+    await connect(s);
+    // serviceMain's SIGTERM handler awaits stop(): a connected bot must not keep the process alive.
+    const outcome = await Promise.race([
+      s.app.stop().then(() => 'stopped'),
+      new Promise((resolve) => setTimeout(() => resolve('still waiting after 3 s'), 3000)),
+    ]);
+    expect(outcome).toBe('stopped');
+  });
+});
