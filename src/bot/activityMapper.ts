@@ -1,6 +1,7 @@
 /** Turns a Bot Framework activity into the core's channel-free ChatRequest. */
 import { randomUUID } from 'node:crypto';
 import type { Activity } from 'botbuilder';
+import type { CardActionRequest } from '../core/actions/types';
 import type { ChatAttachment, ChatConversation, ChatRequest } from '../core/request';
 
 export function toChatRequest(activity: Activity, receivedAt: number): ChatRequest {
@@ -53,4 +54,20 @@ function toAttachment(a: { contentType: string; name?: string; content?: unknown
     ];
   }
   return [];
+}
+
+/** An Action.Execute (or its Action.Submit fallback) as the core's CardActionRequest. */
+export function toActionRequest(activity: Activity, verb: unknown, data: unknown, receivedAt: number): CardActionRequest {
+  const chat = toChatRequest(activity, receivedAt);
+  const fields = data && typeof data === 'object' && !Array.isArray(data) ? { ...(data as Record<string, unknown>) } : {};
+  delete fields.verb;
+  return {
+    user: chat.user,
+    conversation: chat.conversation,
+    verb: typeof verb === 'string' ? verb.slice(0, 100) : '',
+    data: fields,
+    ...(activity.replyToId ? { messageId: activity.replyToId } : {}),
+    correlationId: chat.correlationId,
+    receivedAt,
+  };
 }

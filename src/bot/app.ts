@@ -7,7 +7,9 @@ import type restify from 'restify';
 import { RuntimeClient } from '../client/runtimeClient';
 import { type Clock, systemClock } from '../clock';
 import type { BotConfig } from '../config';
+import { ActionRouter } from '../core/actionRouter';
 import { Dispatcher } from '../core/dispatcher';
+import { openPermissions } from '../core/permissions';
 import { OperationTracker } from '../core/tracking/tracker';
 import type { Logger } from '../logger';
 import type { Storage } from '../storage/storage';
@@ -47,8 +49,10 @@ export function createBotApp(options: BotAppOptions): BotApp {
   const conversations = new ConversationStore(storage, config.allowedServiceUrlHosts);
   const updater = new TeamsMessageUpdater(adapter, config.appId ?? '', conversations, log);
   const tracker = new OperationTracker(storage, client, updater, clock, log.child({ component: 'tracker' }));
-  const dispatcher = new Dispatcher({ client, log, clock, readAttachment }, storage);
-  const bot = new TeamsBot({ dispatcher, tracker, conversations, clock, log });
+  const deps = { client, log, clock, readAttachment, permissions: openPermissions };
+  const dispatcher = new Dispatcher(deps, storage);
+  const actions = new ActionRouter(deps, storage);
+  const bot = new TeamsBot({ dispatcher, actions, tracker, conversations, clock, log });
   const server = createBotServer(adapter, bot, log);
   return {
     server,
@@ -64,7 +68,7 @@ export function createBotApp(options: BotAppOptions): BotApp {
     },
     async stop() {
       tracker.stop();
-      server.closeAllConnections?.();
+      server.server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };

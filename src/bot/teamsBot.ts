@@ -2,17 +2,25 @@
  * The thin Teams activity handler: it maps activities to the core and replies back. No business
  * logic lives here; the core answers with view models and this file only sends them.
  */
-import { TeamsActivityHandler, TurnContext } from 'botbuilder';
+import {
+  type AdaptiveCardInvokeResponse,
+  type AdaptiveCardInvokeValue,
+  TeamsActivityHandler,
+  TurnContext,
+} from 'botbuilder';
+import type { ActionRouter } from '../core/actionRouter';
+import type { Reply } from '../core/replies';
 import type { Clock } from '../clock';
 import type { Dispatcher } from '../core/dispatcher';
 import type { OperationTracker } from '../core/tracking/tracker';
 import type { Logger } from '../logger';
-import { toChatRequest } from './activityMapper';
+import { toActionRequest, toChatRequest } from './activityMapper';
 import { ConversationStore } from './conversations';
-import { toActivity } from './render/activity';
+import { toActivity, toInvokeResponse } from './render/activity';
 
 export interface TeamsBotDeps {
   dispatcher: Dispatcher;
+  actions: ActionRouter;
   tracker: OperationTracker;
   conversations: ConversationStore;
   clock: Clock;
@@ -30,31 +38,50 @@ export class TeamsBot extends TeamsActivityHandler {
       const botId = context.activity.recipient?.id;
       if (context.activity.membersAdded?.some((m) => m.id === botId)) {
         await this.remember(context);
-        await context.sendActivity(
-          toActivity({
-            kind: 'text',
-            text: "Hi! I manage prompt flow runtimes from chat. Say `status` for the on-call summary, `list` for every runtime, or `help` for all I can do.",
-          }),
-        );
+        await context.sendActivity(toActivity({ kind: 'welcome' }));
       }
       await next();
     });
   }
 
+  /** Action.Execute: answer at once with the next card; slow work is tracked and updates it later. */
+  protected override async onAdaptiveCardInvoke(context: TurnContext, invoke: AdaptiveCardInvokeValue): Promise<AdaptiveCardInvokeResponse> {
+    const request = toActionRequest(context.activity, invoke.action.verb, invoke.action.data, this.deps.clock.now());
+    if (!request.user.id) return toInvokeResponse({ kind: 'error', text: 'I can only act for signed-in Microsoft 365 users.' });
+    const conversationKey = await this.remember(context);
+    const reply = await this.deps.actions.handle(request);
+    if (context.activity.replyToId) await this.track(reply, conversationKey, context.activity.replyToId);
+    return toInvokeResponse(reply);
+  }
+
   private async handleMessage(context: TurnContext): Promise<void> {
-    const request = toChatRequest(context.activity, this.deps.clock.now());
+    const activity = context.activity;
+    const conversationKey = await this.remember(context);
+    // Older clients send Action.Submit (the cards' fallback) as a message whose value holds the verb.
+    const submitted = activity.value as { verb?: unknown } | undefined;
+    if (!activity.text && typeof submitted?.verb === 'string') {
+      const request = toActionRequest(activity, submitted.verb, submitted, this.deps.clock.now());
+      if (!request.user.id) return void (await context.sendActivity('I can only act for signed-in Microsoft 365 users.'));
+      const reply = await this.deps.actions.handle(request);
+      const sent = await context.sendActivity(toActivity(reply));
+      if (sent?.id) await this.track(reply, conversationKey, sent.id);
+      return;
+    }
+    const request = toChatRequest(activity, this.deps.clock.now());
     if (!request.user.id) {
       await context.sendActivity('I can only act for signed-in Microsoft 365 users.');
       return;
     }
-    const conversationKey = await this.remember(context);
-    const replies = await this.deps.dispatcher.handle(request);
-    for (const reply of replies) {
+    for (const reply of await this.deps.dispatcher.handle(request)) {
       const sent = await context.sendActivity(toActivity(reply));
-      if (reply.kind === 'operation' && sent?.id && conversationKey && !isDone(reply.operation.status)) {
-        await this.deps.tracker.track(reply.operation, conversationKey, sent.id, reply.title);
-      }
+      if (sent?.id) await this.track(reply, conversationKey, sent.id);
     }
+  }
+
+  /** Operations still running are followed, and their message is updated until they end. */
+  private async track(reply: Reply, conversationKey: string | undefined, messageId: string): Promise<void> {
+    if (reply.kind !== 'operation' || !conversationKey || isDone(reply.operation.status)) return;
+    await this.deps.tracker.track(reply.operation, conversationKey, messageId, reply.title);
   }
 
   private async remember(context: TurnContext): Promise<string | undefined> {

@@ -4,35 +4,26 @@
  * redeliver slow messages, sometimes under a new message id, and a redelivery must not start a
  * second operation.
  */
-import { createHash } from 'node:crypto';
 import { AppError } from '../errors';
 import type { Logger } from '../logger';
-import { Collection, UNCHANGED } from '../storage/collection';
-import { isEtagConflict, type Storage } from '../storage/storage';
+import type { Storage } from '../storage/storage';
 import { parseCommand, suggest } from './commands/parse';
 import { COMMANDS, findCommand } from './commands/registry';
 import type { Command, CommandDeps } from './commands/types';
+import { DuplicateGuard } from './dedupe';
 import { errorText } from './errorText';
 import type { Reply } from './replies';
 import type { ChatRequest } from './request';
 
-/** A repeat of the same change within this window is a redelivery, not a new request. */
-const DUPLICATE_WINDOW_MS = 60_000;
-
-interface RecentCommand {
-  at: number;
-  operationId?: string;
-}
-
 export class Dispatcher {
-  private readonly recent: Collection<RecentCommand>;
+  private readonly guard: DuplicateGuard;
 
   constructor(
     private readonly deps: CommandDeps,
     storage: Storage,
     private readonly commands: readonly Command[] = COMMANDS,
   ) {
-    this.recent = new Collection(storage, 'recent-commands');
+    this.guard = new DuplicateGuard(storage, 'recent-commands');
   }
 
   async handle(request: ChatRequest): Promise<Reply[]> {
@@ -49,16 +40,16 @@ export class Dispatcher {
     }
     if (!command.sideEffects) return this.run(command, request, parsed.command, log, request.correlationId);
 
-    const key = sha256([request.conversation.id, request.user.id, parsed.command.verb, parsed.command.rest.trim()].join('\n'));
-    const claim = await this.claim(key, request.receivedAt);
-    if (!claim) {
+    const key = DuplicateGuard.key(request.conversation.id, request.user.id, parsed.command.verb, parsed.command.rest.trim());
+    const claim = await this.guard.claim(key, request.receivedAt);
+    if (!claim.fresh) {
       log.info('duplicate command ignored', { verb });
       return [{ kind: 'text', text: `I'm already on that \`${command.name}\`; its progress is in my earlier message.` }];
     }
-    const replies = await this.run(command, request, parsed.command, log, sha256(`${key}\n${claim}`));
+    const replies = await this.run(command, request, parsed.command, log, claim.idempotencyKey);
     const op = replies.find((r): r is Extract<Reply, { kind: 'operation' }> => r.kind === 'operation');
-    if (op) await this.recent.update(key, (r) => (r ? { ...r, operationId: op.operation.id } : UNCHANGED));
-    else await this.recent.delete(key); // it failed: the user may send the same text again at once
+    if (op) await this.guard.remember(key, op.operation.id);
+    else await this.guard.release(key); // it failed: the user may send the same text again at once
     return replies;
   }
 
@@ -87,22 +78,4 @@ export class Dispatcher {
       return [{ kind: 'error', text: errorText(error, request.correlationId), ...(showUsage ? { usage: command.usage } : {}) }];
     }
   }
-
-  /** Claims the business key; returns the claim's time, or undefined for a redelivery. */
-  private async claim(key: string, now: number): Promise<number | undefined> {
-    try {
-      const existing = await this.recent.get(key);
-      if (existing && now - existing.at < DUPLICATE_WINDOW_MS) return undefined;
-      if (existing) await this.recent.replace(key, { at: now }, existing.eTag);
-      else await this.recent.create(key, { at: now });
-      return now;
-    } catch (error) {
-      if (isEtagConflict(error)) return undefined; // a concurrent delivery of the same message won
-      throw error;
-    }
-  }
-}
-
-function sha256(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
 }

@@ -2,7 +2,7 @@
  * View models: what a command answers, independent of the channel. The Teams edge renders them as
  * markdown or Adaptive Cards; another channel renders them its own way.
  */
-import type { Operation, Runtime, VersionCheck, VersionsReport } from '../domain/runtime';
+import type { Operation, OperationKind, Runtime, RuntimeType, VersionCheck, VersionsReport } from '../domain/runtime';
 
 export interface CommandHelp {
   name: string;
@@ -24,14 +24,48 @@ export interface OnCallSummary {
   generatedAt: string;
 }
 
+/** A form's state: what the user typed (kept on errors), field errors, and the choices offered. */
+export interface FormState {
+  values: Record<string, string>;
+  errors: Record<string, string>;
+  /** A message above the form (e.g. the service's summary of what is wrong). */
+  message?: string;
+}
+
+export interface CreateFormView extends FormState {
+  type: RuntimeType;
+  vmSizes: { name: string; title: string }[];
+  /** Only the instances the user owns or is assigned. */
+  computeInstances: { name: string; title: string; applications: string[] }[];
+  environments: string[];
+  identities: { name: string; resourceId: string }[];
+}
+
+export interface InstallFormView extends FormState {
+  runtimeName: string;
+  /** Notes from a pasted flow.dag.yaml (image, requirements file). */
+  notes: string[];
+}
+
+export interface EditFormView extends FormState {
+  runtime: Runtime;
+  vmSizes: { name: string; title: string }[];
+  environments: string[];
+}
+
 export type Reply =
   | { kind: 'text'; text: string }
   | { kind: 'error'; text: string; usage?: string }
   | { kind: 'help'; commands: CommandHelp[]; command?: CommandHelp }
   | { kind: 'runtimeList'; runtimes: Runtime[]; page: number; pages: number; total: number; filter?: string }
-  | { kind: 'runtimeDetail'; runtime: Runtime }
+  /** `actions`: what the viewer may do to this runtime, so cards show only those buttons. */
+  | { kind: 'runtimeDetail'; runtime: Runtime; actions: OperationKind[] }
   | { kind: 'summary'; summary: OnCallSummary }
-  | { kind: 'versions'; report: VersionsReport }
+  | { kind: 'versions'; report: VersionsReport; canUpgrade: boolean }
   | { kind: 'versionCheck'; check: VersionCheck }
   /** A change was accepted; the edge tracks it and updates this message until it ends. */
-  | { kind: 'operation'; operation: Operation; title: string };
+  | { kind: 'operation'; operation: Operation; title: string }
+  | { kind: 'welcome' }
+  | { kind: 'createForm'; form: CreateFormView }
+  | { kind: 'installForm'; form: InstallFormView }
+  | { kind: 'editForm'; form: EditFormView };

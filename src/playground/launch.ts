@@ -47,7 +47,7 @@ export async function startPlayground(botUrl: string, port: number, log: Logger,
     cwd: playgroundConfigDir(as),
     // A closed stdin makes the Playground exit when it has a config file: keep a pipe open.
     stdio: ['pipe', 'pipe', 'pipe'],
-    env: { ...process.env, BROWSER: 'none' },
+    env: { ...process.env, TEAMSAPPTESTER_BROWSER: 'none' },
   });
   const url = `http://localhost:${port}`;
   let output = '';

@@ -84,7 +84,7 @@ export function createRuntimeServiceApp(options: ServiceAppOptions): RuntimeServ
     },
     async stop() {
       engine.stop();
-      server.closeAllConnections?.();
+      server.server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };

@@ -116,6 +116,12 @@ export function buildOpenApi(): Record<string, unknown> {
           parameters: [{ name: 'usableBy', in: 'query', schema: { type: 'string' }, description: '`me` or an object id.' }],
         },
       },
+      '/v1/compute-instances/{name}/applications': {
+        get: {
+          ...get('The custom applications on one compute instance.', json({ type: 'object', required: ['value'], properties: { value: { type: 'array', items: { type: 'object', properties: { name: { type: 'string' }, image: { type: 'string' } } } } } }), { '404': problem('No such compute instance.') }),
+          parameters: [nameParam],
+        },
+      },
       '/v1/vm-sizes': { get: get('VM sizes, with quota.', list('VmSize')) },
       '/v1/environments': { get: get('Environments for compute instance runtimes.', list('Environment')) },
       '/v1/identities': { get: get('User-assigned managed identities.', list('ManagedIdentity')) },

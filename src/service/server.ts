@@ -26,6 +26,7 @@ export function createServiceServer(deps: ServiceDeps): restify.Server {
   const server = restify.createServer({ name: 'runtime-service', handleUncaughtExceptions: false });
   server.pre((req, res, next) => {
     const id = String(req.headers['x-request-id'] ?? '').slice(0, 100) || randomUUID();
+    (req as unknown as { id(id: string): string }).id(id); // the same id in the response header and in the logs
     res.setHeader('X-Request-Id', id);
     return next();
   });

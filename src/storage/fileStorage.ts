@@ -107,11 +107,12 @@ export class FileStorage implements Storage {
   private async readOne(key: string): Promise<StoreItem | undefined> {
     const dir = this.keyDir(key);
     // A concurrent writer may prune the version we picked between readdir and readFile: retry.
-    for (let attempt = 0; attempt < 5; attempt++) {
+    for (let attempt = 0; attempt < 20; attempt++) {
       const latest = await this.latest(dir);
       if (!latest || latest.deleted) return undefined;
       try {
         const text = await fs.readFile(path.join(dir, `${latest.n}.json`), 'utf8');
+        if (text === '') continue; // pruned between readdir and read: a newer version exists
         return { ...(JSON.parse(text) as StoreItem), eTag: String(latest.n) };
       } catch (error) {
         if (!isCode(error, 'ENOENT')) throw error;
@@ -151,18 +152,30 @@ export class FileStorage implements Storage {
     throw new Error(`storage write of ${key} kept racing with writers`);
   }
 
-  /** Keeps the newest two versions, so a reader that just listed the folder still finds its file. */
+  /**
+   * Keeps the newest two versions and empties older ones. An emptied version keeps its file name,
+   * because a writer that read an old version and stalled must still find that name taken when it
+   * tries to link its write: freeing the number would let a stale write "succeed" unseen. Only
+   * placeholders older than PLACEHOLDER_TTL_MS are deleted, far beyond any write's duration.
+   */
   private async prune(dir: string, newest: number): Promise<void> {
     try {
+      const now = Date.now();
       for (const name of await fs.readdir(dir)) {
         const match = /^(\d+)\.(json|del)$/.exec(name);
-        if (match && Number(match[1]) < newest - 1) await fs.unlink(path.join(dir, name)).catch(() => undefined);
+        if (!match || Number(match[1]) >= newest - 1) continue;
+        const file = path.join(dir, name);
+        const stat = await fs.stat(file);
+        if (stat.size > 0) await fs.truncate(file, 0);
+        else if (now - stat.mtimeMs > PLACEHOLDER_TTL_MS) await fs.unlink(file);
       }
     } catch {
       // Pruning is housekeeping; a failure here loses nothing.
     }
   }
 }
+
+const PLACEHOLDER_TTL_MS = 10 * 60_000;
 
 function encodeSegment(segment: string): string {
   return encodeURIComponent(segment).replace(/\./g, '%2E');

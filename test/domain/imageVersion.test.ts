@@ -62,8 +62,23 @@ describe('compareImageVersions', () => {
 describe('sortImageVersions', () => {
   it('should sort by date then build, drop non-version tags and duplicates', () => {
     // The registry lists tags in lexical order: .v10 before .v8.
-    const registry = ['20240429.v10', '20240429.v8', 'latest', '20240511.v1', '20240111.v2', '20240429.v8', 'dev', '20240429.v9'];
-    expect(sortImageVersions(registry)).toEqual(['20240111.v2', '20240429.v8', '20240429.v9', '20240429.v10', '20240511.v1']);
+    const registry = [
+      '20240429.v10',
+      '20240429.v8',
+      'latest',
+      '20240511.v1',
+      '20240111.v2',
+      '20240429.v8',
+      'dev',
+      '20240429.v9',
+    ];
+    expect(sortImageVersions(registry)).toEqual([
+      '20240111.v2',
+      '20240429.v8',
+      '20240429.v9',
+      '20240429.v10',
+      '20240511.v1',
+    ]);
   });
 
   it('should give nothing for tags that are all non-versions', () => {

@@ -133,7 +133,12 @@ export async function startTestService(options: TestServiceOptions = {}): Promis
   };
 }
 
-export async function sendRequest(base: string, method: string, p: string, options: RequestOptions = {}): Promise<TestResponse> {
+export async function sendRequest(
+  base: string,
+  method: string,
+  p: string,
+  options: RequestOptions = {},
+): Promise<TestResponse> {
   const headers: Record<string, string> = {};
   let body: string | Buffer | undefined;
   if (options.body !== undefined) {
@@ -181,6 +186,7 @@ export async function createRunning(
   if (res.status !== 202) throw new Error(`create ${name} answered ${res.status}: ${res.text}`);
   await advance(service, TIMINGS.startMs);
   const runtime = await service.request('GET', `/v1/runtimes/${name}`);
-  if (runtime.json?.status !== 'Running') throw new Error(`${name} is ${runtime.json?.status} after start: ${runtime.text}`);
+  if (runtime.json?.status !== 'Running')
+    throw new Error(`${name} is ${runtime.json?.status} after start: ${runtime.text}`);
   return res.json;
 }

@@ -13,9 +13,9 @@ import {
   createRunning,
   type RequestOptions,
   startTestService,
-  TIMINGS,
   type TestResponse,
   type TestService,
+  TIMINGS,
 } from '../helpers/service';
 
 const DEMO = ['chat-dev', 'ci-alex-runtime', 'legacy-ocr', 'prod-chat', 'rag-eval'];
@@ -41,7 +41,16 @@ function expectSchema(res: TestResponse, method: string, template: string): void
   if (!validate) {
     const content = doc.paths[template]?.[method.toLowerCase()]?.responses?.[String(res.status)]?.content;
     expect(content?.['application/json'], `no JSON response documented for ${key}`).toBeDefined();
-    const pointer = ['paths', template, method.toLowerCase(), 'responses', String(res.status), 'content', 'application/json', 'schema']
+    const pointer = [
+      'paths',
+      template,
+      method.toLowerCase(),
+      'responses',
+      String(res.status),
+      'content',
+      'application/json',
+      'schema',
+    ]
       .map((p) => p.replace(/~/g, '~0').replace(/\//g, '~1'))
       .join('/');
     validate = ajv.getSchema(`openapi.json#/${pointer}`)!;
@@ -70,8 +79,13 @@ async function call(method: string, path: string, options: RequestOptions = {}):
   return res;
 }
 
-const change = (method: string, path: string, body?: unknown, actor: Person = ACTORS.alex, headers: Record<string, string> = {}) =>
-  call(method, path, { actor, headers, ...(body !== undefined ? { body } : {}) });
+const change = (
+  method: string,
+  path: string,
+  body?: unknown,
+  actor: Person = ACTORS.alex,
+  headers: Record<string, string> = {},
+) => call(method, path, { actor, headers, ...(body !== undefined ? { body } : {}) });
 
 beforeEach(async () => {
   s = await startTestService({ demoData: true });
@@ -174,7 +188,12 @@ describe('GET /v1/runtimes/{name}', () => {
     expect(res.status).toBe(200);
     expectSchema(res, 'GET', '/v1/runtimes/{name}');
     expect(res.headers.get('etag')).toMatch(/^"[^"]+"$/);
-    expect(res.json).toMatchObject({ name: 'prod-chat', outdated: true, latestVersion: '20251211.v2', owner: ACTORS.megan });
+    expect(res.json).toMatchObject({
+      name: 'prod-chat',
+      outdated: true,
+      latestVersion: '20251211.v2',
+      owner: ACTORS.megan,
+    });
   });
 
   it('should find a runtime whatever the case of its name', async () => {
@@ -183,14 +202,16 @@ describe('GET /v1/runtimes/{name}', () => {
     expect(res.json.name).toBe('prod-chat');
   });
 
-  it.each(['GET /v1/runtimes/nope-rt', 'GET /v1/runtimes/nope-rt/version', 'PATCH /v1/runtimes/nope-rt', 'POST /v1/runtimes/nope-rt/reset'])(
-    'should answer %s with a specific 404',
-    async (route) => {
-      const [method, path] = route.split(' ');
-      const body = method === 'PATCH' ? { idleTimeMinutes: 30 } : undefined;
-      expectProblem(await change(method, path, body), 404, 'not_found', /^There is no runtime named nope-rt\.$/);
-    },
-  );
+  it.each([
+    'GET /v1/runtimes/nope-rt',
+    'GET /v1/runtimes/nope-rt/version',
+    'PATCH /v1/runtimes/nope-rt',
+    'POST /v1/runtimes/nope-rt/reset',
+  ])('should answer %s with a specific 404', async (route) => {
+    const [method, path] = route.split(' ');
+    const body = method === 'PATCH' ? { idleTimeMinutes: 30 } : undefined;
+    expectProblem(await change(method, path, body), 404, 'not_found', /^There is no runtime named nope-rt\.$/);
+  });
 });
 
 describe('PUT /v1/runtimes/{name}', () => {
@@ -219,7 +240,12 @@ describe('PUT /v1/runtimes/{name}', () => {
   });
 
   it('should answer 409 when the name is taken, whatever its case', async () => {
-    expectProblem(await change('PUT', '/v1/runtimes/Chat-Dev', automatic()), 409, 'conflict', /A runtime named chat-dev already exists/);
+    expectProblem(
+      await change('PUT', '/v1/runtimes/Chat-Dev', automatic()),
+      409,
+      'conflict',
+      /A runtime named chat-dev already exists/,
+    );
   });
 
   it.each([
@@ -237,7 +263,11 @@ describe('PUT /v1/runtimes/{name}', () => {
   });
 
   it('should answer 422 with an errors map for a semantic error', async () => {
-    const res = await change('PUT', '/v1/runtimes/gpu-rt', automatic({ vmSize: 'Standard_NC24ads_A100_v4', idleTimeMinutes: 30 }));
+    const res = await change(
+      'PUT',
+      '/v1/runtimes/gpu-rt',
+      automatic({ vmSize: 'Standard_NC24ads_A100_v4', idleTimeMinutes: 30 }),
+    );
     expectProblem(res, 422, 'invalid_field', /no quota/);
     expect(res.json.errors).toEqual({ vmSize: expect.stringMatching(/no quota for Standard_NC24ads_A100_v4/) });
   });
@@ -248,12 +278,16 @@ describe('PATCH /v1/runtimes/{name}', () => {
     await createRunning(s, 'edit-rt');
     const stale = (await call('GET', '/v1/runtimes/edit-rt')).headers.get('etag')!;
     await change('PATCH', '/v1/runtimes/edit-rt', { idleTimeMinutes: 90 }); // someone else edits it
-    const refused = await change('PATCH', '/v1/runtimes/edit-rt', { idleTimeMinutes: 120 }, ACTORS.alex, { 'if-match': stale });
+    const refused = await change('PATCH', '/v1/runtimes/edit-rt', { idleTimeMinutes: 120 }, ACTORS.alex, {
+      'if-match': stale,
+    });
     expectProblem(refused, 412, 'precondition_failed', /edit-rt changed since you read it/);
     expect((await call('GET', '/v1/runtimes/edit-rt')).json.idleTimeMinutes).toBe(90);
 
     const current = (await call('GET', '/v1/runtimes/edit-rt')).headers.get('etag')!;
-    const accepted = await change('PATCH', '/v1/runtimes/edit-rt', { idleTimeMinutes: 120 }, ACTORS.alex, { 'if-match': current });
+    const accepted = await change('PATCH', '/v1/runtimes/edit-rt', { idleTimeMinutes: 120 }, ACTORS.alex, {
+      'if-match': current,
+    });
     expect(accepted.status).toBe(202);
     expectSchema(accepted, 'PATCH', '/v1/runtimes/{name}');
     expect((await call('GET', '/v1/runtimes/edit-rt')).json.idleTimeMinutes).toBe(120);
@@ -265,7 +299,9 @@ describe('PATCH /v1/runtimes/{name}', () => {
   ])('should accept If-Match as %s', async (_case, form) => {
     await createRunning(s, 'edit-rt');
     const etag = (await call('GET', '/v1/runtimes/edit-rt')).headers.get('etag')!;
-    const res = await change('PATCH', '/v1/runtimes/edit-rt', { idleTimeMinutes: 30 }, ACTORS.alex, { 'if-match': form(etag) });
+    const res = await change('PATCH', '/v1/runtimes/edit-rt', { idleTimeMinutes: 30 }, ACTORS.alex, {
+      'if-match': form(etag),
+    });
     expect(res.status).toBe(202);
   });
 
@@ -286,14 +322,21 @@ describe('PATCH /v1/runtimes/{name}', () => {
 });
 
 describe('runtime actions', () => {
-  it.each(['install', 'reset', 'stop', 'upgrade'])('should accept POST /v1/runtimes/{name}/%s with 202', async (action) => {
-    await createRunning(s, 'act-rt', automatic({ baseImage: 'mcr.microsoft.com/azureml/promptflow/promptflow-runtime-stable:20250131.v2' }));
-    const body = action === 'install' ? { requirements: 'numpy' } : undefined;
-    const res = await change('POST', `/v1/runtimes/act-rt/${action}`, body);
-    expect(res.status).toBe(202);
-    expectSchema(res, 'POST', `/v1/runtimes/{name}/${action}`);
-    expect(res.json.kind).toBe(action);
-  });
+  it.each(['install', 'reset', 'stop', 'upgrade'])(
+    'should accept POST /v1/runtimes/{name}/%s with 202',
+    async (action) => {
+      await createRunning(
+        s,
+        'act-rt',
+        automatic({ baseImage: 'mcr.microsoft.com/azureml/promptflow/promptflow-runtime-stable:20250131.v2' }),
+      );
+      const body = action === 'install' ? { requirements: 'numpy' } : undefined;
+      const res = await change('POST', `/v1/runtimes/act-rt/${action}`, body);
+      expect(res.status).toBe(202);
+      expectSchema(res, 'POST', `/v1/runtimes/{name}/${action}`);
+      expect(res.json.kind).toBe(action);
+    },
+  );
 
   it('should accept an empty JSON object as the body of an action', async () => {
     await createRunning(s, 'act-rt');
@@ -301,11 +344,21 @@ describe('runtime actions', () => {
   });
 
   it('should answer 400 for an unknown action', async () => {
-    expectProblem(await change('POST', '/v1/runtimes/chat-dev/explode'), 400, 'bad_request', /Unknown action "explode"; use install, reset, stop or upgrade/);
+    expectProblem(
+      await change('POST', '/v1/runtimes/chat-dev/explode'),
+      400,
+      'bad_request',
+      /Unknown action "explode"; use install, reset, stop or upgrade/,
+    );
   });
 
   it('should answer 409 when resetting a runtime whose compute instance is stopped', async () => {
-    expectProblem(await change('POST', '/v1/runtimes/legacy-ocr/reset', undefined, ACTORS.adele), 409, 'conflict', /while it is Unavailable\. Start its compute instance first/);
+    expectProblem(
+      await change('POST', '/v1/runtimes/legacy-ocr/reset', undefined, ACTORS.adele),
+      409,
+      'conflict',
+      /while it is Unavailable\. Start its compute instance first/,
+    );
   });
 });
 
@@ -362,7 +415,12 @@ describe('request errors', () => {
   });
 
   it('should answer 400 for JSON that does not parse, with the parser position', async () => {
-    expectProblem(await change('PUT', '/v1/runtimes/json-rt', '{"type": "automatic",'), 400, 'bad_request', /not valid JSON: .*position/);
+    expectProblem(
+      await change('PUT', '/v1/runtimes/json-rt', '{"type": "automatic",'),
+      400,
+      'bad_request',
+      /not valid JSON: .*position/,
+    );
   });
 
   it.each([
@@ -389,7 +447,12 @@ describe('request errors', () => {
   });
 
   it.each([
-    ['PUT', '/v1/runtimes/type-rt', { vmSize: 'Standard_E4ds_v4' }, /type must be automatic, computeInstance or managedOnlineDeployment/],
+    [
+      'PUT',
+      '/v1/runtimes/type-rt',
+      { vmSize: 'Standard_E4ds_v4' },
+      /type must be automatic, computeInstance or managedOnlineDeployment/,
+    ],
     ['PUT', '/v1/runtimes/type-rt', { type: 'serverless', vmSize: 'x' }, /type must be automatic/],
     ['PATCH', '/v1/runtimes/chat-dev', {}, /must name at least one field to change/],
     ['POST', '/v1/runtimes/chat-dev/install', {}, /requirements: is required/],
@@ -432,7 +495,13 @@ describe('authentication', () => {
     ['a shorter token', 'short', /not valid/],
     ['a longer token', `${TOKEN}x`, /not valid/],
   ])('should answer 401 with %s', async (_case, token, detail) => {
-    for (const path of ['/v1/runtimes', '/v1/versions', '/v1/compute-instances', '/v1/events', '/v1/operations/00000000-0000-4000-8000-000000000000']) {
+    for (const path of [
+      '/v1/runtimes',
+      '/v1/versions',
+      '/v1/compute-instances',
+      '/v1/events',
+      '/v1/operations/00000000-0000-4000-8000-000000000000',
+    ]) {
       const res = await secured.request('GET', path, { token });
       expectProblem(res, 401, 'unauthorized', detail);
       expect(res.headers.get('www-authenticate')).toMatch(/^Bearer/);
@@ -450,7 +519,10 @@ describe('authentication', () => {
   it('should serve the right token', async () => {
     const res = await secured.request('GET', '/v1/runtimes', { token: TOKEN });
     expect(res.status).toBe(200);
-    const lower = await secured.request('GET', '/v1/runtimes', { token: null, headers: { authorization: `bearer ${TOKEN}` } });
+    const lower = await secured.request('GET', '/v1/runtimes', {
+      token: null,
+      headers: { authorization: `bearer ${TOKEN}` },
+    });
     expect(lower.status).toBe(200);
   });
 
@@ -515,16 +587,21 @@ describe('reference data', () => {
     const res = await call('GET', '/v1/compute-instances/CI-ALEX/applications');
     expect(res.status).toBe(200);
     expect(res.json.value).toEqual([{ name: 'pf-app', image: 'promptflow-runtime-stable' }]);
-    expectProblem(await call('GET', '/v1/compute-instances/ci-nope/applications'), 404, 'not_found', /no compute instance named ci-nope/);
+    expectProblem(
+      await call('GET', '/v1/compute-instances/ci-nope/applications'),
+      404,
+      'not_found',
+      /no compute instance named ci-nope/,
+    );
   });
 
   it('should list VM sizes with their quota', async () => {
     const res = await call('GET', '/v1/vm-sizes');
     expectSchema(res, 'GET', '/v1/vm-sizes');
     expect(res.json.value).toHaveLength(6);
-    expect(res.json.value.filter((v: { quotaAvailable: boolean }) => !v.quotaAvailable).map((v: { name: string }) => v.name)).toEqual([
-      'Standard_NC24ads_A100_v4',
-    ]);
+    expect(
+      res.json.value.filter((v: { quotaAvailable: boolean }) => !v.quotaAvailable).map((v: { name: string }) => v.name),
+    ).toEqual(['Standard_NC24ads_A100_v4']);
   });
 
   it('should list environments', async () => {
@@ -536,7 +613,9 @@ describe('reference data', () => {
   it('should list identities with their AcrPull permission', async () => {
     const res = await call('GET', '/v1/identities');
     expectSchema(res, 'GET', '/v1/identities');
-    expect(Object.fromEntries(res.json.value.map((i: { name: string; acrPull: boolean }) => [i.name, i.acrPull]))).toEqual({
+    expect(
+      Object.fromEntries(res.json.value.map((i: { name: string; acrPull: boolean }) => [i.name, i.acrPull])),
+    ).toEqual({
       'uai-promptflow': true,
       'uai-no-acr': false,
     });
@@ -551,15 +630,29 @@ describe('image versions', () => {
     expect(res.json.latest).toBe('20251211.v2');
     expect(res.json.versions).toHaveLength(37);
     expect(res.json.versions.at(0).tag).toBe('20240111.v2');
-    expect(res.json.outdated.map((o: { name: string }) => o.name)).toEqual(['ci-alex-runtime', 'legacy-ocr', 'prod-chat']);
+    expect(res.json.outdated.map((o: { name: string }) => o.name)).toEqual([
+      'ci-alex-runtime',
+      'legacy-ocr',
+      'prod-chat',
+    ]);
     const prod = res.json.outdated.find((o: { name: string }) => o.name === 'prod-chat');
-    expect(prod).toEqual({ name: 'prod-chat', type: 'automatic', imageVersion: '20250831.v1', newer: ['20251014.v1', '20251211.v2'] });
+    expect(prod).toEqual({
+      name: 'prod-chat',
+      type: 'automatic',
+      imageVersion: '20250831.v1',
+      newer: ['20251014.v1', '20251211.v2'],
+    });
   });
 
   it('should check one runtime’s version', async () => {
     const old = await call('GET', '/v1/runtimes/prod-chat/version');
     expectSchema(old, 'GET', '/v1/runtimes/{name}/version');
-    expect(old.json).toMatchObject({ name: 'prod-chat', imageVersion: '20250831.v1', latestVersion: '20251211.v2', outdated: true });
+    expect(old.json).toMatchObject({
+      name: 'prod-chat',
+      imageVersion: '20250831.v1',
+      latestVersion: '20251211.v2',
+      outdated: true,
+    });
     expect(old.json.newer).toEqual([
       { tag: '20251014.v1', notes: 'GNU C Library and dpkg security updates.' },
       { tag: '20251211.v2', notes: 'Latest stable build.' },
@@ -584,7 +677,10 @@ describe('image versions', () => {
     const report = await call('GET', '/v1/versions');
     expect(report.json.latest).toBe('20251211.v10');
     expect(report.json.outdated.map((o: { name: string }) => o.name)).toContain('chat-dev');
-    expect((await call('GET', '/v1/runtimes/chat-dev')).json).toMatchObject({ outdated: true, latestVersion: '20251211.v10' });
+    expect((await call('GET', '/v1/runtimes/chat-dev')).json).toMatchObject({
+      outdated: true,
+      latestVersion: '20251211.v10',
+    });
   });
 
   it('should answer 200 for a tag that is in the catalogue already', async () => {
@@ -598,12 +694,15 @@ describe('image versions', () => {
     expect((await call('GET', '/v1/versions')).json.latest).toBe('20251211.v2');
   });
 
-  it.each(['latest', '2025-12-11.v2', '20251311.v1', '20251211', 'v20251211.2', ' '])('should answer 422 for the tag %j', async (tag) => {
-    const res = await change('POST', '/v1/versions', { tag });
-    expectProblem(res, 422, 'invalid_field', /is not an image version; tags look like 20251211\.v2/);
-    expect(Object.keys(res.json.errors)).toEqual(['tag']);
-    expect((await call('GET', '/v1/versions')).json.versions).toHaveLength(37);
-  });
+  it.each(['latest', '2025-12-11.v2', '20251311.v1', '20251211', 'v20251211.2', ' '])(
+    'should answer 422 for the tag %j',
+    async (tag) => {
+      const res = await change('POST', '/v1/versions', { tag });
+      expectProblem(res, 422, 'invalid_field', /is not an image version; tags look like 20251211\.v2/);
+      expect(Object.keys(res.json.errors)).toEqual(['tag']);
+      expect((await call('GET', '/v1/versions')).json.versions).toHaveLength(37);
+    },
+  );
 });
 
 describe('the OpenAPI document', () => {
@@ -615,8 +714,12 @@ describe('the OpenAPI document', () => {
   });
 
   it('should document every route the service serves', () => {
-    const routes = s.app.server.getDebugInfo().routes.map((r: { method: string; path: string }) => `${r.method} ${r.path}`);
-    const documented = Object.entries(doc.paths).flatMap(([p, ops]) => Object.keys(ops as object).map((m) => `${m} ${p}`));
+    const routes = s.app.server
+      .getDebugInfo()
+      .routes.map((r: { method: string; path: string }) => `${r.method} ${r.path}`);
+    const documented = Object.entries(doc.paths).flatMap(([p, ops]) =>
+      Object.keys(ops as object).map((m) => `${m} ${p}`),
+    );
     const undocumented = routes.filter((route: string) => {
       const pattern = new RegExp(`^${route.replace(/:\w+/g, '(\\{\\w+\\}|[^/{}]+)')}$`);
       return !documented.some((d) => pattern.test(d));

@@ -2,10 +2,19 @@ import { promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Person } from '../../src/domain/runtime';
 import { FileStorage } from '../../src/storage/fileStorage';
 import { MemoryStorage } from '../../src/storage/memoryStorage';
 import type { Storage } from '../../src/storage/storage';
-import { ACTORS, advance, automatic, createRunning, startTestService, TIMINGS, type TestService } from '../helpers/service';
+import {
+  ACTORS,
+  advance,
+  automatic,
+  createRunning,
+  startTestService,
+  type TestService,
+  TIMINGS,
+} from '../helpers/service';
 
 // Memory storage settles in microtasks; file storage really interleaves concurrent requests.
 const backends: [string, (dir: string) => Storage][] = [
@@ -27,7 +36,7 @@ describe.each(backends)('Idempotency-Key on %s', (_name, makeStorage) => {
     await fsp.rm(dir, { recursive: true, force: true });
   });
 
-  const put = (name: string, body: object, key?: string, actor = ACTORS.alex) =>
+  const put = (name: string, body: object, key?: string, actor: Person = ACTORS.alex) =>
     s.request('PUT', `/v1/runtimes/${name}`, { actor, body, headers: key ? { 'idempotency-key': key } : {} });
   const operationCount = async () => (await s.app.engine.operations.ids()).length;
 

@@ -4,10 +4,19 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../src/clock';
 import type { ServiceEvent } from '../../src/domain/runtime';
+import { withoutEtag } from '../../src/storage/collection';
 import { FileStorage } from '../../src/storage/fileStorage';
 import { MemoryStorage } from '../../src/storage/memoryStorage';
 import type { Storage } from '../../src/storage/storage';
-import { ACTORS, automatic, createRunning, startTestService, type TestService } from '../helpers/service';
+import {
+  ACTORS,
+  advance,
+  automatic,
+  createRunning,
+  startTestService,
+  type TestService,
+  TIMINGS,
+} from '../helpers/service';
 
 const tmpDirs: string[] = [];
 const services: TestService[] = [];
@@ -57,7 +66,9 @@ describe.each(backends)('concurrent requests on %s', (_name, makeStorage) => {
     expect(statuses.filter((x) => x === 202)).toHaveLength(1);
     expect(statuses.filter((x) => x !== 202).every((x) => x === 412 || x === 409)).toBe(true);
     const winner = answers.find((a) => a.status === 202)!;
-    expect((await s.request('GET', '/v1/runtimes/race-rt')).json.idleTimeMinutes).toBe(winner.json.input.idleTimeMinutes);
+    expect((await s.request('GET', '/v1/runtimes/race-rt')).json.idleTimeMinutes).toBe(
+      winner.json.input.idleTimeMinutes,
+    );
     expect((await s.app.engine.operations.all()).filter((op) => op.kind === 'update')).toHaveLength(1);
   });
 
@@ -77,7 +88,9 @@ describe.each(backends)('concurrent requests on %s', (_name, makeStorage) => {
     expect(await s.app.engine.runtimes.ids()).toEqual(['race-new']);
     expect(await s.app.engine.operations.ids()).toHaveLength(1);
     const winner = answers.find((a) => a.status === 202)!;
-    expect((await s.request('GET', '/v1/runtimes/race-new')).json.idleTimeMinutes).toBe(winner.json.input.idleTimeMinutes);
+    expect((await s.request('GET', '/v1/runtimes/race-new')).json.idleTimeMinutes).toBe(
+      winner.json.input.idleTimeMinutes,
+    );
   });
 
   it('should let exactly one of two different changes claim a runtime', async () => {
@@ -114,7 +127,12 @@ describe('two replicas on one data folder', () => {
     ]);
     await ticks(7);
     await Promise.all([
-      accept(b.request('POST', '/v1/runtimes/rep-one/install', { actor: ACTORS.alex, body: { requirements: 'numpy==0.0.1' } })),
+      accept(
+        b.request('POST', '/v1/runtimes/rep-one/install', {
+          actor: ACTORS.alex,
+          body: { requirements: 'numpy==0.0.1' },
+        }),
+      ),
       accept(a.request('POST', '/v1/runtimes/rep-two/reset', { actor: ACTORS.megan })),
     ]);
     await ticks(10);
@@ -135,7 +153,9 @@ describe('two replicas on one data folder', () => {
     ]);
     const events = await a.app.events.after(undefined);
     const forOp = (id: string, type: ServiceEvent['type']) =>
-      events.filter((e) => e.type === type && (e.data.operationId === id || (e.data.operation as { id?: string })?.id === id));
+      events.filter(
+        (e) => e.type === type && (e.data.operationId === id || (e.data.operation as { id?: string })?.id === id),
+      );
     const expected: Record<string, string[]> = {
       create: ['Starting', 'Running'],
       install: ['Updating', 'Failed'],
@@ -146,13 +166,44 @@ describe('two replicas on one data folder', () => {
       const label = `${op.runtimeName} ${op.kind}`;
       expect(forOp(op.id, 'operation.started'), label).toHaveLength(1);
       expect(forOp(op.id, 'operation.completed'), label).toHaveLength(1);
-      const changes = [...forOp(op.id, 'runtime.changed'), ...forOp(op.id, 'runtime.deleted')].sort((x, y) => x.id.localeCompare(y.id));
-      expect(changes.map((e) => e.data.status), label).toEqual(expected[op.kind]);
+      const changes = [...forOp(op.id, 'runtime.changed'), ...forOp(op.id, 'runtime.deleted')].sort((x, y) =>
+        x.id.localeCompare(y.id),
+      );
+      expect(
+        changes.map((e) => e.data.status),
+        label,
+      ).toEqual(expected[op.kind]);
       // Accepted, then one step per transition.
-      expect(op.steps.map((step) => step.runtimeStatus ?? step.status), label).toEqual(['NotStarted', ...expected[op.kind]]);
+      expect(
+        op.steps.map((step) => step.runtimeStatus ?? step.status),
+        label,
+      ).toEqual(['NotStarted', ...expected[op.kind]]);
     }
     // Event ids are one gap-free sequence, though two replicas appended them.
     expect(events.map((e) => Number(e.id))).toEqual(events.map((_, i) => i + 1));
     expect(await a.app.engine.runtimes.ids()).toEqual([]);
+  });
+});
+
+describe('a worker that died in the middle of a step', () => {
+  it('should leave its operation alone until the lease runs out, then finish it', async () => {
+    const s = await start({ storage: new MemoryStorage() });
+    const created = await s.request('PUT', '/v1/runtimes/lease-rt', { actor: ACTORS.alex, body: automatic() });
+    const id = created.json.id;
+    // What a replica killed after claiming the next step leaves behind: a lease nobody will release.
+    const op = (await s.app.engine.operations.get(id))!;
+    const until = s.clock.now() + TIMINGS.startMs + 30_000;
+    await s.app.engine.operations.replace(
+      id,
+      { ...withoutEtag(op), lease: { owner: 'worker-that-died', until } },
+      op.eTag,
+    );
+
+    await advance(s, TIMINGS.startMs);
+    await advance(s, 29_999);
+    expect((await s.request('GET', '/v1/runtimes/lease-rt')).json.status).toBe('Starting');
+    await advance(s, 1);
+    expect((await s.request('GET', '/v1/runtimes/lease-rt')).json.status).toBe('Running');
+    expect((await s.request('GET', `/v1/operations/${id}`)).json.status).toBe('Succeeded');
   });
 });

@@ -2,6 +2,7 @@ import { promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Person } from '../../src/domain/runtime';
 import { FileStorage } from '../../src/storage/fileStorage';
 import {
   ACTORS,
@@ -9,8 +10,8 @@ import {
   automatic,
   createRunning,
   startTestService,
-  TIMINGS,
   type TestService,
+  TIMINGS,
 } from '../helpers/service';
 
 const STABLE = 'mcr.microsoft.com/azureml/promptflow/promptflow-runtime-stable';
@@ -24,7 +25,7 @@ afterEach(async () => {
 
 const runtime = async (name: string) => (await s.request('GET', `/v1/runtimes/${name}`)).json;
 const operation = async (id: string) => (await s.request('GET', `/v1/operations/${id}`)).json;
-const post = (name: string, action: string, body?: unknown, actor = ACTORS.alex) =>
+const post = (name: string, action: string, body?: unknown, actor: Person = ACTORS.alex) =>
   s.request('POST', `/v1/runtimes/${name}/${action}`, { actor, ...(body !== undefined ? { body } : {}) });
 
 describe('runtime life cycle', () => {
@@ -47,7 +48,10 @@ describe('runtime life cycle', () => {
     expect(rt.lastOperation).toMatchObject({ id: res.json.id, status: 'Succeeded' });
     const op = await operation(res.json.id);
     expect(op.status).toBe('Succeeded');
-    expect(op.steps.map((x: { runtimeStatus?: string }) => x.runtimeStatus).filter(Boolean)).toEqual(['Starting', 'Running']);
+    expect(op.steps.map((x: { runtimeStatus?: string }) => x.runtimeStatus).filter(Boolean)).toEqual([
+      'Starting',
+      'Running',
+    ]);
   });
 
   it('should install packages: Updating, then Running with the packages installed', async () => {
@@ -65,8 +69,14 @@ describe('runtime life cycle', () => {
   });
 
   it.each([
-    ['numpy==0.0.1', /^ERROR: Could not find a version that satisfies the requirement numpy==0\.0\.1 \(from versions: 1\.24\.4, .*2\.1\.3\)/],
-    ['not-a-real-pkg', /^ERROR: Could not find a version that satisfies the requirement not-a-real-pkg \(from versions: none\)/],
+    [
+      'numpy==0.0.1',
+      /^ERROR: Could not find a version that satisfies the requirement numpy==0\.0\.1 \(from versions: 1\.24\.4, .*2\.1\.3\)/,
+    ],
+    [
+      'not-a-real-pkg',
+      /^ERROR: Could not find a version that satisfies the requirement not-a-real-pkg \(from versions: none\)/,
+    ],
   ])('should fail an install of %j with pip-like output', async (line, firstError) => {
     await createRunning(s, 'rt-f');
     const res = await post('rt-f', 'install', { requirements: `requests\n${line}` });
@@ -134,14 +144,23 @@ describe('runtime life cycle', () => {
     const op = await operation(res.json.id);
     expect(op).toMatchObject({ kind: 'stop', status: 'Succeeded', runtimeName: 'rt-stop' });
     // The name is free again.
-    expect((await s.request('PUT', '/v1/runtimes/rt-stop', { actor: ACTORS.megan, body: automatic() })).status).toBe(202);
+    expect((await s.request('PUT', '/v1/runtimes/rt-stop', { actor: ACTORS.megan, body: automatic() })).status).toBe(
+      202,
+    );
   });
 
   it('should upgrade an outdated automatic runtime to the latest image, then refuse with 409', async () => {
     await createRunning(s, 'rt-old', automatic({ baseImage: `${STABLE}:20250131.v2` }));
     expect(await runtime('rt-old')).toMatchObject({ imageVersion: '20250131.v2', outdated: true });
     const check = await s.request('GET', '/v1/runtimes/rt-old/version');
-    expect(check.json.newer.map((v: { tag: string }) => v.tag)).toEqual(['20250220.v2', '20250728.v1', '20250806.v3', '20250831.v1', '20251014.v1', LATEST]);
+    expect(check.json.newer.map((v: { tag: string }) => v.tag)).toEqual([
+      '20250220.v2',
+      '20250728.v1',
+      '20250806.v3',
+      '20250831.v1',
+      '20251014.v1',
+      LATEST,
+    ]);
 
     const res = await post('rt-old', 'upgrade');
     expect(res.status).toBe(202);
@@ -162,7 +181,11 @@ describe('runtime life cycle', () => {
     expect((await post('ci-alex-runtime', 'upgrade')).status).toBe(202);
     expect((await runtime('ci-alex-runtime')).status).toBe('Updating');
     await advance(s, TIMINGS.updateMs);
-    expect(await runtime('ci-alex-runtime')).toMatchObject({ status: 'Running', imageVersion: LATEST, outdated: false });
+    expect(await runtime('ci-alex-runtime')).toMatchObject({
+      status: 'Running',
+      imageVersion: LATEST,
+      outdated: false,
+    });
   });
 
   it('should apply a new idle time at once, without a status change', async () => {
@@ -175,7 +198,10 @@ describe('runtime life cycle', () => {
 
   it('should move to a new VM size through Updating', async () => {
     await createRunning(s, 'rt-v');
-    const res = await s.request('PATCH', '/v1/runtimes/rt-v', { actor: ACTORS.alex, body: { vmSize: 'standard_e8ds_v4' } });
+    const res = await s.request('PATCH', '/v1/runtimes/rt-v', {
+      actor: ACTORS.alex,
+      body: { vmSize: 'standard_e8ds_v4' },
+    });
     expect(res.status).toBe(202);
     expect(res.json.warnings).toEqual([expect.stringMatching(/restarts/)]);
     expect(await runtime('rt-v')).toMatchObject({ status: 'Updating', vmSize: 'Standard_E4ds_v4' });
@@ -227,7 +253,9 @@ describe('idle shutdown', () => {
     const [stop] = await stops();
     expect(stop.input).toEqual({ reason: 'idle' });
     expect(await runtime('rt-why')).toMatchObject({ status: 'Stopping', statusMessage: 'Idle shutdown' });
-    const changed = (await s.app.events.after(undefined)).filter((e) => e.type === 'runtime.changed' && e.data.operationId === stop.id);
+    const changed = (await s.app.events.after(undefined)).filter(
+      (e) => e.type === 'runtime.changed' && e.data.operationId === stop.id,
+    );
     expect(changed.map((e) => e.data.message)).toEqual(['rt-why was idle for 15 minutes: stopping it']);
   });
 
@@ -262,14 +290,62 @@ describe('create rules', () => {
   });
 
   it.each([
-    ['Megan on Alex’s ci-alex', ACTORS.megan, ci('ci-alex', { mode: 'existing', name: 'pf-app' }), 'computeInstanceName', /belongs to Alex Wilber/],
-    ['Megan on ci-team-gpu (not hers)', ACTORS.megan, ci('ci-team-gpu', { mode: 'new' }), 'computeInstanceName', /belongs to Adele Vance/],
-    ['Adele on her Stopped ci-adele-old', ACTORS.adele, ci('ci-adele-old', { mode: 'existing', name: 'pf-legacy' }), 'computeInstanceName', /is Stopped/],
-    ['an unknown compute instance', ACTORS.alex, ci('ci-nope', { mode: 'new' }), 'computeInstanceName', /no compute instance named ci-nope/],
-    ['an application that does not exist', ACTORS.alex, ci('ci-alex', { mode: 'existing', name: 'nope' }), 'customApplication', /no custom application named nope \(it has: pf-app\)/],
-    ['an unknown customized environment', ACTORS.alex, ci('ci-alex', { mode: 'new' }, { environment: { mode: 'customized', name: 'pf-nope' } }), 'environment', /pf-nope/],
-    ['a VM size without quota', ACTORS.alex, automatic({ vmSize: 'Standard_NC24ads_A100_v4' }), 'vmSize', /no quota for Standard_NC24ads_A100_v4/],
-    ['an unknown VM size', ACTORS.alex, automatic({ vmSize: 'Standard_Z99' }), 'vmSize', /Unknown VM size Standard_Z99/],
+    [
+      'Megan on Alex’s ci-alex',
+      ACTORS.megan,
+      ci('ci-alex', { mode: 'existing', name: 'pf-app' }),
+      'computeInstanceName',
+      /belongs to Alex Wilber/,
+    ],
+    [
+      'Megan on ci-team-gpu (not hers)',
+      ACTORS.megan,
+      ci('ci-team-gpu', { mode: 'new' }),
+      'computeInstanceName',
+      /belongs to Adele Vance/,
+    ],
+    [
+      'Adele on her Stopped ci-adele-old',
+      ACTORS.adele,
+      ci('ci-adele-old', { mode: 'existing', name: 'pf-legacy' }),
+      'computeInstanceName',
+      /is Stopped/,
+    ],
+    [
+      'an unknown compute instance',
+      ACTORS.alex,
+      ci('ci-nope', { mode: 'new' }),
+      'computeInstanceName',
+      /no compute instance named ci-nope/,
+    ],
+    [
+      'an application that does not exist',
+      ACTORS.alex,
+      ci('ci-alex', { mode: 'existing', name: 'nope' }),
+      'customApplication',
+      /no custom application named nope \(it has: pf-app\)/,
+    ],
+    [
+      'an unknown customized environment',
+      ACTORS.alex,
+      ci('ci-alex', { mode: 'new' }, { environment: { mode: 'customized', name: 'pf-nope' } }),
+      'environment',
+      /pf-nope/,
+    ],
+    [
+      'a VM size without quota',
+      ACTORS.alex,
+      automatic({ vmSize: 'Standard_NC24ads_A100_v4' }),
+      'vmSize',
+      /no quota for Standard_NC24ads_A100_v4/,
+    ],
+    [
+      'an unknown VM size',
+      ACTORS.alex,
+      automatic({ vmSize: 'Standard_Z99' }),
+      'vmSize',
+      /Unknown VM size Standard_Z99/,
+    ],
     [
       'an identity without AcrPull',
       ACTORS.alex,
@@ -277,9 +353,27 @@ describe('create rules', () => {
       'identity',
       /uai-no-acr lacks AcrPull/,
     ],
-    ['an identity from elsewhere', ACTORS.alex, automatic({ identity: { type: 'userAssigned', resourceId: identityId('uai-other') } }), 'identity', /not in this workspace/],
-    ['an unpublished base image', ACTORS.alex, automatic({ baseImage: `${STABLE}:20990101.v1` }), 'baseImage', /no published image version "20990101\.v1"/],
-    ['a requirement pip cannot read', ACTORS.alex, automatic({ requirements: 'numpy=1.0' }), 'requirements', /use "==" to pin/],
+    [
+      'an identity from elsewhere',
+      ACTORS.alex,
+      automatic({ identity: { type: 'userAssigned', resourceId: identityId('uai-other') } }),
+      'identity',
+      /not in this workspace/,
+    ],
+    [
+      'an unpublished base image',
+      ACTORS.alex,
+      automatic({ baseImage: `${STABLE}:20990101.v1` }),
+      'baseImage',
+      /no published image version "20990101\.v1"/,
+    ],
+    [
+      'a requirement pip cannot read',
+      ACTORS.alex,
+      automatic({ requirements: 'numpy=1.0' }),
+      'requirements',
+      /use "==" to pin/,
+    ],
   ])('should refuse %s with 422 and the field named', async (_case, actor, body, field, message) => {
     const res = await s.request('PUT', '/v1/runtimes/rt-rule', { actor, body });
     expect(res.status).toBe(422);
@@ -292,7 +386,11 @@ describe('create rules', () => {
     ['Alex on his own ci-alex', ACTORS.alex, ci('ci-alex', { mode: 'existing', name: 'pf-app' })],
     ['Alex on ci-team-gpu, assigned to him', ACTORS.alex, ci('ci-team-gpu', { mode: 'existing', name: 'PF-GPU' })],
     ['Adele on her own ci-team-gpu', ACTORS.adele, ci('ci-team-gpu', { mode: 'existing', name: 'pf-gpu' })],
-    ['an identity with AcrPull', ACTORS.alex, automatic({ identity: { type: 'userAssigned', resourceId: identityId('uai-promptflow') } })],
+    [
+      'an identity with AcrPull',
+      ACTORS.alex,
+      automatic({ identity: { type: 'userAssigned', resourceId: identityId('uai-promptflow') } }),
+    ],
   ])('should accept %s', async (_case, actor, body) => {
     const res = await s.request('PUT', '/v1/runtimes/rt-ok', { actor, body });
     expect(res.status).toBe(202);
@@ -300,7 +398,10 @@ describe('create rules', () => {
   });
 
   it('should warn that a new custom application restarts the compute instance', async () => {
-    const res = await s.request('PUT', '/v1/runtimes/rt-new-app', { actor: ACTORS.megan, body: ci('ci-megan', { mode: 'new' }) });
+    const res = await s.request('PUT', '/v1/runtimes/rt-new-app', {
+      actor: ACTORS.megan,
+      body: ci('ci-megan', { mode: 'new' }),
+    });
     expect(res.status).toBe(202);
     expect(res.json.warnings).toEqual([expect.stringMatching(/restarts ci-megan, which interrupts the jobs/)]);
     await advance(s, TIMINGS.startMs);
@@ -312,23 +413,37 @@ describe('create rules', () => {
   });
 
   it.each([15, 4320])('should accept an idle time of %i minutes', async (idleTimeMinutes) => {
-    const res = await s.request('PUT', '/v1/runtimes/rt-idle', { actor: ACTORS.alex, body: automatic({ idleTimeMinutes }) });
+    const res = await s.request('PUT', '/v1/runtimes/rt-idle', {
+      actor: ACTORS.alex,
+      body: automatic({ idleTimeMinutes }),
+    });
     expect(res.status).toBe(202);
   });
 
-  it.each([14, 4321, 0, -5, 60.5])('should refuse an idle time of %s minutes, naming the field', async (idleTimeMinutes) => {
-    const res = await s.request('PUT', '/v1/runtimes/rt-idle', { actor: ACTORS.alex, body: automatic({ idleTimeMinutes }) });
-    // Rejected by the schema (400) before the emulator's rule (422) gets to say it.
-    expect([400, 422]).toContain(res.status);
-    expect(Object.keys(res.json.errors)).toEqual(['idleTimeMinutes']);
-  });
+  it.each([14, 4321, 0, -5, 60.5])(
+    'should refuse an idle time of %s minutes, naming the field',
+    async (idleTimeMinutes) => {
+      const res = await s.request('PUT', '/v1/runtimes/rt-idle', {
+        actor: ACTORS.alex,
+        body: automatic({ idleTimeMinutes }),
+      });
+      // Rejected by the schema (400) before the emulator's rule (422) gets to say it.
+      expect([400, 422]).toContain(res.status);
+      expect(Object.keys(res.json.errors)).toEqual(['idleTimeMinutes']);
+    },
+  );
 
   it('should refuse to install requirements on a compute instance runtime', async () => {
-    await s.request('PUT', '/v1/runtimes/rt-ci', { actor: ACTORS.alex, body: ci('ci-alex', { mode: 'existing', name: 'pf-app' }) });
+    await s.request('PUT', '/v1/runtimes/rt-ci', {
+      actor: ACTORS.alex,
+      body: ci('ci-alex', { mode: 'existing', name: 'pf-app' }),
+    });
     await advance(s, TIMINGS.startMs);
     const res = await post('rt-ci', 'install', { requirements: 'numpy' });
     expect(res.status).toBe(422);
-    expect(res.json.errors.requirements).toMatch(/compute instance runtime: it takes packages through a customized environment/);
+    expect(res.json.errors.requirements).toMatch(
+      /compute instance runtime: it takes packages through a customized environment/,
+    );
   });
 });
 
@@ -359,7 +474,7 @@ describe('private feed tokens', () => {
 
   it('should never show, publish, store or log the token', async () => {
     const seen: string[] = [];
-    const keep = (res: { text: string; headers: Headers }) => {
+    const keep = <T extends { text: string; headers: Headers }>(res: T): T => {
       seen.push(res.text, JSON.stringify([...res.headers]));
       return res;
     };
@@ -380,7 +495,10 @@ describe('private feed tokens', () => {
 
     const rt = keep(await s.request('GET', '/v1/runtimes/rt-feed'));
     expect(rt.json.status).toBe('Running');
-    expect(rt.json.packages).toEqual(['--index-url=https://***@pkgs.dev.azure.com/contoso/_packaging/ml/pypi/simple/', 'contoso-other']);
+    expect(rt.json.packages).toEqual([
+      '--index-url=https://***@pkgs.dev.azure.com/contoso/_packaging/ml/pypi/simple/',
+      'contoso-other',
+    ]);
     keep(await s.request('GET', '/v1/runtimes'));
     keep(await s.request('GET', `/v1/operations/${created.json.id}`));
     for (const op of await s.app.engine.operations.all()) keep(await s.request('GET', `/v1/operations/${op.id}`));

@@ -97,7 +97,9 @@ describe.each(backends)('%s contract', (_name, make) => {
 
     it('should create with IF_NONE_MATCH only when the key is absent', async () => {
       await storage.write({ 'k/once': { v: 1, eTag: IF_NONE_MATCH } });
-      await expect(storage.write({ 'k/once': { v: 2, eTag: IF_NONE_MATCH } })).rejects.toBeInstanceOf(EtagConflictError);
+      await expect(storage.write({ 'k/once': { v: 2, eTag: IF_NONE_MATCH } })).rejects.toBeInstanceOf(
+        EtagConflictError,
+      );
       expect((await storage.read(['k/once']))['k/once'].v).toBe(1);
     });
 
@@ -179,7 +181,9 @@ describe.each(backends)('%s contract', (_name, make) => {
   describe('Collection', () => {
     it('should count every one of 20 concurrent increments', async () => {
       const counters = new Collection<{ count: number }>(storage, 'counters');
-      await Promise.all(Array.from({ length: 20 }, () => counters.update('c', (c) => ({ count: (c?.count ?? 0) + 1 }))));
+      await Promise.all(
+        Array.from({ length: 20 }, () => counters.update('c', (c) => ({ count: (c?.count ?? 0) + 1 }))),
+      );
       expect((await counters.get('c'))?.count).toBe(20);
     });
 
@@ -217,7 +221,10 @@ describe('FileStorage on disk', () => {
   /** Starts workers, waits until each is ready, then lets them all go at once. */
   async function race(argsList: string[][]): Promise<string[]> {
     const outputs = argsList.map((args) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', WORKER, ...args], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, ['--import', 'tsx', WORKER, ...args], {
+        cwd: ROOT,
+        stdio: ['pipe', 'pipe', 'pipe'],
+      });
       children.push(child);
       let stderr = '';
       child.stderr!.on('data', (d) => {
@@ -228,7 +235,9 @@ describe('FileStorage on disk', () => {
       const finished = new Promise<string>((resolve, reject) => {
         const out: string[] = [];
         lines.on('line', (l) => out.push(l));
-        child.on('exit', (code) => (code === 0 ? resolve(out.join('\n')) : reject(new Error(`worker exited ${code}: ${stderr}`))));
+        child.on('exit', (code) =>
+          code === 0 ? resolve(out.join('\n')) : reject(new Error(`worker exited ${code}: ${stderr}`)),
+        );
       });
       return { child, ready, finished };
     });
@@ -310,7 +319,8 @@ describe('FileStorage on disk', () => {
     for (const n of [2, 3, 4]) await b.write({ 'k/x': { writer: `B${n}` } });
     // Pruning runs in the background after each write; wait until version 2 is gone.
     const versionDir = path.join(dir, 'k', 'x.k');
-    for (let i = 0; i < 100 && (await fsp.readdir(versionDir)).includes('2.json'); i++) await new Promise((r) => setTimeout(r, 10));
+    for (let i = 0; i < 100 && (await fsp.readdir(versionDir)).includes('2.json'); i++)
+      await new Promise((r) => setTimeout(r, 10));
     release();
     const outcome = await stale.then(
       () => 'written',

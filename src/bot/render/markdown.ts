@@ -40,6 +40,12 @@ export function toMarkdown(reply: Reply): string {
     }
     case 'operation':
       return operation(reply.operation, reply.title);
+    case 'welcome':
+      return "Hi! I manage prompt flow runtimes from chat. Say `status` for the on-call summary, `list` for every runtime, or `help` for all I can do.";
+    case 'createForm':
+    case 'installForm':
+    case 'editForm':
+      return 'This form needs a client that shows Adaptive Cards; use the command with flags instead (say `help`).';
   }
 }
 

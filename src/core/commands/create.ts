@@ -1,4 +1,5 @@
 import type { CreateRuntimeRequest, Identity } from '../../domain/runtime';
+import { createFormOptions } from '../forms';
 import type { Command, CommandContext } from './types';
 import { allowFlags, flag, intFlag, runtimeNameArg, usageError } from './types';
 
@@ -16,7 +17,7 @@ const TYPES: Record<string, CreateRuntimeRequest['type']> = {
 export const createCommand: Command = {
   name: 'create',
   aliases: ['new'],
-  summary: 'Create a runtime: automatic (the default), on a compute instance, or on a managed online deployment.',
+  summary: 'Create a runtime: automatic (the default), on a compute instance, or on a managed online deployment. Without options it opens a form.',
   usage:
     'create <name> [--type automatic] --vm-size <size> [--idle <minutes>] [--identity user|<managed identity>] [--image <base image>]\n' +
     'create <name> --type ci --compute <instance> [--app new|<existing app>] [--env default|<environment>]\n' +
@@ -24,6 +25,11 @@ export const createCommand: Command = {
   examples: ['create my-flow --vm-size Standard_E4ds_v4 --idle 120', 'create ci-rt --type ci --compute ci-alex --app new'],
   sideEffects: true,
   async run(ctx) {
+    // No flags: the form, which offers only valid choices (VM sizes with quota, your own instances).
+    if (Object.keys(ctx.args.flags).length === 0) {
+      const options = await createFormOptions(ctx.deps.client, ctx.actor);
+      return { kind: 'createForm', form: { ...options, type: 'automatic', values: { name: ctx.args.args[0] ?? '', idleTimeMinutes: '60' }, errors: {} } };
+    }
     const name = runtimeNameArg(ctx);
     const request = await buildRequest(ctx);
     const op = await ctx.deps.client.createRuntime(name, request, ctx.actor, ctx.idempotencyKey);

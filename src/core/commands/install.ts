@@ -1,11 +1,12 @@
+import { installFormFor } from '../forms';
 import type { ChatAttachment } from '../request';
 import type { Command, CommandContext } from './types';
-import { allowFlags, runtimeNameArg, usageError } from './types';
+import { allowFlags, runtimeNameArg } from './types';
 
 export const installCommand: Command = {
   name: 'install',
   aliases: ['pip'],
-  summary: 'Install packages into an automatic runtime (pip install -r requirements.txt), or only save them with --save-only.',
+  summary: 'Install packages into an automatic runtime (pip install -r requirements.txt), or only save them with --save-only. Without lines it opens a form.',
   usage: 'install <name> [--save-only] <requirement lines…>   (or attach a requirements.txt)',
   examples: ['install chat-dev openai>=1.30 tiktoken', 'install chat-dev --save-only\nlangchain==0.3.9\nfaiss-cpu'],
   sideEffects: true,
@@ -14,7 +15,9 @@ export const installCommand: Command = {
     allowFlags(ctx, ['save-only']);
     const saveOnly = ctx.args.flags['save-only'] !== undefined;
     const requirements = (await requirementsFrom(ctx, name)).trim();
-    if (!requirements) throw usageError('Which packages? Put requirement lines after the name, or attach a requirements.txt.');
+    if (!requirements) {
+      return installFormFor(ctx.deps.client, name); // no lines: the form, prefilled with the saved ones
+    }
     const op = await ctx.deps.client.installPackages(name, requirements, saveOnly, ctx.actor, ctx.idempotencyKey);
     return { kind: 'operation', operation: op, title: saveOnly ? `Saving requirements for ${op.runtimeName}` : `Installing packages into ${op.runtimeName}` };
   },

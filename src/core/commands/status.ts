@@ -12,7 +12,10 @@ export const statusCommand: Command = {
   async run(ctx) {
     allowFlags(ctx, []);
     const name = ctx.args.args[0];
-    if (name) return { kind: 'runtimeDetail', runtime: (await ctx.deps.client.getRuntime(name)).runtime };
+    if (name) {
+      const { runtime } = await ctx.deps.client.getRuntime(name);
+      return { kind: 'runtimeDetail', runtime, actions: ctx.deps.permissions.actionsFor(ctx.request.user, runtime) };
+    }
     const runtimes = await ctx.deps.client.allRuntimes();
     return { kind: 'summary', summary: buildSummary(runtimes, ctx.deps.clock.now()) };
   },

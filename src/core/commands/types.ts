@@ -4,6 +4,7 @@ import type { Clock } from '../../clock';
 import type { Person } from '../../domain/runtime';
 import { AppError, ErrorCode } from '../../errors';
 import type { Logger } from '../../logger';
+import type { Permissions } from '../permissions';
 import type { CommandHelp, Reply } from '../replies';
 import type { ChatAttachment, ChatRequest } from '../request';
 import type { ParsedCommand } from './parse';
@@ -12,6 +13,7 @@ export interface CommandDeps {
   client: RuntimeClient;
   log: Logger;
   clock: Clock;
+  permissions: Permissions;
   /** Reads an attached file's text (size-capped); the edge knows how to download. */
   readAttachment(attachment: ChatAttachment): Promise<string>;
 }

@@ -1,11 +1,12 @@
 import type { UpdateRuntimeRequest } from '../../domain/runtime';
 import type { Command } from './types';
-import { allowFlags, flag, intFlag, runtimeNameArg, usageError } from './types';
+import { editFormFor } from '../forms';
+import { allowFlags, flag, intFlag, runtimeNameArg } from './types';
 
 export const updateCommand: Command = {
   name: 'update',
   aliases: ['edit'],
-  summary: 'Change a runtime: VM size and idle time (automatic), environment (compute instance), instance count (deployment).',
+  summary: 'Change a runtime: VM size and idle time (automatic), environment (compute instance), instance count (deployment). Without options it opens a form.',
   usage: 'update <name> [--vm-size <size>] [--idle <minutes>] [--env default|<environment>] [--instance-count N] [--description <text>]',
   examples: ['update chat-dev --idle 240', 'edit ci-alex-runtime --env default'],
   sideEffects: true,
@@ -24,7 +25,7 @@ export const updateCommand: Command = {
       ...(description !== undefined ? { description } : {}),
       ...(env ? { environment: env.toLowerCase() === 'default' ? { mode: 'default' } : { mode: 'customized', name: env } } : {}),
     };
-    if (Object.keys(request).length === 0) throw usageError('Say what to change, for example `--idle 120`.');
+    if (Object.keys(request).length === 0) return editFormFor(ctx.deps.client, name); // no options: the form
     // If-Match: the change applies to the runtime as we read it, not as someone else left it since.
     const { eTag } = await ctx.deps.client.getRuntime(name);
     const op = await ctx.deps.client.updateRuntime(name, request, ctx.actor, {

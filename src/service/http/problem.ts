@@ -71,11 +71,11 @@ export function toProblem(error: unknown): Problem {
 export function sendProblem(res: Response, problem: Problem): void {
   const body = JSON.stringify(problem);
   if (problem.status === 401) res.setHeader('WWW-Authenticate', 'Bearer realm="runtime-service"');
-  res.writeHead(problem.status, {
+  // sendRaw marks the response as sent, so restify does not try to answer it again.
+  res.sendRaw(problem.status, body, {
     'Content-Type': 'application/problem+json',
-    'Content-Length': Buffer.byteLength(body),
+    'Content-Length': String(Buffer.byteLength(body)),
   });
-  res.end(body);
 }
 
 export function methodProblem(method: string, path: string): Problem {

@@ -49,8 +49,7 @@ export function handle(deps: ServiceDeps, fn: Handler, options: { public?: boole
 
 export function sendJson(res: Response, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(text), ...headers });
-  res.end(text);
+  res.sendRaw(status, text, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': String(Buffer.byteLength(text)), ...headers });
 }
 
 export function param(req: Request, name: string): string {

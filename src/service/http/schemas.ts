@@ -37,7 +37,8 @@ const environmentChoice = {
     },
   ],
 } as const;
-const idleTimeMinutes = { type: 'integer', minimum: IDLE_MINUTES.min, maximum: IDLE_MINUTES.max } as const;
+// Bounds are the emulator's rule (a 422 with a friendly message), not a shape error.
+const idleTimeMinutes = { type: 'integer', description: `Minutes, ${IDLE_MINUTES.min} to ${IDLE_MINUTES.max}.` } as const;
 const description = text(500);
 
 export const requestSchemas = {

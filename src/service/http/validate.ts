@@ -21,7 +21,7 @@ export function validateBody<T>(schema: RequestSchemaName, body: unknown): T {
     compiled.set(schema, validate);
   }
   if (validate(body)) return body as T;
-  const fields: Record<string, string> = {};
+  const fields: Record<string, string> = Object.create(null); // field names are user input: no inherited keys
   for (const e of simplify(validate.errors ?? [])) fields[e.field] ??= e.message;
   const detail = Object.entries(fields)
     .map(([field, message]) => `${field}: ${message}`)

@@ -85,11 +85,11 @@ export class OperationEngine {
   /** Accepts a change: validates it, claims the runtime and runs the first step. */
   async submit(request: SubmitRequest): Promise<{ operation: OperationRecord; created: boolean }> {
     const idemId = request.idempotencyKey ? idempotencyId(request.actor, request.idempotencyKey) : undefined;
-    if (idemId) {
-      const replay = await this.replay(idemId, request);
-      if (replay) return { operation: replay, created: false };
-    }
     for (let attempt = 0; attempt < 10; attempt++) {
+      if (idemId) {
+        const replay = await this.replay(idemId, request);
+        if (replay) return { operation: replay, created: false };
+      }
       const key = runtimeKey(request.runtimeName);
       const current = RUNTIME_NAME.test(request.runtimeName) ? await this.runtimes.get(key) : undefined;
       checkPreconditions(request, current);
@@ -100,24 +100,17 @@ export class OperationEngine {
         request.actor,
         current ? withoutEtag(current) : undefined,
       );
-      const now = this.clock.now();
-      const op: OperationRecord = {
-        id: randomUUID(),
-        kind: request.kind,
-        runtimeName: current?.name ?? request.runtimeName,
-        runtimeKey: key,
-        status: 'NotStarted',
-        requestedBy: request.actor,
-        createdOn: iso(now),
-        updatedOn: iso(now),
-        input: prepared.input,
-        warnings: prepared.warnings,
-        steps: [{ at: iso(now), status: 'NotStarted', message: 'Accepted' }],
-        phase: 'begin',
-        dueAt: now,
-        fingerprint: request.fingerprint,
-        ...(request.idempotencyKey ? { idempotencyKey: request.idempotencyKey } : {}),
-      };
+      const op = this.newOperation(request, key, current?.name ?? request.runtimeName, prepared.input, prepared.warnings);
+      // The idempotency record goes first: a concurrent retry with the same key finds it and waits
+      // for this operation instead of racing for the runtime.
+      if (idemId) {
+        try {
+          await this.idempotency.create(idemId, { operationId: op.id, fingerprint: op.fingerprint, createdOn: op.createdOn });
+        } catch (error) {
+          if (!isEtagConflict(error)) throw error;
+          continue; // another request with this key got there first: replay it
+        }
+      }
       const lock = { ...summarize(op), status: 'Running' as const };
       try {
         if (request.kind === 'create') {
@@ -126,19 +119,9 @@ export class OperationEngine {
           await this.runtimes.replace(key, { ...withoutEtag(current!), activeOperation: lock }, current!.eTag);
         }
       } catch (error) {
+        if (idemId) await this.idempotency.delete(idemId);
         if (!isEtagConflict(error)) throw error;
         continue; // someone changed the runtime in between: evaluate again with fresh state
-      }
-      if (idemId) {
-        try {
-          await this.idempotency.create(idemId, { operationId: op.id, fingerprint: op.fingerprint, createdOn: op.createdOn });
-        } catch (error) {
-          await this.unclaim(key, op);
-          if (!isEtagConflict(error)) throw error;
-          const replay = await this.replay(idemId, request);
-          if (replay) return { operation: replay, created: false };
-          throw error;
-        }
       }
       await this.operations.create(op.id, op);
       await this.pending.put(op.id, { since: op.createdOn });
@@ -148,6 +131,33 @@ export class OperationEngine {
       return { operation: (await this.operations.get(op.id)) ?? op, created: true };
     }
     throw new AppError(ErrorCode.Conflict, `${request.runtimeName} is changing too often right now; try again.`);
+  }
+
+  private newOperation(
+    request: SubmitRequest,
+    key: string,
+    name: string,
+    input: Record<string, unknown>,
+    warnings: string[],
+  ): OperationRecord {
+    const now = this.clock.now();
+    return {
+      id: randomUUID(),
+      kind: request.kind,
+      runtimeName: name,
+      runtimeKey: key,
+      status: 'NotStarted',
+      requestedBy: request.actor,
+      createdOn: iso(now),
+      updatedOn: iso(now),
+      input,
+      warnings,
+      steps: [{ at: iso(now), status: 'NotStarted', message: 'Accepted' }],
+      phase: 'begin',
+      dueAt: now,
+      fingerprint: request.fingerprint,
+      ...(request.idempotencyKey ? { idempotencyKey: request.idempotencyKey } : {}),
+    };
   }
 
   async getOperation(id: string): Promise<OperationRecord | undefined> {
@@ -344,22 +354,31 @@ export class OperationEngine {
     await this.runtimes.update(key, (r) => (r && r.activeOperation?.id === op.id ? { ...r, activeOperation: undefined } : UNCHANGED));
   }
 
+  /**
+   * The operation an earlier request with the same key started. While that request is still
+   * claiming the runtime its record exists without an operation: wait for it; if it gave up, the
+   * record disappears and this request goes ahead on its own.
+   */
   private async replay(idemId: string, request: SubmitRequest): Promise<OperationRecord | undefined> {
-    const record = await this.idempotency.get(idemId);
-    if (!record) return undefined;
-    if (record.fingerprint !== request.fingerprint) {
-      throw new AppError(
-        ErrorCode.IdempotencyMismatch,
-        'This Idempotency-Key was already used for a different request; use a new key for a new request.',
-        { facts: { operationId: record.operationId } },
-      );
-    }
-    for (let i = 0; i < 20; i++) {
+    for (let i = 0; i < 200; i++) {
+      const record = await this.idempotency.get(idemId);
+      if (!record) return undefined;
+      if (record.fingerprint !== request.fingerprint) {
+        throw new AppError(
+          ErrorCode.IdempotencyMismatch,
+          'This Idempotency-Key was already used for a different request; use a new key for a new request.',
+          { facts: { operationId: record.operationId } },
+        );
+      }
       const op = await this.operations.get(record.operationId);
       if (op) return op;
-      await new Promise((r) => setTimeout(r, 25)); // the first request is still writing it
+      if (this.clock.now() - Date.parse(record.createdOn) > ABANDON_AFTER_MS) {
+        await this.idempotency.delete(idemId); // its request died before it wrote the operation
+        return undefined;
+      }
+      await new Promise((r) => setTimeout(r, 10));
     }
-    return undefined;
+    throw new AppError(ErrorCode.Conflict, 'The first request with this Idempotency-Key has not finished starting; retry in a moment.');
   }
 
   /** A lock whose operation is gone or finished (a crash between two writes) is released. */

@@ -1,5 +1,5 @@
 /** Reference data for forms: compute instances, VM sizes, environments, identities. */
-import { notFound } from '../../errors';
+import { badRequest, notFound } from '../../errors';
 import { actorOf } from '../http/auth';
 import { handle, param, query, type RouteRegistrar, sendJson } from '../http/route';
 
@@ -13,6 +13,7 @@ export const registerReferenceRoutes: RouteRegistrar = (server, deps) => {
       const actor = actorOf(req);
       let list = await ref.computeInstances();
       if (usableBy) {
+        if (usableBy === 'me' && !actor) throw badRequest('usableBy=me needs the acting user in the X-Acting-User-Id header.');
         const id = usableBy === 'me' ? actor?.objectId : usableBy;
         list = list.filter((ci) => ci.owner.objectId === id || ci.assignedTo?.objectId === id);
       }

@@ -40,7 +40,7 @@ async function listRuntimes(req: Request, res: Response, deps: ServiceDeps): Pro
   }
   const list = (name: string) => q.get(name)?.split(',').map((s) => s.trim()).filter(Boolean);
   const types = list('type');
-  const unknownType = types?.find((t) => !CREATE_SCHEMAS[t]);
+  const unknownType = types?.find((t) => !Object.hasOwn(CREATE_SCHEMAS, t));
   if (unknownType) throw badRequest(`Unknown runtime type "${unknownType.slice(0, 40)}"; use automatic, computeInstance or managedOnlineDeployment.`);
   const page = await deps.views.list({ status: list('status'), type: types, pageSize, pageToken: q.get('pageToken') ?? undefined });
   const next = page.nextPageToken ? new URLSearchParams(q) : undefined;
@@ -62,7 +62,7 @@ async function createRuntime(req: Request, res: Response, deps: ServiceDeps): Pr
   const actor = requireActor(req);
   const body = await readJson(req, deps.maxBodyBytes);
   const type = (body as { type?: unknown } | undefined)?.type;
-  const schema = typeof type === 'string' ? CREATE_SCHEMAS[type] : undefined;
+  const schema = typeof type === 'string' && Object.hasOwn(CREATE_SCHEMAS, type) ? CREATE_SCHEMAS[type] : undefined;
   if (!schema) {
     throw badRequest('type must be automatic, computeInstance or managedOnlineDeployment.', { type: 'is required: automatic, computeInstance or managedOnlineDeployment' });
   }
@@ -78,7 +78,7 @@ async function updateRuntime(req: Request, res: Response, deps: ServiceDeps): Pr
 }
 
 async function runtimeAction(req: Request, res: Response, deps: ServiceDeps): Promise<void> {
-  const action = ACTIONS[param(req, 'action')];
+  const action = Object.hasOwn(ACTIONS, param(req, 'action')) ? ACTIONS[param(req, 'action')] : undefined;
   if (!action) throw badRequest(`Unknown action "${param(req, 'action').slice(0, 40)}"; use install, reset, stop or upgrade.`);
   const actor = requireActor(req);
   const input = validateBody<Record<string, unknown>>(action.schema, (await readJson(req, deps.maxBodyBytes)) ?? {});

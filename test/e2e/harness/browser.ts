@@ -1,9 +1,9 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { type Browser, chromium, type Locator, type Page } from 'playwright-core';
+import { playgroundState } from './api';
 import { CardRecorder } from './cards';
 import { DOM_SCRIPT } from './dom';
-import { playgroundState } from './playground';
 
 const CHROMIUM = '/usr/bin/chromium';
 
@@ -86,6 +86,11 @@ export async function openPlayground(url: string, opts: OpenOptions = {}): Promi
   try {
     const page = await browser.newPage({ viewport: opts.viewport ?? { width: 1400, height: 1000 } });
     page.setDefaultTimeout(opts.timeoutMs ?? 30_000);
+    // The UI asks an Office CDN for fonts; fail those at once instead of waiting on DNS.
+    await page.route(
+      (u) => !['127.0.0.1', 'localhost'].includes(u.hostname),
+      (route) => route.abort(),
+    );
     await page.addInitScript(DOM_SCRIPT);
     const cards = new CardRecorder();
     cards.attach(page);
@@ -123,14 +128,15 @@ class Ui implements PlaygroundPage {
     this.sentAtSeq = Math.max(0, ...(await this.messages()).map((m) => m.seq));
     await editor.click();
     if (opts.mention) await this.typeMention(opts.mention === true ? this.botName : opts.mention);
-    const lines = text.split('\n');
-    for (const [i, line] of lines.entries()) {
-      await this.page.keyboard.type(line);
-      if (i < lines.length - 1) await this.page.keyboard.press('Shift+Enter');
-    }
+    // insertText keeps "\n" in the activity text; Shift+Enter line breaks are dropped by the Playground.
+    await this.page.keyboard.insertText(text);
     await this.page.keyboard.press('Enter');
     // The editor empties once the UI has accepted the message.
-    await this.poll(async () => ((await editor.innerText()).trim() === '' ? true : undefined), 10_000, () => 'editor did not clear after Enter');
+    await this.poll(
+      async () => (((await editor.textContent()) ?? '').trim() === '' ? true : undefined),
+      10_000,
+      () => 'editor did not clear after Enter',
+    );
   }
 
   async waitForBotMessage(match: MessageMatch, timeoutMs = 30_000, opts: { fresh?: boolean } = {}): Promise<string> {
@@ -155,6 +161,7 @@ class Ui implements PlaygroundPage {
   }
 
   async cardText(opts: CardOptions = {}): Promise<string> {
+    // biome-ignore lint/performance/useDomNodeTextContent: Playwright's innerText is the rendered text, with line breaks
     return (await this.latestCard(opts)).innerText();
   }
 

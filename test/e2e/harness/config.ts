@@ -73,7 +73,12 @@ export const PLAYGROUND_DEFAULTS = {
 const USERS_IN_FILE = 5;
 
 function slug(name: string): string {
-  return name.toLowerCase().replace(/[^a-z0-9]+/g, '.').replace(/^\.|\.$/g, '') || 'user';
+  return (
+    name
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '.')
+      .replace(/^\.|\.$/g, '') || 'user'
+  );
 }
 
 export function toPlaygroundUser(p: PersonSpec, fallbackId: string): PlaygroundUser {
@@ -98,13 +103,16 @@ export function buildPlaygroundConfig(spec: PlaygroundConfigSpec = {}): Playgrou
   if (given.length > USERS_IN_FILE) throw new Error(`the Playground takes exactly ${USERS_IN_FILE} users`);
   const taken = new Set([currentUser.id, currentUser.aadObjectId, ...given.flatMap((u) => [u.id, u.aadObjectId])]);
   // Pad with default people whose ids are still free (the current user may be a default person).
-  const padding = d.users
-    .concat([d.currentUser])
+  const defaults: { id: string; name: string; aadObjectId: string }[] = [...d.users, d.currentUser];
+  const padding = defaults
     .filter((u) => !taken.has(u.id) && !taken.has(u.aadObjectId))
     .map((u) => toPlaygroundUser(u, u.id));
   const users = [...given, ...padding].slice(0, USERS_IN_FILE);
 
-  const channels = (spec.team?.channels ?? d.team.channels).map((c, i) => ({ id: c.id ?? `channel-${i + 1}-id`, name: c.name }));
+  const channels = (spec.team?.channels ?? d.team.channels).map((c, i) => ({
+    id: c.id ?? `channel-${i + 1}-id`,
+    name: c.name,
+  }));
   if (channels.length > 1) throw new Error('the Playground supports one channel besides General');
   const config: PlaygroundConfigFile = {
     version: '0.1.1',
@@ -122,7 +130,10 @@ export function buildPlaygroundConfig(spec: PlaygroundConfigSpec = {}): Playgrou
     },
   };
   checkUnique([config.currentUser.id, ...config.users.map((u) => u.id)], 'user id');
-  checkUnique([config.personalChat.id, config.groupChat.id, config.team.id, ...channels.map((c) => c.id)], 'conversation id');
+  checkUnique(
+    [config.personalChat.id, config.groupChat.id, config.team.id, ...channels.map((c) => c.id)],
+    'conversation id',
+  );
   if (config.bot.name.length > 42) throw new Error('bot name is limited to 42 characters');
   return config;
 }

@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+export * from './api';
 export * from './config';
 
 export interface StartPlaygroundOptions {
@@ -55,7 +56,8 @@ export async function startPlayground(opts: StartPlaygroundOptions): Promise<Pla
 
   const child = spawn(process.execPath, args, {
     cwd,
-    // A pipe we never close: a closed stdin was seen to end the process when a config file is present.
+    // stdin stays an open pipe: testing-notes.md saw an exit on a closed stdin (we could only reproduce one with
+    // an invalid config, but holding it open is free).
     stdio: ['pipe', 'pipe', 'pipe'],
     env: {
       ...process.env,
@@ -132,57 +134,4 @@ async function killChild(child: ChildProcess): Promise<void> {
   await exited;
   clearTimeout(timer);
   child.stdin?.destroy();
-}
-
-// ---- The Playground's own HTTP API (what its UI calls); see test/e2e/README.md. ----
-
-export interface PlaygroundState {
-  tenantId: string;
-  bot: { id: string; name: string };
-  currentUser: { id: string; name: string; aadObjectId: string };
-  users: { id: string; name: string; aadObjectId: string }[];
-  personalChat: { id: string; name: string };
-  groupChats: { id: string; name: string; members: string[] }[];
-  teams: { id: string; name: string; aadGroupId: string; channels: { id: string; name: string }[] }[];
-}
-
-/** The effective config (GET /_internal/v1/testConfig); gives the random personal chat id of the built-in config. */
-export async function playgroundState(url: string): Promise<PlaygroundState> {
-  const res = await fetch(new URL('/_internal/v1/testConfig', url));
-  if (!res.ok) throw new Error(`testConfig: HTTP ${res.status}`);
-  return ((await res.json()) as { config: PlaygroundState }).config;
-}
-
-export interface PostMessageBody {
-  text: string;
-  /** Must be a member of the conversation; the activity is still sent as the Playground's currentUser. */
-  fromId: string;
-  /** Mention the bot so a channel post reaches it. */
-  mentionBot?: { id: string; name: string };
-}
-
-/**
- * POST /_conversation/v1/conversations/:id/messages, exactly as the UI does. In a channel (`:id` = team id
- * or channel id) this starts a new thread; the answer holds its `postConversationId`.
- */
-export async function postMessage(
-  url: string,
-  conversationId: string,
-  body: PostMessageBody,
-): Promise<{ messageId: string; postConversationId?: string }> {
-  const at = body.mentionBot ? `<at>${body.mentionBot.name}</at>` : '';
-  const payload = {
-    type: 'text',
-    text: at ? `${at} ${body.text}` : body.text,
-    textFormat: 'plain',
-    from: { id: body.fromId },
-    ...(body.mentionBot ? { mentions: [{ mentioned: { id: body.mentionBot.id }, text: at }] } : {}),
-  };
-  const res = await fetch(new URL(`/_conversation/v1/conversations/${encodeURIComponent(conversationId)}/messages`, url), {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(payload),
-  });
-  if (!res.ok) throw new Error(`postMessage: HTTP ${res.status} ${await res.text()}`);
-  return (await res.json()) as { messageId: string; postConversationId?: string };
 }

@@ -50,7 +50,7 @@ export async function prepareLocal(
       }
       return { input: {}, warnings: [] };
     case 'stop':
-      return { input: {}, warnings: [] };
+      return { input: input.reason === 'idle' ? { reason: 'idle' } : {}, warnings: [] };
     case 'upgrade':
       return prepareUpgrade(current!, ctx);
   }

@@ -1,0 +1,70 @@
+/**
+ * Routes a card action to its handler. Clicks that change runtimes are deduplicated like typed
+ * commands: a double click, or a retried invoke, shows the operation the first click started.
+ */
+import { AppError } from '../errors';
+import type { Storage } from '../storage/storage';
+import { ACTIONS } from './actions/registry';
+import type { CardAction, CardActionRequest } from './actions/types';
+import type { CommandDeps } from './commands/types';
+import { DuplicateGuard } from './dedupe';
+import { errorText } from './errorText';
+import { operationTitle } from './operationTitle';
+import type { Reply } from './replies';
+
+export class ActionRouter {
+  private readonly guard: DuplicateGuard;
+
+  constructor(
+    private readonly deps: CommandDeps,
+    storage: Storage,
+    private readonly actions: readonly CardAction[] = ACTIONS,
+  ) {
+    this.guard = new DuplicateGuard(storage, 'recent-actions');
+  }
+
+  async handle(request: CardActionRequest): Promise<Reply> {
+    const log = this.deps.log.child({ correlationId: request.correlationId, user: request.user.id, verb: request.verb });
+    const action = this.actions.find((a) => a.verb === request.verb);
+    if (!action) {
+      log.warn('unknown card action');
+      return { kind: 'error', text: 'This card is out of date or came from another app. Say `help` to start again.' };
+    }
+    let idempotencyKey = request.correlationId;
+    let key: string | undefined;
+    if (action.sideEffects) {
+      key = DuplicateGuard.key(request.conversation.id, request.messageId ?? '', request.user.id, request.verb, canonical(request.data));
+      const claim = await this.guard.claim(key, request.receivedAt);
+      if (!claim.fresh) {
+        log.info('duplicate card action', { operationId: claim.operationId });
+        if (!claim.operationId) return { kind: 'text', text: 'I am already working on that click.' };
+        const operation = await this.deps.client.getOperation(claim.operationId);
+        return { kind: 'operation', operation, title: operationTitle(operation) };
+      }
+      idempotencyKey = claim.idempotencyKey;
+    }
+    try {
+      const reply = await action.run({
+        request,
+        deps: { ...this.deps, log },
+        actor: { objectId: request.user.id, ...(request.user.name ? { name: request.user.name } : {}) },
+        idempotencyKey,
+      });
+      if (key && reply.kind === 'operation') await this.guard.remember(key, reply.operation.id);
+      else if (key) await this.guard.release(key);
+      log.info('card action handled', { reply: reply.kind });
+      return reply;
+    } catch (error) {
+      if (key) await this.guard.release(key);
+      if (error instanceof AppError) log.info('card action rejected', { code: error.code, detail: error.message });
+      else log.error('card action failed', { error });
+      return { kind: 'error', text: errorText(error, request.correlationId) };
+    }
+  }
+}
+
+/** Stable text of the action data, so the same click always gives the same key. */
+function canonical(data: Record<string, unknown>): string {
+  const keys = Object.keys(data).sort();
+  return JSON.stringify(keys.map((k) => [k, data[k]])).slice(0, 200_000);
+}
