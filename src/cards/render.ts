@@ -45,5 +45,7 @@ export function renderCard<T extends object>(name: string, data: T): AdaptiveCar
 /** Cuts user text to a length that keeps cards within budget, marking the cut. */
 export function clip(text: string | undefined, max: number): string {
   if (!text) return '';
-  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+  if (text.length <= max) return text;
+  // Never end on half of a surrogate pair (an emoji cut in two).
+  return `${text.slice(0, max - 1).replace(/[\uD800-\uDBFF]$/, '')}…`;
 }

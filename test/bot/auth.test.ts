@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config';
 import { messageActivity, postActivity, TENANT } from '../helpers/activities';
 import { type Stack, startStack } from '../helpers/stack';
-import { operations, PLACES } from './support';
+import { ask, operations, PLACES } from './support';
 
 const APP_ID = '6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b';
 
@@ -101,7 +101,7 @@ describe('ALLOWED_TENANT_IDS', () => {
   it.each(PLACES)('should drop a message from a tenant that is not allowed in %s', async (_label, where) => {
     stack = await startStack({ bot: { allowedTenantIds: ['other-tenant'] } });
     const before = await snapshot(stack);
-    const { status, replies } = await stack.say('reset chat-dev', 'alex', where);
+    const { status, replies } = await ask(stack, 'reset chat-dev', 'alex', where);
     expect(status).toBe(200);
     expect(replies).toEqual([]);
     await stack.settle();
@@ -110,7 +110,7 @@ describe('ALLOWED_TENANT_IDS', () => {
 
   it.each(PLACES)('should serve an allowed tenant, whatever the case of its id, in %s', async (_label, where) => {
     stack = await startStack({ bot: { allowedTenantIds: ['other-tenant', TENANT.toUpperCase()] } });
-    const { replies } = await stack.say('reset chat-dev', 'alex', where);
+    const { replies } = await ask(stack, 'reset chat-dev', 'alex', where);
     expect(replies[0]).toContain('Resetting chat-dev');
     expect(await operations(stack, 'reset')).toHaveLength(1);
   });

@@ -190,7 +190,7 @@ describe('when a command fails with a bug', () => {
     expect(replies[0]).toMatch(/^Something went wrong on my side\./);
     expectNoInternals(replies[0]);
     const logged = bot.logs.find((l) => l.level === 'error');
-    expect(logged?.correlationId).toMatch(UUID);
+    expect(logged).toMatchObject({ msg: 'unhandled turn error', correlationId: expect.stringMatching(UUID) });
     expect(replies[0]).toContain(String(logged?.correlationId));
   });
 });
@@ -211,10 +211,16 @@ describe('hostile messages', () => {
       },
       {
         what: 'a template expression',
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: the user typed a template on purpose
         text: 'status ${process.env.HOME}',
         helpful: /There is no runtime named \$\{process\.env\.HOME\}\./,
       },
-      { what: 'a template in a flag', text: 'update chat-dev --idle ${1+1}', helpful: /--idle must be a whole number/ },
+      {
+        what: 'a template in a flag',
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: the user typed a template on purpose
+        text: 'update chat-dev --idle ${1+1}',
+        helpful: /--idle must be a whole number/,
+      },
       { what: 'a script tag', text: '<script>alert(1)</script>', helpful: /Say `help`/ },
       { what: 'an HTML image', text: 'status <img src=x onerror=alert(1)>', helpful: /There is no runtime named/ },
       {
@@ -228,7 +234,7 @@ describe('hostile messages', () => {
         helpful: /^Unterminated quote/,
       },
       { what: 'NUL characters', text: 'sta\u0000tus\u0000 rag-eval\u0000', helpful: /^rag-eval\b/ },
-      { what: 'other control characters', text: '\u0007\u001b[31mlist\u001b[0m', helpful: /runtime/ },
+      { what: 'terminal escapes', text: '\u0007\u001b[31mlist\u001b[0m', helpful: /Say `help`/ },
       { what: 'right-to-left overrides', text: 'status \u202echat-dev\u202c', helpful: /There is no runtime named/ },
       { what: 'an emoji verb', text: '🚀🔥 chat-dev', helpful: /^I don't know .*Say `help`/ },
       { what: 'Arabic text', text: 'الحالة chat-dev', helpful: /Say `help`/ },
@@ -240,7 +246,7 @@ describe('hostile messages', () => {
         helpful: /Unknown option --constructor/,
       },
       { what: 'a huge number', text: 'list --page 99999999999999999999999', helpful: /There is only 1 page/ },
-      { what: 'a negative number', text: 'update chat-dev --idle -5', helpful: /idleTimeMinutes/ },
+      { what: 'a negative number', text: 'update chat-dev --idle -5', helpful: /idle time/i },
     ]),
   )('should answer $what with 200 and a helpful reply in $place', async ({ text, helpful, where }) => {
     const uncaught = watchUncaught();
@@ -304,7 +310,7 @@ describe('user text echoed in replies', () => {
   // echo names, verbs and service details too, and in a channel every member sees them.
   it.each(
     everywhere([
-      { what: 'a link as a runtime name', text: 'status [Reset your password](https://evil.example/login)' },
+      { what: 'a link as a runtime name', text: 'status [Reset-your-password](https://evil.example/login)' },
       { what: 'a link as a verb', text: '[Click](https://evil.example/login)' },
       { what: 'a link in help', text: 'help [Click](https://evil.example/login)' },
       { what: 'an HTML tag as a verb', text: '<img src=x onerror=alert(1)>' },
@@ -312,7 +318,8 @@ describe('user text echoed in replies', () => {
     ]),
   )('should not turn $what into a link or markup in $place', async ({ text, where }) => {
     const stack = await stackFor();
-    const { replies } = await ask(stack, text, 'alex', where);
+    // The raw markdown the bot sent (visibleText would undo its escapes).
+    const { replies } = await stack.say(text, 'alex', where);
     expect(replies).toHaveLength(1);
     expect(replies[0]).not.toMatch(/(?<!\\)\[[^\]]*(?<!\\)\]\((?:https?:)?\/\//);
     expect(replies[0]).not.toMatch(/(?<!\\)<\/?[a-z][^>]*>?/i);
@@ -320,7 +327,7 @@ describe('user text echoed in replies', () => {
 
   it.each(PLACES)('should not turn a name into bold text in %s', async (_label, where) => {
     const stack = await stackFor();
-    const { replies } = await ask(stack, 'status **URGENT-call-555-0100**', 'alex', where);
+    const { replies } = await stack.say('status **URGENT-call-555-0100**', 'alex', where);
     expect(replies[0]).toContain('There is no runtime named');
     expect(replies[0]).not.toMatch(/(?<!\\)\*\*URGENT/);
   });
@@ -336,16 +343,24 @@ describe('names that are URL dot segments', () => {
       { text: 'reset ..', wrong: 'route' },
       { text: 'stop .', wrong: 'is having trouble' },
     ]),
-  )(
-    'should answer $text about that name, without crashing the runtime service, in $place',
-    async ({ text, wrong, where }) => {
+  )('should answer $text about that name in $place', async ({ text, wrong, where }) => {
+    const stack = await stackFor();
+    const { status, replies } = await ask(stack, text, 'alex', where);
+    expect(status).toBe(200);
+    expect(replies).toHaveLength(1);
+    expect(replies[0]).not.toContain(wrong);
+    expect(await operations(stack)).toHaveLength(0);
+  });
+
+  // Whatever the bot sends, an unknown route must not throw out of the runtime service's
+  // request handling: serviceMain has no handler, so the process would die.
+  it.each([{ text: 'status ..' }, { text: 'reset ..' }, { text: 'stop .' }])(
+    'should not crash the runtime service with $text',
+    async ({ text }) => {
       const uncaught = watchUncaught();
       const stack = await stackFor();
-      const { status, replies } = await ask(stack, text, 'alex', where);
+      expect((await ask(stack, text)).status).toBe(200);
       await new Promise((resolve) => setTimeout(resolve, 50)); // let a late exception surface
-      expect(status).toBe(200);
-      expect(replies).toHaveLength(1);
-      expect(replies[0]).not.toContain(wrong);
       expect(uncaught.map((e) => e.message)).toEqual([]);
     },
   );

@@ -118,6 +118,6 @@ export async function ask(
 
 /** True when the parts appear in this order, each within a short distance of the one before. */
 export function inOrder(text: string, ...parts: string[]): boolean {
-  const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  return new RegExp(parts.map(escape).join('[\\s\\S]{0,40}?'), 'i').test(text);
+  const literal = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return new RegExp(parts.map(literal).join('[\\s\\S]{0,40}?'), 'i').test(text);
 }

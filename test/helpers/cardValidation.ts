@@ -25,6 +25,10 @@ const ELEMENT_TYPES = [
   'ActionSet',
   'Image',
   'ImageSet',
+  'Input.Text',
+  'Input.Number',
+  'Input.ChoiceSet',
+  'Input.Toggle',
 ];
 
 /** Properties the parser reads itself rather than through the schema. */
@@ -35,6 +39,7 @@ const ELEMENT_EXTRAS: Record<string, string[]> = {
   RichTextBlock: ['inlines', 'fallback'],
   ActionSet: ['actions', 'fallback'],
   ImageSet: ['images', 'fallback'],
+  'Input.ChoiceSet': ['choices', 'fallback'],
 };
 
 /** TextRun per the 1.5 schema (the SDK's class inherits layout properties TextRun does not have). */
@@ -66,6 +71,8 @@ const BOOLEAN_KEYS = new Set([
   'underline',
   'highlight',
   'rtl',
+  'isRequired',
+  'isMultiline',
 ]);
 const BAD_STRINGS = new Set(['undefined', 'null', 'NaN']);
 
@@ -89,6 +96,7 @@ function allowedKeys(): Map<string, Set<string>> {
   allowed.set('Column', new Set([...schemaKeys(new AC.Column()), ...ELEMENT_EXTRAS.Column]));
   allowed.set('TextRun', TEXT_RUN_KEYS);
   allowed.set('Fact', schemaKeys(new AC.Fact()));
+  allowed.set('Choice', schemaKeys(new AC.Choice()));
   for (const t of ['Action.Execute', 'Action.Submit']) {
     const a = AC.GlobalRegistry.actions.createInstance(t, AC.Versions.v1_5);
     if (a) allowed.set(t, new Set([...schemaKeys(a), ...ACTION_EXTRAS]));

@@ -29,6 +29,8 @@ export const listCommand: Command = {
       pages,
       total: all.length,
       ...(filter ? { filter } : {}),
+      ...(status ? { status } : {}),
+      ...(type ? { type } : {}),
     };
   },
 };
