@@ -4,7 +4,7 @@ import type { Activity } from 'botbuilder';
 import type { CardActionRequest } from '../core/actions/types';
 import type { ChatAttachment, ChatConversation, ChatRequest } from '../core/request';
 
-export function toChatRequest(activity: Activity, receivedAt: number): ChatRequest {
+export function toChatRequest(activity: Activity, receivedAt: number, correlationId: string = randomUUID()): ChatRequest {
   const tenantId = tenantOf(activity);
   return {
     user: {
@@ -19,9 +19,9 @@ export function toChatRequest(activity: Activity, receivedAt: number): ChatReque
       ...(activity.conversation?.name ? { name: activity.conversation.name } : {}),
     },
     text: activity.text ?? '',
-    attachments: (activity.attachments ?? []).flatMap(toAttachment),
+    attachments: (Array.isArray(activity.attachments) ? activity.attachments : []).filter(isObject).flatMap(toAttachment),
     ...(activity.id ? { messageId: activity.id } : {}),
-    correlationId: randomUUID(),
+    correlationId,
     receivedAt,
   };
 }
@@ -57,8 +57,8 @@ function toAttachment(a: { contentType: string; name?: string; content?: unknown
 }
 
 /** An Action.Execute (or its Action.Submit fallback) as the core's CardActionRequest. */
-export function toActionRequest(activity: Activity, verb: unknown, data: unknown, receivedAt: number): CardActionRequest {
-  const chat = toChatRequest(activity, receivedAt);
+export function toActionRequest(activity: Activity, verb: unknown, data: unknown, receivedAt: number, correlationId?: string): CardActionRequest {
+  const chat = toChatRequest(activity, receivedAt, correlationId);
   const fields = data && typeof data === 'object' && !Array.isArray(data) ? { ...(data as Record<string, unknown>) } : {};
   delete fields.verb;
   return {
@@ -70,4 +70,8 @@ export function toActionRequest(activity: Activity, verb: unknown, data: unknown
     correlationId: chat.correlationId,
     receivedAt,
   };
+}
+
+function isObject(value: unknown): value is { contentType: string } {
+  return typeof value === 'object' && value !== null && typeof (value as { contentType?: unknown }).contentType === 'string';
 }

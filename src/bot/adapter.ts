@@ -12,6 +12,7 @@ import {
 } from 'botbuilder';
 import type { BotConfig } from '../config';
 import type { Logger } from '../logger';
+import { correlationIdOf } from './correlation';
 
 export function createAdapter(config: BotConfig, log: Logger): CloudAdapter {
   const settings = {
@@ -24,9 +25,12 @@ export function createAdapter(config: BotConfig, log: Logger): CloudAdapter {
   const auth = new ConfigurationBotFrameworkAuthentication(settings as ConfigurationBotFrameworkAuthenticationOptions, credentials);
   const adapter = new CloudAdapter(auth);
   adapter.onTurnError = async (context: TurnContext, error: Error) => {
-    log.error('unhandled turn error', { error, activityType: context.activity.type, conversation: context.activity.conversation?.id });
+    const correlationId = correlationIdOf(context);
+    log.error('unhandled turn error', { error, correlationId, activityType: context.activity.type, conversation: context.activity.conversation?.id });
     if (context.activity.type === 'message') {
-      await context.sendActivity('Something went wrong on my side. It has been logged; please try again.').catch(() => undefined);
+      await context
+        .sendActivity(`Something went wrong on my side. It is logged with id \`${correlationId}\`; please try again.`)
+        .catch(() => undefined);
     }
   };
   return adapter;

@@ -16,6 +16,7 @@ import type { Storage } from '../storage/storage';
 import { createAdapter } from './adapter';
 import { readAttachment } from './attachments';
 import { ConversationStore } from './conversations';
+import { correlation } from './correlation';
 import { createBotServer } from './server';
 import { TeamsBot } from './teamsBot';
 import { tenantGuard } from './tenantGuard';
@@ -45,6 +46,7 @@ export function createBotApp(options: BotAppOptions): BotApp {
   const clock = options.clock ?? systemClock;
   const client = new RuntimeClient({ baseUrl: options.serviceUrl, ...(options.serviceToken ? { token: options.serviceToken } : {}) });
   const adapter = createAdapter(config, log);
+  adapter.use(correlation);
   adapter.use(tenantGuard(config.allowedTenantIds, log));
   const conversations = new ConversationStore(storage, config.allowedServiceUrlHosts);
   const updater = new TeamsMessageUpdater(adapter, config.appId ?? '', conversations, log);

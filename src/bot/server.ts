@@ -8,6 +8,11 @@ export function createBotServer(adapter: CloudAdapter, bot: TeamsBot, log: Logge
   const server = restify.createServer({ name: 'runtime-bot', handleUncaughtExceptions: false });
   server.use(restify.plugins.bodyParser({ maxBodySize: 1024 * 1024, mapParams: false }));
   server.post('/api/messages', async (req, res) => {
+    const body = req.body as { type?: unknown } | undefined;
+    if (!body || typeof body !== 'object' || Array.isArray(body) || typeof body.type !== 'string') {
+      res.send(400, { error: { code: 'BadRequest', message: 'The body must be a Bot Framework activity with a type.' } });
+      return;
+    }
     try {
       await adapter.process(req, res, (context) => bot.run(context));
     } catch (error) {

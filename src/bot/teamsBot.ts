@@ -15,7 +15,8 @@ import type { Dispatcher } from '../core/dispatcher';
 import type { OperationTracker } from '../core/tracking/tracker';
 import type { Logger } from '../logger';
 import { toActionRequest, toChatRequest } from './activityMapper';
-import { ConversationStore } from './conversations';
+import type { ConversationStore } from './conversations';
+import { correlationIdOf } from './correlation';
 import { toActivity, toInvokeResponse } from './render/activity';
 
 export interface TeamsBotDeps {
@@ -46,7 +47,7 @@ export class TeamsBot extends TeamsActivityHandler {
 
   /** Action.Execute: answer at once with the next card; slow work is tracked and updates it later. */
   protected override async onAdaptiveCardInvoke(context: TurnContext, invoke: AdaptiveCardInvokeValue): Promise<AdaptiveCardInvokeResponse> {
-    const request = toActionRequest(context.activity, invoke.action.verb, invoke.action.data, this.deps.clock.now());
+    const request = toActionRequest(context.activity, invoke.action.verb, invoke.action.data, this.deps.clock.now(), correlationIdOf(context));
     if (!request.user.id) return toInvokeResponse({ kind: 'error', text: 'I can only act for signed-in Microsoft 365 users.' });
     const conversationKey = await this.remember(context);
     const reply = await this.deps.actions.handle(request);
@@ -60,14 +61,14 @@ export class TeamsBot extends TeamsActivityHandler {
     // Older clients send Action.Submit (the cards' fallback) as a message whose value holds the verb.
     const submitted = activity.value as { verb?: unknown } | undefined;
     if (!activity.text && typeof submitted?.verb === 'string') {
-      const request = toActionRequest(activity, submitted.verb, submitted, this.deps.clock.now());
+      const request = toActionRequest(activity, submitted.verb, submitted, this.deps.clock.now(), correlationIdOf(context));
       if (!request.user.id) return void (await context.sendActivity('I can only act for signed-in Microsoft 365 users.'));
       const reply = await this.deps.actions.handle(request);
       const sent = await context.sendActivity(toActivity(reply));
       if (sent?.id) await this.track(reply, conversationKey, sent.id);
       return;
     }
-    const request = toChatRequest(activity, this.deps.clock.now());
+    const request = toChatRequest(activity, this.deps.clock.now(), correlationIdOf(context));
     if (!request.user.id) {
       await context.sendActivity('I can only act for signed-in Microsoft 365 users.');
       return;

@@ -18,6 +18,7 @@ import type {
   VersionsReport,
   VmSize,
 } from '../domain/runtime';
+import { RUNTIME_NAME } from '../domain/runtime';
 import { AppError, ErrorCode, type FieldErrors } from '../errors';
 
 export interface RuntimeClientOptions {
@@ -69,27 +70,32 @@ export class RuntimeClient {
     return { runtime: body, eTag: headers.get('etag')?.replace(/"/g, '') ?? undefined };
   }
 
-  createRuntime(name: string, request: CreateRuntimeRequest, actor: Person, idempotencyKey?: string): Promise<Operation> {
+  async createRuntime(name: string, request: CreateRuntimeRequest, actor: Person, idempotencyKey?: string): Promise<Operation> {
+    if (!RUNTIME_NAME.test(name)) {
+      const message = `${name.slice(0, 70)} is not a valid runtime name: use 3 to 63 letters, digits, - or _, starting with a letter.`;
+      throw new AppError(ErrorCode.InvalidField, message, { fields: { name: message }, facts: { status: 422 } });
+    }
     return this.call('PUT', `/v1/runtimes/${enc(name)}`, { actor, body: request, idempotencyKey });
   }
 
-  updateRuntime(name: string, request: UpdateRuntimeRequest, actor: Person, options: { ifMatch?: string; idempotencyKey?: string } = {}): Promise<Operation> {
+  async updateRuntime(name: string, request: UpdateRuntimeRequest, actor: Person, options: { ifMatch?: string; idempotencyKey?: string } = {}): Promise<Operation> {
     return this.call('PATCH', `/v1/runtimes/${enc(name)}`, { actor, body: request, ...options });
   }
 
-  installPackages(name: string, requirements: string, saveOnly: boolean, actor: Person, idempotencyKey?: string): Promise<Operation> {
+  async installPackages(name: string, requirements: string, saveOnly: boolean, actor: Person, idempotencyKey?: string): Promise<Operation> {
     return this.call('POST', `/v1/runtimes/${enc(name)}/install`, { actor, body: { requirements, saveOnly }, idempotencyKey });
   }
 
-  runAction(name: string, action: 'reset' | 'stop' | 'upgrade', actor: Person, idempotencyKey?: string): Promise<Operation> {
+  async runAction(name: string, action: 'reset' | 'stop' | 'upgrade', actor: Person, idempotencyKey?: string): Promise<Operation> {
     return this.call('POST', `/v1/runtimes/${enc(name)}/${action}`, { actor, idempotencyKey });
   }
 
-  getOperation(id: string): Promise<Operation> {
-    return this.call('GET', `/v1/operations/${enc(id)}`);
+  async getOperation(id: string): Promise<Operation> {
+    if (!OPERATION_ID.test(id)) throw new AppError(ErrorCode.NotFound, 'There is no such operation.', { facts: { status: 404 } });
+    return this.call('GET', `/v1/operations/${id}`);
   }
 
-  checkVersion(name: string): Promise<VersionCheck> {
+  async checkVersion(name: string): Promise<VersionCheck> {
     return this.call('GET', `/v1/runtimes/${enc(name)}/version`);
   }
 
@@ -102,7 +108,7 @@ export class RuntimeClient {
   }
 
   async computeInstances(usableBy?: Person): Promise<ComputeInstance[]> {
-    const q = usableBy ? `?usableBy=${enc(usableBy.objectId)}` : '';
+    const q = usableBy ? `?usableBy=${encodeURIComponent(usableBy.objectId)}` : '';
     return (await this.call<{ value: ComputeInstance[] }>('GET', `/v1/compute-instances${q}`)).value;
   }
 
@@ -188,6 +194,11 @@ async function toError(response: Response): Promise<AppError> {
         detail,
         { fields: problem.errors, facts },
       );
+    case 413:
+      return new AppError(ErrorCode.BadRequest, detail, { facts });
+    case 405:
+    case 415:
+      return new AppError(ErrorCode.Internal, `The runtime service refused the bot's request (${response.status}): ${detail}`, { facts });
     case 401:
     case 403:
       return new AppError(ErrorCode.Unavailable, 'The bot is not allowed to call the runtime service; check RUNTIME_SERVICE_TOKEN.', { facts });
@@ -204,4 +215,13 @@ function backoff(attempt: number, retryAfter: string | null): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-const enc = encodeURIComponent;
+/**
+ * A runtime name as a path segment. URL parsers resolve `.` and `..` (even as %2E), so a name
+ * that is not a valid runtime name never reaches the URL: no such runtime can exist.
+ */
+function enc(name: string): string {
+  if (!RUNTIME_NAME.test(name)) throw new AppError(ErrorCode.NotFound, `There is no runtime named ${name.slice(0, 70)}.`, { facts: { status: 404 } });
+  return encodeURIComponent(name);
+}
+
+const OPERATION_ID = /^[0-9a-f-]{36}$/i;

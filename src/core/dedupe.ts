@@ -8,7 +8,8 @@ import { createHash } from 'node:crypto';
 import { Collection, UNCHANGED } from '../storage/collection';
 import { isEtagConflict, type Storage } from '../storage/storage';
 
-const WINDOW_MS = 60_000;
+/** A repeat of the same request within this window is a redelivery, not a new request. */
+export const DUPLICATE_WINDOW_MS = 60_000;
 
 interface Claim {
   at: number;
@@ -20,7 +21,11 @@ export type ClaimResult = { fresh: true; idempotencyKey: string } | { fresh: fal
 export class DuplicateGuard {
   private readonly claims: Collection<Claim>;
 
-  constructor(storage: Storage, area: string) {
+  constructor(
+    storage: Storage,
+    area: string,
+    private readonly windowMs = DUPLICATE_WINDOW_MS,
+  ) {
     this.claims = new Collection(storage, area);
   }
 
@@ -32,7 +37,7 @@ export class DuplicateGuard {
   async claim(key: string, now: number): Promise<ClaimResult> {
     try {
       const existing = await this.claims.get(key);
-      if (existing && now - existing.at < WINDOW_MS) return { fresh: false, operationId: existing.operationId };
+      if (existing && now - existing.at < this.windowMs) return { fresh: false, operationId: existing.operationId };
       if (existing) await this.claims.replace(key, { at: now }, existing.eTag);
       else await this.claims.create(key, { at: now });
       return { fresh: true, idempotencyKey: DuplicateGuard.key(key, String(now)) };

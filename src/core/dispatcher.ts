@@ -14,9 +14,12 @@ import { DuplicateGuard } from './dedupe';
 import { errorText } from './errorText';
 import type { Reply } from './replies';
 import type { ChatRequest } from './request';
+import { escapeMarkdown, quoted } from './userText';
 
 export class Dispatcher {
   private readonly guard: DuplicateGuard;
+  /** The channel's message id identifies a redelivery for much longer than the business key. */
+  private readonly deliveries: DuplicateGuard;
 
   constructor(
     private readonly deps: CommandDeps,
@@ -24,24 +27,27 @@ export class Dispatcher {
     private readonly commands: readonly Command[] = COMMANDS,
   ) {
     this.guard = new DuplicateGuard(storage, 'recent-commands');
+    this.deliveries = new DuplicateGuard(storage, 'recent-deliveries', 24 * 60 * 60_000);
   }
 
   async handle(request: ChatRequest): Promise<Reply[]> {
     const log = this.deps.log.child({ correlationId: request.correlationId, user: request.user.id, conversation: request.conversation.id });
     const parsed = parseCommand(request.text);
-    if (!parsed.ok) return [{ kind: 'error', text: parsed.error }];
+    if (!parsed.ok) return [{ kind: 'error', text: escapeMarkdown(parsed.error) }];
     const verb = parsed.command.verb;
     if (!verb) return this.run(this.commands.find((c) => c.name === 'help')!, request, parsed.command, log, 'none');
     const command = findCommand(verb, this.commands);
     if (!command) {
       const guess = suggest(verb, this.commands.flatMap((c) => [c.name, ...c.aliases]));
-      const text = `I don't know "${verb.slice(0, 40)}".${guess ? ` Did you mean \`${guess}\`?` : ''} Say \`help\` to see what I can do.`;
+      const text = `I don't know ${quoted(verb, 40)}.${guess ? ` Did you mean \`${guess}\`?` : ''} Say \`help\` to see what I can do.`;
       return [{ kind: 'error', text }];
     }
     if (!command.sideEffects) return this.run(command, request, parsed.command, log, request.correlationId);
 
     const key = DuplicateGuard.key(request.conversation.id, request.user.id, parsed.command.verb, parsed.command.rest.trim());
-    const claim = await this.guard.claim(key, request.receivedAt);
+    const delivery = request.messageId ? DuplicateGuard.key(request.conversation.id, request.messageId) : undefined;
+    const redelivered = delivery ? !(await this.deliveries.claim(delivery, request.receivedAt)).fresh : false;
+    const claim = redelivered ? ({ fresh: false } as const) : await this.guard.claim(key, request.receivedAt);
     if (!claim.fresh) {
       log.info('duplicate command ignored', { verb });
       return [{ kind: 'text', text: `I'm already on that \`${command.name}\`; its progress is in my earlier message.` }];
@@ -49,7 +55,10 @@ export class Dispatcher {
     const replies = await this.run(command, request, parsed.command, log, claim.idempotencyKey);
     const op = replies.find((r): r is Extract<Reply, { kind: 'operation' }> => r.kind === 'operation');
     if (op) await this.guard.remember(key, op.operation.id);
-    else await this.guard.release(key); // it failed: the user may send the same text again at once
+    else {
+      await this.guard.release(key); // it failed: the user may send the same text again at once
+      if (delivery) await this.deliveries.release(delivery);
+    }
     return replies;
   }
 

@@ -1,27 +1,39 @@
 /**
  * The one place where errors become words for chat users. Coded errors carry their own specific
  * message; anything else is a bug, shown only as a generic sentence with the correlation id.
+ * Details that came from the runtime service may quote user input, so they are escaped.
  */
 import { AppError, ErrorCode } from '../errors';
+import { escapeMarkdown } from './userText';
 
 export function errorText(error: unknown, correlationId: string): string {
-  if (!(error instanceof AppError)) {
-    return `Something went wrong on my side. It is logged with id \`${correlationId}\`; please try again.`;
-  }
-  const fields = error.fields && Object.keys(error.fields).length > 1
-    ? `\n${Object.entries(error.fields).map(([f, m]) => `- **${f}**: ${m}`).join('\n')}`
-    : '';
+  if (!(error instanceof AppError)) return generic(correlationId);
+  const fromService = typeof error.facts?.status === 'number';
+  const say = (text: string) => (fromService ? escapeMarkdown(text) : text);
+  const fields =
+    error.fields && Object.keys(error.fields).length > 1
+      ? `\n${Object.entries(error.fields)
+          .map(([f, m]) => `- **${escapeMarkdown(f)}**: ${say(m)}`)
+          .join('\n')}`
+      : '';
   switch (error.code) {
     case ErrorCode.NotFound:
-      return `${error.message} Say \`list\` to see the runtimes.`;
+      return `${say(error.message)} Say \`list\` to see the runtimes.`;
     case ErrorCode.Unavailable:
-      return `I can't reach the runtime service right now (${error.message}) Try again in a minute.`;
+      // The message may name internal hosts: it goes to the logs, users get a fixed sentence.
+      return error.facts?.status === 401 || error.facts?.status === 403
+        ? 'The bot is not allowed to call the runtime service. An administrator must check its RUNTIME_SERVICE_TOKEN.'
+        : "I can't reach the runtime service right now. Try again in a minute.";
     case ErrorCode.Internal:
-      return `Something went wrong on my side. It is logged with id \`${correlationId}\`; please try again.`;
+      return generic(correlationId);
     case ErrorCode.InvalidField:
     case ErrorCode.BadRequest:
-      return fields ? `That request has problems:${fields}` : error.message;
+      return fields ? `That request has problems:${fields}` : say(error.message);
     default:
-      return error.message;
+      return say(error.message);
   }
+}
+
+function generic(correlationId: string): string {
+  return `Something went wrong on my side. It is logged with id \`${correlationId}\`; please try again.`;
 }

@@ -82,7 +82,7 @@ describe('help', () => {
 
   it.each(PLACES)('should suggest the closest command for help on an unknown one in %s', async (_label, where) => {
     const { text } = await one('help instal', where);
-    expect(text).toBe('There is no command "instal". Did you mean `install`? Say `help` for the list.');
+    expect(text).toBe('There is no command `instal`. Did you mean `install`? Say `help` for the list.');
   });
 
   it.each(everywhere([{ text: 'runtime' }, { text: 'runtime --help' }, { text: '?' }]))(
@@ -149,8 +149,8 @@ describe('list', () => {
     everywhere([
       { text: 'list --page 2', problem: 'There is only 1 page.' },
       { text: 'list --page 0', problem: '--page starts at 1.' },
-      { text: 'list --page two', problem: '--page must be a whole number (got "two").' },
-      { text: 'list --colour red', problem: 'Unknown option --colour.' },
+      { text: 'list --page two', problem: '--page must be a whole number (got `two`).' },
+      { text: 'list --colour red', problem: 'Unknown option `--colour`.' },
     ]),
   )('should answer $text with $problem and the usage in $place', async ({ text, problem, where }) => {
     const reply = await one(text, where);
@@ -211,7 +211,7 @@ describe('status', () => {
   });
 
   it.each(PLACES)('should refuse options it does not take in %s', async (_label, where) => {
-    expect((await one('status chat-dev --verbose', where)).text).toContain('Unknown option --verbose.');
+    expect((await one('status chat-dev --verbose', where)).text).toContain('Unknown option `--verbose`.');
   });
 });
 
@@ -291,8 +291,8 @@ describe('create', () => {
 
   it.each(
     everywhere([
-      { text: 'create rt-a --vm-size Standard_E4ds_v4 --colour blue', problem: 'Unknown option --colour.' },
-      { text: 'create rt-a --type gpu', problem: 'Unknown runtime type "gpu"' },
+      { text: 'create rt-a --vm-size Standard_E4ds_v4 --colour blue', problem: 'Unknown option `--colour`.' },
+      { text: 'create rt-a --type gpu', problem: 'Unknown runtime type `gpu`' },
       { text: 'create rt-a --type ci', problem: 'A compute instance runtime needs --compute <instance>.' },
       { text: 'create --vm-size Standard_E4ds_v4', problem: 'Which runtime? Give its name.' },
     ]),
@@ -355,9 +355,9 @@ describe('update', () => {
 
   it.each(
     everywhere([
-      { text: 'update chat-dev --idle soon', problem: '--idle must be a whole number (got "soon").' },
+      { text: 'update chat-dev --idle soon', problem: '--idle must be a whole number (got `soon`).' },
       { text: 'update chat-dev --idle', problem: '--idle needs a value.' },
-      { text: 'update chat-dev --gpu 2', problem: 'Unknown option --gpu.' },
+      { text: 'update chat-dev --gpu 2', problem: 'Unknown option `--gpu`.' },
     ]),
   )('should answer $text with $problem and the usage in $place', async ({ text, problem, where }) => {
     const reply = await one(text, where);
@@ -490,7 +490,7 @@ describe('install', () => {
   it.each(
     everywhere([
       { text: 'install', problem: 'Which runtime? Give its name.' },
-      { text: 'install chat-dev --force numpy', problem: 'Unknown option --force.' },
+      { text: 'install chat-dev --force numpy', problem: 'Unknown option `--force`.' },
     ]),
   )('should answer $text with $problem and the usage in $place', async ({ text, problem, where }) => {
     const reply = await one(text, where);
@@ -651,7 +651,7 @@ describe('the command language', () => {
 
   it.each(PLACES)('should point to help for a verb that resembles nothing in %s', async (_label, where) => {
     expect((await one('frobnicate chat-dev', where)).text).toBe(
-      'I don\'t know "frobnicate". Say `help` to see what I can do.',
+      "I don't know `frobnicate`. Say `help` to see what I can do.",
     );
   });
 

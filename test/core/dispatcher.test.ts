@@ -141,19 +141,19 @@ describe('routing', () => {
     ['hlep', 'help'],
   ])('should suggest a command for the unknown verb %j', async (verb, guess) => {
     const { text } = onlyError(await say(`${verb} rt-a`));
-    expect(text).toBe(`I don't know "${verb}". Did you mean \`${guess}\`? Say \`help\` to see what I can do.`);
+    expect(text).toBe(`I don't know \`${verb}\`. Did you mean \`${guess}\`? Say \`help\` to see what I can do.`);
     expect(client.runAction).not.toHaveBeenCalled();
   });
 
   it('should point to help when no command is close', async () => {
     expect(onlyError(await say('frobnicate rt-a')).text).toBe(
-      'I don\'t know "frobnicate". Say `help` to see what I can do.',
+      "I don't know `frobnicate`. Say `help` to see what I can do.",
     );
   });
 
   it('should quote at most 40 characters of an unknown verb', async () => {
     const { text } = onlyError(await say('x'.repeat(5000)));
-    expect(text).toContain(`"${'x'.repeat(40)}"`);
+    expect(text).toContain(`\`${'x'.repeat(39)}…\``);
     expect(text.length).toBeLessThan(120);
   });
 
@@ -175,7 +175,7 @@ describe('routing', () => {
       new MemoryStorage(),
       [help, status],
     );
-    expect(onlyError(await narrow.handle(request('reset rt-a'))).text).toContain('I don\'t know "reset"');
+    expect(onlyError(await narrow.handle(request('reset rt-a'))).text).toContain("I don't know `reset`");
     const replies = await narrow.handle(request('help'));
     expect((replies[0] as Extract<Reply, { kind: 'help' }>).commands.map((c) => c.name)).toEqual(['help', 'status']);
   });
@@ -193,12 +193,12 @@ describe('usage', () => {
   });
 
   it.each([
-    ['reset rt-a --force', 'reset', 'Unknown option --force.'],
+    ['reset rt-a --force', 'reset', 'Unknown option `--force`.'],
     ['list --page 0', 'list', '--page starts at 1.'],
-    ['list --page x', 'list', '--page must be a whole number (got "x").'],
+    ['list --page x', 'list', '--page must be a whole number (got `x`).'],
     ['update rt-a --idle', 'update', '--idle needs a value.'],
     ['create rt-a --idle 60', 'create', 'An automatic runtime needs --vm-size'],
-    ['create rt-a --type gpu', 'create', 'Unknown runtime type "gpu"'],
+    ['create rt-a --type gpu', 'create', 'Unknown runtime type `gpu`'],
     ['create rt-a --type ci', 'create', 'A compute instance runtime needs --compute <instance>.'],
     [
       'create rt-a --type deployment --endpoint ep-a',
@@ -357,7 +357,7 @@ describe('errors', () => {
     [
       'unavailable',
       new AppError(ErrorCode.Unavailable, 'The runtime service is having trouble (503).'),
-      "I can't reach the runtime service right now (The runtime service is having trouble (503).) Try again in a minute.",
+      "I can't reach the runtime service right now. Try again in a minute.",
     ],
   ])('should answer %s from the client with errorText', async (_code, error, expected) => {
     client.runAction.mockRejectedValueOnce(error);
@@ -413,7 +413,7 @@ describe('errorText', () => {
     [
       'unavailable',
       new AppError(ErrorCode.Unavailable, 'The runtime service is unreachable.'),
-      "I can't reach the runtime service right now (The runtime service is unreachable.) Try again in a minute.",
+      "I can't reach the runtime service right now. Try again in a minute.",
     ],
     [
       'internal',

@@ -4,6 +4,7 @@
  */
 import type { Operation, Runtime } from '../../domain/runtime';
 import type { OnCallSummary, Reply } from '../../core/replies';
+import { escapeMarkdown } from '../../core/userText';
 
 export function toMarkdown(reply: Reply): string {
   switch (reply.kind) {
@@ -106,7 +107,7 @@ function typeLabel(r: Runtime): string {
 
 /** Escapes markdown and HTML so user text stays text. */
 export function esc(text: string): string {
-  return text.replace(/[\\`*_{}[\]()#+!|<>~]/g, (c) => `\\${c}`).replace(/\r?\n/g, ' ');
+  return escapeMarkdown(text).replace(/\r?\n/g, ' ');
 }
 
 function codeBlock(text: string): string {

@@ -1,4 +1,5 @@
 import { Verb } from '../../cards/verbs';
+import { quoted } from '../userText';
 import { openEditAction } from './openEdit';
 import { openInstallAction } from './openInstall';
 import { runRuntimeOperation } from './runtimeOperation';
@@ -27,7 +28,7 @@ export const retryAction: CardAction = {
       case 'update':
         return openEditAction.run(ctx);
       default:
-        return { kind: 'error', text: `I can't retry a ${kind.slice(0, 30)} from here.` };
+        return { kind: 'error', text: `I can't retry ${quoted(kind, 30)} from here.` };
     }
   },
 };

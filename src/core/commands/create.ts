@@ -1,5 +1,6 @@
 import type { CreateRuntimeRequest, Identity } from '../../domain/runtime';
 import { createFormOptions } from '../forms';
+import { quoted } from '../userText';
 import type { Command, CommandContext } from './types';
 import { allowFlags, flag, intFlag, runtimeNameArg, usageError } from './types';
 
@@ -40,7 +41,7 @@ export const createCommand: Command = {
 async function buildRequest(ctx: CommandContext): Promise<CreateRuntimeRequest> {
   const typeFlag = (flag(ctx, 'type') ?? 'automatic').toLowerCase();
   const type = TYPES[typeFlag];
-  if (!type) throw usageError(`Unknown runtime type "${typeFlag.slice(0, 30)}": use automatic, ci or deployment.`);
+  if (!type) throw usageError(`Unknown runtime type ${quoted(typeFlag, 30)}: use automatic, ci or deployment.`);
   const description = flag(ctx, 'description');
   if (type === 'automatic') {
     allowFlags(ctx, ['type', 'vm-size', 'idle', 'identity', 'image', 'description']);
@@ -88,6 +89,6 @@ async function identityFrom(ctx: CommandContext): Promise<{ identity?: Identity 
   if (!value || value.toLowerCase() === 'user') return {};
   if (value.startsWith('/subscriptions/')) return { identity: { type: 'userAssigned', resourceId: value } };
   const found = (await ctx.deps.client.identities()).find((i) => i.name.toLowerCase() === value.toLowerCase());
-  if (!found) throw usageError(`There is no managed identity named ${value.slice(0, 60)} in the workspace.`);
+  if (!found) throw usageError(`There is no managed identity named ${quoted(value)} in the workspace.`);
   return { identity: { type: 'userAssigned', resourceId: found.resourceId } };
 }

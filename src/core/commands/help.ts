@@ -1,4 +1,5 @@
 import { suggest } from './parse';
+import { quoted } from '../userText';
 import { type Command, toHelp } from './types';
 
 export const helpCommand: Command = {
@@ -15,6 +16,6 @@ export const helpCommand: Command = {
     const command = all.find((c) => c.name === wanted || c.aliases.includes(wanted));
     if (command) return { kind: 'help', commands: all, command };
     const guess = suggest(wanted, all.flatMap((c) => [c.name, ...c.aliases]));
-    return { kind: 'error', text: `There is no command "${wanted.slice(0, 40)}".${guess ? ` Did you mean \`${guess}\`?` : ''} Say \`help\` for the list.` };
+    return { kind: 'error', text: `There is no command ${quoted(wanted, 40)}.${guess ? ` Did you mean \`${guess}\`?` : ''} Say \`help\` for the list.` };
   },
 };

@@ -3,6 +3,8 @@ import type { ChatAttachment } from '../request';
 import type { Command, CommandContext } from './types';
 import { allowFlags, runtimeNameArg } from './types';
 
+const PIP_OPTIONS = ['i', 'index-url', 'extra-index-url', 'f', 'find-links', 'trusted-host', 'pre', 'no-binary', 'only-binary', 'prefer-binary'];
+
 export const installCommand: Command = {
   name: 'install',
   aliases: ['pip'],
@@ -12,7 +14,8 @@ export const installCommand: Command = {
   sideEffects: true,
   async run(ctx) {
     const name = runtimeNameArg(ctx);
-    allowFlags(ctx, ['save-only']);
+    // pip's own options (-i, --extra-index-url…) belong to the requirement lines, read from the raw text.
+    allowFlags(ctx, ['save-only', ...PIP_OPTIONS]);
     const saveOnly = ctx.args.flags['save-only'] !== undefined;
     const requirements = (await requirementsFrom(ctx, name)).trim();
     if (!requirements) {

@@ -5,6 +5,7 @@ import type { Person } from '../../domain/runtime';
 import { AppError, ErrorCode } from '../../errors';
 import type { Logger } from '../../logger';
 import type { Permissions } from '../permissions';
+import { quoted } from '../userText';
 import type { CommandHelp, Reply } from '../replies';
 import type { ChatAttachment, ChatRequest } from '../request';
 import type { ParsedCommand } from './parse';
@@ -61,7 +62,7 @@ export function flag(ctx: CommandContext, ...names: string[]): string | undefine
 export function intFlag(ctx: CommandContext, ...names: string[]): number | undefined {
   const raw = flag(ctx, ...names);
   if (raw === undefined) return undefined;
-  if (!/^-?\d+$/.test(raw)) throw usageError(`--${names[0]} must be a whole number (got "${raw.slice(0, 20)}").`);
+  if (!/^-?\d+$/.test(raw)) throw usageError(`--${names[0]} must be a whole number (got ${quoted(raw, 20)}).`);
   return Number(raw);
 }
 
@@ -69,7 +70,7 @@ export function intFlag(ctx: CommandContext, ...names: string[]): number | undef
 export function allowFlags(ctx: CommandContext, allowed: string[]): void {
   const unknown = Object.keys(ctx.args.flags).filter((f) => !allowed.includes(f));
   if (unknown.length) {
-    const list = unknown.map((f) => `--${f.slice(0, 30)}`).join(', ');
+    const list = unknown.map((f) => quoted(`--${f}`, 30)).join(', ');
     throw usageError(`Unknown option ${list}.${allowed.length ? ` This command takes ${allowed.map((f) => `--${f}`).join(', ')}.` : ''}`);
   }
 }
