@@ -68,4 +68,7 @@ writeFileSync(
   path.join(out, 'color.png'),
   png(192, (x, y) => (glyph(x / 192, y / 192, 0.035) ? [255, 255, 255, 255] : [0x4b, 0x53, 0xbc, 255])),
 );
-writeFileSync(path.join(out, 'outline.png'), png(32, (x, y) => (glyph(x / 32, y / 32, 0.05) ? [255, 255, 255, 255] : [0, 0, 0, 0])));
+writeFileSync(
+  path.join(out, 'outline.png'),
+  png(32, (x, y) => (glyph(x / 32, y / 32, 0.05) ? [255, 255, 255, 255] : [0, 0, 0, 0])),
+);

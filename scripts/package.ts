@@ -14,8 +14,12 @@ async function main(): Promise<void> {
     throw new Error('Set MicrosoftAppId in .env: the package needs the Azure Bot registration id.');
   }
   const appId = process.env.TEAMS_APP_ID?.trim() || botId;
-  const domains = (process.env.BOT_DOMAIN ?? '').split(',').map((d) => d.trim()).filter(Boolean);
-  const version = (JSON.parse(readFileSync(path.resolve(__dirname, '../package.json'), 'utf8')) as { version: string }).version;
+  const domains = (process.env.BOT_DOMAIN ?? '')
+    .split(',')
+    .map((d) => d.trim())
+    .filter(Boolean);
+  const version = (JSON.parse(readFileSync(path.resolve(__dirname, '../package.json'), 'utf8')) as { version: string })
+    .version;
   const manifest = buildManifest({ appId, botId, version, domains });
   const zip = new JSZip();
   zip.file('manifest.json', JSON.stringify(manifest, null, 2));

@@ -11,7 +11,10 @@ async function main(): Promise<void> {
   const [tag, ...notes] = process.argv.slice(2);
   if (!tag) throw new Error('Usage: npm run publish-version -- <YYYYMMDD.vN> [release notes]');
   const config = loadConfig();
-  const client = new RuntimeClient({ baseUrl: config.serviceUrl, ...(config.service.token ? { token: config.service.token } : {}) });
+  const client = new RuntimeClient({
+    baseUrl: config.serviceUrl,
+    ...(config.service.token ? { token: config.service.token } : {}),
+  });
   const actor = { objectId: process.env.ACTING_USER_ID ?? 'cli-admin', name: 'publish-version script' };
   const version = await client.publishVersion(tag, notes.join(' ') || undefined, actor);
   process.stdout.write(`Published ${version.tag} to ${config.serviceUrl}.\n`);

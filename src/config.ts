@@ -61,14 +61,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     const raw = str(name);
     if (raw === undefined) return fallback;
     const n = Number(raw);
-    if (!Number.isInteger(n) || n < min || n > max) problems.push(`${name} must be a whole number from ${min} to ${max} (got "${raw}")`);
+    if (!Number.isInteger(n) || n < min || n > max)
+      problems.push(`${name} must be a whole number from ${min} to ${max} (got "${raw}")`);
     return n;
   };
   const num = (name: string, fallback: number, min: number, max: number) => {
     const raw = str(name);
     if (raw === undefined) return fallback;
     const n = Number(raw);
-    if (!Number.isFinite(n) || n < min || n > max) problems.push(`${name} must be a number from ${min} to ${max} (got "${raw}")`);
+    if (!Number.isFinite(n) || n < min || n > max)
+      problems.push(`${name} must be a number from ${min} to ${max} (got "${raw}")`);
     return n;
   };
   const bool = (name: string, fallback: boolean) => {
@@ -96,20 +98,27 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const appPassword = str('MicrosoftAppPassword');
   const appType = oneOf('MicrosoftAppType', ['MultiTenant', 'SingleTenant', 'UserAssignedMSI'] as const, 'MultiTenant');
   const appTenantId = str('MicrosoftAppTenantId');
-  if (appId && appType !== 'UserAssignedMSI' && !appPassword) problems.push('MicrosoftAppPassword is required when MicrosoftAppId is set');
-  if (appType === 'SingleTenant' && appId && !appTenantId) problems.push('MicrosoftAppTenantId is required for a SingleTenant bot');
+  if (appId && appType !== 'UserAssignedMSI' && !appPassword)
+    problems.push('MicrosoftAppPassword is required when MicrosoftAppId is set');
+  if (appType === 'SingleTenant' && appId && !appTenantId)
+    problems.push('MicrosoftAppTenantId is required for a SingleTenant bot');
   const botHost = str('HOST') ?? (appId ? '0.0.0.0' : '127.0.0.1');
   if (!appId && !isLoopback(botHost)) {
-    problems.push(`HOST=${botHost} without MicrosoftAppId would accept unauthenticated requests from the network; set MicrosoftAppId or bind to 127.0.0.1`);
+    problems.push(
+      `HOST=${botHost} without MicrosoftAppId would accept unauthenticated requests from the network; set MicrosoftAppId or bind to 127.0.0.1`,
+    );
   }
 
   const servicePort = int('RUNTIME_SERVICE_PORT', 3979, 1, 65535);
   const serviceUrl = str('RUNTIME_SERVICE_URL');
-  if (serviceUrl && !/^https?:\/\/[^\s/]+/i.test(serviceUrl)) problems.push(`RUNTIME_SERVICE_URL must be an http(s) URL (got "${serviceUrl}")`);
+  if (serviceUrl && !/^https?:\/\/[^\s/]+/i.test(serviceUrl))
+    problems.push(`RUNTIME_SERVICE_URL must be an http(s) URL (got "${serviceUrl}")`);
   const serviceToken = str('RUNTIME_SERVICE_TOKEN');
   const serviceHost = str('RUNTIME_SERVICE_HOST') ?? '127.0.0.1';
   if (!serviceToken && !isLoopback(serviceHost)) {
-    problems.push(`RUNTIME_SERVICE_HOST=${serviceHost} without RUNTIME_SERVICE_TOKEN would expose the service unauthenticated; set a token`);
+    problems.push(
+      `RUNTIME_SERVICE_HOST=${serviceHost} without RUNTIME_SERVICE_TOKEN would expose the service unauthenticated; set a token`,
+    );
   }
   const dataDir = path.resolve(str('DATA_DIR') ?? path.join(ROOT, 'data'));
 
@@ -134,7 +143,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       provider: oneOf('RUNTIME_PROVIDER', ['local', 'azureml'] as const, 'local'),
       demoData: bool('DEMO_DATA', true),
       durationScale: num('LOCAL_DURATION_SCALE', 1, 0, 100),
-      catalogueFile: path.resolve(str('IMAGE_CATALOGUE_FILE') ?? path.join(ROOT, 'catalogue/promptflow-runtime-stable.json')),
+      catalogueFile: path.resolve(
+        str('IMAGE_CATALOGUE_FILE') ?? path.join(ROOT, 'catalogue/promptflow-runtime-stable.json'),
+      ),
       workspaceFile: path.resolve(str('LOCAL_WORKSPACE_FILE') ?? path.join(ROOT, 'catalogue/local-workspace.json')),
       maxBodyBytes: int('RUNTIME_SERVICE_MAX_BODY_BYTES', 256 * 1024, 1024, 10 * 1024 * 1024),
     },

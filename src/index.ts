@@ -52,6 +52,8 @@ function argValue(argv: string[], name: string): string | undefined {
 }
 
 main().catch((error) => {
-  process.stderr.write(error instanceof ConfigError ? `${error.message}\n` : `The bot could not start: ${(error as Error).message}\n`);
+  process.stderr.write(
+    error instanceof ConfigError ? `${error.message}\n` : `The bot could not start: ${(error as Error).message}\n`,
+  );
   process.exit(1);
 });

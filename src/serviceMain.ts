@@ -14,7 +14,11 @@ async function main(): Promise<void> {
     log,
   });
   const url = await service.start();
-  log.info('runtime service listening', { url, provider: config.service.provider, auth: config.service.token ? 'bearer token' : 'none (loopback only)' });
+  log.info('runtime service listening', {
+    url,
+    provider: config.service.provider,
+    auth: config.service.token ? 'bearer token' : 'none (loopback only)',
+  });
   const shutdown = async () => {
     await service.stop();
     process.exit(0);

@@ -4,7 +4,11 @@ import type { Activity } from 'botbuilder';
 import type { CardActionRequest } from '../core/actions/types';
 import type { ChatAttachment, ChatConversation, ChatRequest } from '../core/request';
 
-export function toChatRequest(activity: Activity, receivedAt: number, correlationId: string = randomUUID()): ChatRequest {
+export function toChatRequest(
+  activity: Activity,
+  receivedAt: number,
+  correlationId: string = randomUUID(),
+): ChatRequest {
   const tenantId = tenantOf(activity);
   return {
     user: {
@@ -19,7 +23,9 @@ export function toChatRequest(activity: Activity, receivedAt: number, correlatio
       ...(activity.conversation?.name ? { name: activity.conversation.name } : {}),
     },
     text: activity.text ?? '',
-    attachments: (Array.isArray(activity.attachments) ? activity.attachments : []).filter(isObject).flatMap(toAttachment),
+    attachments: (Array.isArray(activity.attachments) ? activity.attachments : [])
+      .filter(isObject)
+      .flatMap(toAttachment),
     ...(activity.id ? { messageId: activity.id } : {}),
     correlationId,
     receivedAt,
@@ -38,10 +44,17 @@ function conversationType(activity: Activity): ChatConversation['type'] {
   return 'personal';
 }
 
-function toAttachment(a: { contentType: string; name?: string; content?: unknown; contentUrl?: string }): ChatAttachment[] {
+function toAttachment(a: {
+  contentType: string;
+  name?: string;
+  content?: unknown;
+  contentUrl?: string;
+}): ChatAttachment[] {
   if (a.contentType === 'application/vnd.microsoft.teams.file.download.info') {
     const info = a.content as { downloadUrl?: string } | undefined;
-    return info?.downloadUrl ? [{ contentType: a.contentType, downloadUrl: info.downloadUrl, ...(a.name ? { name: a.name } : {}) }] : [];
+    return info?.downloadUrl
+      ? [{ contentType: a.contentType, downloadUrl: info.downloadUrl, ...(a.name ? { name: a.name } : {}) }]
+      : [];
   }
   if (a.contentType === 'text/plain' || /\.txt$/i.test(a.name ?? '')) {
     return [
@@ -57,9 +70,16 @@ function toAttachment(a: { contentType: string; name?: string; content?: unknown
 }
 
 /** An Action.Execute (or its Action.Submit fallback) as the core's CardActionRequest. */
-export function toActionRequest(activity: Activity, verb: unknown, data: unknown, receivedAt: number, correlationId?: string): CardActionRequest {
+export function toActionRequest(
+  activity: Activity,
+  verb: unknown,
+  data: unknown,
+  receivedAt: number,
+  correlationId?: string,
+): CardActionRequest {
   const chat = toChatRequest(activity, receivedAt, correlationId);
-  const fields = data && typeof data === 'object' && !Array.isArray(data) ? { ...(data as Record<string, unknown>) } : {};
+  const fields =
+    data && typeof data === 'object' && !Array.isArray(data) ? { ...(data as Record<string, unknown>) } : {};
   delete fields.verb;
   return {
     user: chat.user,
@@ -73,5 +93,7 @@ export function toActionRequest(activity: Activity, verb: unknown, data: unknown
 }
 
 function isObject(value: unknown): value is { contentType: string } {
-  return typeof value === 'object' && value !== null && typeof (value as { contentType?: unknown }).contentType === 'string';
+  return (
+    typeof value === 'object' && value !== null && typeof (value as { contentType?: unknown }).contentType === 'string'
+  );
 }

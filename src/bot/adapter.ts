@@ -22,11 +22,19 @@ export function createAdapter(config: BotConfig, log: Logger): CloudAdapter {
     MicrosoftAppTenantId: config.appTenantId ?? '',
   };
   const credentials = new ConfigurationServiceClientCredentialFactory(settings);
-  const auth = new ConfigurationBotFrameworkAuthentication(settings as ConfigurationBotFrameworkAuthenticationOptions, credentials);
+  const auth = new ConfigurationBotFrameworkAuthentication(
+    settings as ConfigurationBotFrameworkAuthenticationOptions,
+    credentials,
+  );
   const adapter = new CloudAdapter(auth);
   adapter.onTurnError = async (context: TurnContext, error: Error) => {
     const correlationId = correlationIdOf(context);
-    log.error('unhandled turn error', { error, correlationId, activityType: context.activity.type, conversation: context.activity.conversation?.id });
+    log.error('unhandled turn error', {
+      error,
+      correlationId,
+      activityType: context.activity.type,
+      conversation: context.activity.conversation?.id,
+    });
     if (context.activity.type === 'message') {
       await context
         .sendActivity(`Something went wrong on my side. It is logged with id \`${correlationId}\`; please try again.`)

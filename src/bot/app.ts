@@ -44,7 +44,10 @@ export interface BotAppOptions {
 export function createBotApp(options: BotAppOptions): BotApp {
   const { config, storage, log } = options;
   const clock = options.clock ?? systemClock;
-  const client = new RuntimeClient({ baseUrl: options.serviceUrl, ...(options.serviceToken ? { token: options.serviceToken } : {}) });
+  const client = new RuntimeClient({
+    baseUrl: options.serviceUrl,
+    ...(options.serviceToken ? { token: options.serviceToken } : {}),
+  });
   const adapter = createAdapter(config, log);
   adapter.use(correlation);
   adapter.use(tenantGuard(config.allowedTenantIds, log));

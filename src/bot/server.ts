@@ -1,6 +1,7 @@
 /** The bot's HTTP server: POST /api/messages through the adapter, and GET /healthz. */
-import restify from 'restify';
+
 import type { CloudAdapter } from 'botbuilder';
+import restify from 'restify';
 import type { Logger } from '../logger';
 import type { TeamsBot } from './teamsBot';
 
@@ -10,7 +11,9 @@ export function createBotServer(adapter: CloudAdapter, bot: TeamsBot, log: Logge
   server.post('/api/messages', async (req, res) => {
     const body = req.body as { type?: unknown } | undefined;
     if (!body || typeof body !== 'object' || Array.isArray(body) || typeof body.type !== 'string') {
-      res.send(400, { error: { code: 'BadRequest', message: 'The body must be a Bot Framework activity with a type.' } });
+      res.send(400, {
+        error: { code: 'BadRequest', message: 'The body must be a Bot Framework activity with a type.' },
+      });
       return;
     }
     try {

@@ -8,10 +8,10 @@ import {
   TeamsActivityHandler,
   TurnContext,
 } from 'botbuilder';
-import type { ActionRouter } from '../core/actionRouter';
-import type { Reply } from '../core/replies';
 import type { Clock } from '../clock';
+import type { ActionRouter } from '../core/actionRouter';
 import type { Dispatcher } from '../core/dispatcher';
+import type { Reply } from '../core/replies';
 import type { OperationTracker } from '../core/tracking/tracker';
 import type { Logger } from '../logger';
 import { toActionRequest, toChatRequest } from './activityMapper';
@@ -46,9 +46,19 @@ export class TeamsBot extends TeamsActivityHandler {
   }
 
   /** Action.Execute: answer at once with the next card; slow work is tracked and updates it later. */
-  protected override async onAdaptiveCardInvoke(context: TurnContext, invoke: AdaptiveCardInvokeValue): Promise<AdaptiveCardInvokeResponse> {
-    const request = toActionRequest(context.activity, invoke.action.verb, invoke.action.data, this.deps.clock.now(), correlationIdOf(context));
-    if (!request.user.id) return toInvokeResponse({ kind: 'error', text: 'I can only act for signed-in Microsoft 365 users.' });
+  protected override async onAdaptiveCardInvoke(
+    context: TurnContext,
+    invoke: AdaptiveCardInvokeValue,
+  ): Promise<AdaptiveCardInvokeResponse> {
+    const request = toActionRequest(
+      context.activity,
+      invoke.action.verb,
+      invoke.action.data,
+      this.deps.clock.now(),
+      correlationIdOf(context),
+    );
+    if (!request.user.id)
+      return toInvokeResponse({ kind: 'error', text: 'I can only act for signed-in Microsoft 365 users.' });
     const conversationKey = await this.remember(context);
     const reply = await this.deps.actions.handle(request);
     if (context.activity.replyToId) await this.track(reply, conversationKey, context.activity.replyToId);
@@ -61,8 +71,15 @@ export class TeamsBot extends TeamsActivityHandler {
     // Older clients send Action.Submit (the cards' fallback) as a message whose value holds the verb.
     const submitted = activity.value as { verb?: unknown } | undefined;
     if (!activity.text && typeof submitted?.verb === 'string') {
-      const request = toActionRequest(activity, submitted.verb, submitted, this.deps.clock.now(), correlationIdOf(context));
-      if (!request.user.id) return void (await context.sendActivity('I can only act for signed-in Microsoft 365 users.'));
+      const request = toActionRequest(
+        activity,
+        submitted.verb,
+        submitted,
+        this.deps.clock.now(),
+        correlationIdOf(context),
+      );
+      if (!request.user.id)
+        return void (await context.sendActivity('I can only act for signed-in Microsoft 365 users.'));
       const reply = await this.deps.actions.handle(request);
       const sent = await context.sendActivity(toActivity(reply));
       if (sent?.id) await this.track(reply, conversationKey, sent.id);
@@ -88,7 +105,10 @@ export class TeamsBot extends TeamsActivityHandler {
   private async remember(context: TurnContext): Promise<string | undefined> {
     const reference = TurnContext.getConversationReference(context.activity);
     const key = await this.deps.conversations.save(reference);
-    if (!key) this.deps.log.warn('conversation reference not stored: service URL not allowed', { serviceUrl: reference.serviceUrl });
+    if (!key)
+      this.deps.log.warn('conversation reference not stored: service URL not allowed', {
+        serviceUrl: reference.serviceUrl,
+      });
     return key;
   }
 }

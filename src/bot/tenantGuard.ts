@@ -15,7 +15,17 @@ export function tenantGuard(allowed: string[], log: Logger): Middleware {
       if (tenant && set.has(tenant)) return next();
       log.warn('activity from a tenant that is not allowed was dropped', { tenant, type: context.activity.type });
       if (context.activity.type === 'invoke') {
-        await context.sendActivity({ type: 'invokeResponse', value: { status: 403, body: { statusCode: 403, type: 'application/vnd.microsoft.error', value: { code: 'Forbidden', message: 'This tenant may not use this bot.' } } } });
+        await context.sendActivity({
+          type: 'invokeResponse',
+          value: {
+            status: 403,
+            body: {
+              statusCode: 403,
+              type: 'application/vnd.microsoft.error',
+              value: { code: 'Forbidden', message: 'This tenant may not use this bot.' },
+            },
+          },
+        });
       }
     },
   };

@@ -48,8 +48,14 @@ export class RuntimeClient {
     this.fetchImpl = options.fetch ?? fetch;
   }
 
-  listRuntimes(query: { status?: string; type?: string; pageSize?: number; pageToken?: string } = {}): Promise<Page<Runtime>> {
-    const q = new URLSearchParams(Object.entries(query).filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)] as [string, string]));
+  listRuntimes(
+    query: { status?: string; type?: string; pageSize?: number; pageToken?: string } = {},
+  ): Promise<Page<Runtime>> {
+    const q = new URLSearchParams(
+      Object.entries(query)
+        .filter(([, v]) => v !== undefined)
+        .map(([k, v]) => [k, String(v)] as [string, string]),
+    );
     return this.call('GET', `/v1/runtimes${q.size ? `?${q}` : ''}`);
   }
 
@@ -70,7 +76,12 @@ export class RuntimeClient {
     return { runtime: body, eTag: headers.get('etag')?.replace(/"/g, '') ?? undefined };
   }
 
-  async createRuntime(name: string, request: CreateRuntimeRequest, actor: Person, idempotencyKey?: string): Promise<Operation> {
+  async createRuntime(
+    name: string,
+    request: CreateRuntimeRequest,
+    actor: Person,
+    idempotencyKey?: string,
+  ): Promise<Operation> {
     if (!RUNTIME_NAME.test(name)) {
       const message = `${name.slice(0, 70)} is not a valid runtime name: use 3 to 63 letters, digits, - or _, starting with a letter.`;
       throw new AppError(ErrorCode.InvalidField, message, { fields: { name: message }, facts: { status: 422 } });
@@ -78,20 +89,41 @@ export class RuntimeClient {
     return this.call('PUT', `/v1/runtimes/${enc(name)}`, { actor, body: request, idempotencyKey });
   }
 
-  async updateRuntime(name: string, request: UpdateRuntimeRequest, actor: Person, options: { ifMatch?: string; idempotencyKey?: string } = {}): Promise<Operation> {
+  async updateRuntime(
+    name: string,
+    request: UpdateRuntimeRequest,
+    actor: Person,
+    options: { ifMatch?: string; idempotencyKey?: string } = {},
+  ): Promise<Operation> {
     return this.call('PATCH', `/v1/runtimes/${enc(name)}`, { actor, body: request, ...options });
   }
 
-  async installPackages(name: string, requirements: string, saveOnly: boolean, actor: Person, idempotencyKey?: string): Promise<Operation> {
-    return this.call('POST', `/v1/runtimes/${enc(name)}/install`, { actor, body: { requirements, saveOnly }, idempotencyKey });
+  async installPackages(
+    name: string,
+    requirements: string,
+    saveOnly: boolean,
+    actor: Person,
+    idempotencyKey?: string,
+  ): Promise<Operation> {
+    return this.call('POST', `/v1/runtimes/${enc(name)}/install`, {
+      actor,
+      body: { requirements, saveOnly },
+      idempotencyKey,
+    });
   }
 
-  async runAction(name: string, action: 'reset' | 'stop' | 'upgrade', actor: Person, idempotencyKey?: string): Promise<Operation> {
+  async runAction(
+    name: string,
+    action: 'reset' | 'stop' | 'upgrade',
+    actor: Person,
+    idempotencyKey?: string,
+  ): Promise<Operation> {
     return this.call('POST', `/v1/runtimes/${enc(name)}/${action}`, { actor, idempotencyKey });
   }
 
   async getOperation(id: string): Promise<Operation> {
-    if (!OPERATION_ID.test(id)) throw new AppError(ErrorCode.NotFound, 'There is no such operation.', { facts: { status: 404 } });
+    if (!OPERATION_ID.test(id))
+      throw new AppError(ErrorCode.NotFound, 'There is no such operation.', { facts: { status: 404 } });
     return this.call('GET', `/v1/operations/${id}`);
   }
 
@@ -153,7 +185,9 @@ export class RuntimeClient {
       }
     }
     if (lastError instanceof AppError) throw lastError;
-    throw new AppError(ErrorCode.Unavailable, `The runtime service at ${this.baseUrl} is unreachable.`, { cause: lastError });
+    throw new AppError(ErrorCode.Unavailable, `The runtime service at ${this.baseUrl} is unreachable.`, {
+      cause: lastError,
+    });
   }
 
   private headers(options: CallOptions): Record<string, string> {
@@ -198,10 +232,18 @@ async function toError(response: Response): Promise<AppError> {
       return new AppError(ErrorCode.BadRequest, detail, { facts });
     case 405:
     case 415:
-      return new AppError(ErrorCode.Internal, `The runtime service refused the bot's request (${response.status}): ${detail}`, { facts });
+      return new AppError(
+        ErrorCode.Internal,
+        `The runtime service refused the bot's request (${response.status}): ${detail}`,
+        { facts },
+      );
     case 401:
     case 403:
-      return new AppError(ErrorCode.Unavailable, 'The bot is not allowed to call the runtime service; check RUNTIME_SERVICE_TOKEN.', { facts });
+      return new AppError(
+        ErrorCode.Unavailable,
+        'The bot is not allowed to call the runtime service; check RUNTIME_SERVICE_TOKEN.',
+        { facts },
+      );
     default:
       return new AppError(ErrorCode.Unavailable, `The runtime service is having trouble (${response.status}).`, {
         facts: { ...facts, retryable: RETRYABLE.has(response.status) },
@@ -220,7 +262,10 @@ function backoff(attempt: number, retryAfter: string | null): Promise<void> {
  * that is not a valid runtime name never reaches the URL: no such runtime can exist.
  */
 function enc(name: string): string {
-  if (!RUNTIME_NAME.test(name)) throw new AppError(ErrorCode.NotFound, `There is no runtime named ${name.slice(0, 70)}.`, { facts: { status: 404 } });
+  if (!RUNTIME_NAME.test(name))
+    throw new AppError(ErrorCode.NotFound, `There is no runtime named ${name.slice(0, 70)}.`, {
+      facts: { status: 404 },
+    });
   return encodeURIComponent(name);
 }
 

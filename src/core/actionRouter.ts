@@ -24,7 +24,11 @@ export class ActionRouter {
   }
 
   async handle(request: CardActionRequest): Promise<Reply> {
-    const log = this.deps.log.child({ correlationId: request.correlationId, user: request.user.id, verb: request.verb });
+    const log = this.deps.log.child({
+      correlationId: request.correlationId,
+      user: request.user.id,
+      verb: request.verb,
+    });
     const action = this.actions.find((a) => a.verb === request.verb);
     if (!action) {
       log.warn('unknown card action');
@@ -33,7 +37,13 @@ export class ActionRouter {
     let idempotencyKey = request.correlationId;
     let key: string | undefined;
     if (action.sideEffects) {
-      key = DuplicateGuard.key(request.conversation.id, request.messageId ?? '', request.user.id, request.verb, canonical(request.data));
+      key = DuplicateGuard.key(
+        request.conversation.id,
+        request.messageId ?? '',
+        request.user.id,
+        request.verb,
+        canonical(request.data),
+      );
       const claim = await this.guard.claim(key, request.receivedAt);
       if (!claim.fresh) {
         log.info('duplicate card action', { operationId: claim.operationId });

@@ -31,26 +31,40 @@ export class Dispatcher {
   }
 
   async handle(request: ChatRequest): Promise<Reply[]> {
-    const log = this.deps.log.child({ correlationId: request.correlationId, user: request.user.id, conversation: request.conversation.id });
+    const log = this.deps.log.child({
+      correlationId: request.correlationId,
+      user: request.user.id,
+      conversation: request.conversation.id,
+    });
     const parsed = parseCommand(request.text);
     if (!parsed.ok) return [{ kind: 'error', text: escapeMarkdown(parsed.error) }];
     const verb = parsed.command.verb;
     if (!verb) return this.run(this.commands.find((c) => c.name === 'help')!, request, parsed.command, log, 'none');
     const command = findCommand(verb, this.commands);
     if (!command) {
-      const guess = suggest(verb, this.commands.flatMap((c) => [c.name, ...c.aliases]));
+      const guess = suggest(
+        verb,
+        this.commands.flatMap((c) => [c.name, ...c.aliases]),
+      );
       const text = `I don't know ${quoted(verb, 40)}.${guess ? ` Did you mean \`${guess}\`?` : ''} Say \`help\` to see what I can do.`;
       return [{ kind: 'error', text }];
     }
     if (!command.sideEffects) return this.run(command, request, parsed.command, log, request.correlationId);
 
-    const key = DuplicateGuard.key(request.conversation.id, request.user.id, parsed.command.verb, parsed.command.rest.trim());
+    const key = DuplicateGuard.key(
+      request.conversation.id,
+      request.user.id,
+      parsed.command.verb,
+      parsed.command.rest.trim(),
+    );
     const delivery = request.messageId ? DuplicateGuard.key(request.conversation.id, request.messageId) : undefined;
     const redelivered = delivery ? !(await this.deliveries.claim(delivery, request.receivedAt)).fresh : false;
     const claim = redelivered ? ({ fresh: false } as const) : await this.guard.claim(key, request.receivedAt);
     if (!claim.fresh) {
       log.info('duplicate command ignored', { verb });
-      return [{ kind: 'text', text: `I'm already on that \`${command.name}\`; its progress is in my earlier message.` }];
+      return [
+        { kind: 'text', text: `I'm already on that \`${command.name}\`; its progress is in my earlier message.` },
+      ];
     }
     const replies = await this.run(command, request, parsed.command, log, claim.idempotencyKey);
     const op = replies.find((r): r is Extract<Reply, { kind: 'operation' }> => r.kind === 'operation');
@@ -81,10 +95,17 @@ export class Dispatcher {
       log.info('command handled', { command: command.name });
       return Array.isArray(result) ? result : [result];
     } catch (error) {
-      if (error instanceof AppError) log.info('command rejected', { command: command.name, code: error.code, detail: error.message });
+      if (error instanceof AppError)
+        log.info('command rejected', { command: command.name, code: error.code, detail: error.message });
       else log.error('command failed', { command: command.name, error });
       const showUsage = error instanceof AppError && error.facts?.showUsage === true;
-      return [{ kind: 'error', text: errorText(error, request.correlationId), ...(showUsage ? { usage: command.usage } : {}) }];
+      return [
+        {
+          kind: 'error',
+          text: errorText(error, request.correlationId),
+          ...(showUsage ? { usage: command.usage } : {}),
+        },
+      ];
     }
   }
 }

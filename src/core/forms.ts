@@ -8,7 +8,10 @@ import type { CreateRuntimeRequest, Person, RuntimeType, UpdateRuntimeRequest, V
 import { AppError, ErrorCode } from '../errors';
 import type { CreateFormView, Reply } from './replies';
 
-export async function createFormOptions(client: RuntimeClient, actor: Person): Promise<Omit<CreateFormView, 'type' | 'values' | 'errors'>> {
+export async function createFormOptions(
+  client: RuntimeClient,
+  actor: Person,
+): Promise<Omit<CreateFormView, 'type' | 'values' | 'errors'>> {
   const [vmSizes, computeInstances, environments, identities] = await Promise.all([
     client.vmSizes(),
     client.computeInstances(actor),
@@ -82,12 +85,17 @@ export function createRequestFrom(type: RuntimeType, v: Record<string, string>):
       ...description,
     };
   }
-  if (Object.keys(errors).length) throw new AppError(ErrorCode.InvalidField, 'Some fields need attention.', { fields: errors });
+  if (Object.keys(errors).length)
+    throw new AppError(ErrorCode.InvalidField, 'Some fields need attention.', { fields: errors });
   return request;
 }
 
 /** Builds the edit request: only the fields whose value differs from the runtime's. */
-export function updateRequestFrom(current: Record<string, unknown>, type: RuntimeType, v: Record<string, string>): UpdateRuntimeRequest {
+export function updateRequestFrom(
+  current: Record<string, unknown>,
+  type: RuntimeType,
+  v: Record<string, string>,
+): UpdateRuntimeRequest {
   const out: UpdateRuntimeRequest = {};
   const errors: Record<string, string> = {};
   const int = (f: string) => {
@@ -105,7 +113,8 @@ export function updateRequestFrom(current: Record<string, unknown>, type: Runtim
     const env = v.environment.trim();
     const currentEnv = (current.environment as { mode: string; name?: string } | undefined) ?? { mode: 'default' };
     const currentName = currentEnv.mode === 'default' ? 'default' : currentEnv.name;
-    if (env !== currentName) out.environment = env === 'default' ? { mode: 'default' } : { mode: 'customized', name: env };
+    if (env !== currentName)
+      out.environment = env === 'default' ? { mode: 'default' } : { mode: 'customized', name: env };
   }
   if (type === 'managedOnlineDeployment') {
     const count = int('instanceCount');
@@ -113,15 +122,18 @@ export function updateRequestFrom(current: Record<string, unknown>, type: Runtim
   }
   const description = v.description?.trim() ?? '';
   if (v.description !== undefined && description !== (current.description ?? '')) out.description = description;
-  if (Object.keys(errors).length) throw new AppError(ErrorCode.InvalidField, 'Some fields need attention.', { fields: errors });
-  if (Object.keys(out).length === 0) throw new AppError(ErrorCode.InvalidField, 'Nothing changed: edit a field, then save.');
+  if (Object.keys(errors).length)
+    throw new AppError(ErrorCode.InvalidField, 'Some fields need attention.', { fields: errors });
+  if (Object.keys(out).length === 0)
+    throw new AppError(ErrorCode.InvalidField, 'Nothing changed: edit a field, then save.');
   return out;
 }
 
 /** Field errors of a rejected request, with a summary message, for showing on the form. */
 export function formErrors(error: unknown): { errors: Record<string, string>; message: string } | undefined {
   if (!(error instanceof AppError)) return undefined;
-  if (error.code !== ErrorCode.InvalidField && error.code !== ErrorCode.BadRequest && error.code !== ErrorCode.Conflict) return undefined;
+  if (error.code !== ErrorCode.InvalidField && error.code !== ErrorCode.BadRequest && error.code !== ErrorCode.Conflict)
+    return undefined;
   const errors = { ...(error.fields ?? {}) };
   // The service names nested fields (customApplication.name): show them on the form's field.
   for (const key of Object.keys(errors)) {
@@ -132,16 +144,28 @@ export function formErrors(error: unknown): { errors: Record<string, string>; me
 }
 
 /** The install form for a runtime, prefilled with its saved requirements (tokens stay redacted). */
-export async function installFormFor(client: RuntimeClient, name: string): Promise<Extract<Reply, { kind: 'installForm' }>> {
+export async function installFormFor(
+  client: RuntimeClient,
+  name: string,
+): Promise<Extract<Reply, { kind: 'installForm' }>> {
   const { runtime } = await client.getRuntime(name);
   const saved = (runtime.packages ?? []).join('\n');
-  const notes = saved.includes('***@') ? ['Saved feed URLs show *** where their token was: type the token again before installing.'] : [];
-  return { kind: 'installForm', form: { runtimeName: runtime.name, values: { requirements: saved, flowDag: '' }, errors: {}, notes } };
+  const notes = saved.includes('***@')
+    ? ['Saved feed URLs show *** where their token was: type the token again before installing.']
+    : [];
+  return {
+    kind: 'installForm',
+    form: { runtimeName: runtime.name, values: { requirements: saved, flowDag: '' }, errors: {}, notes },
+  };
 }
 
 /** The edit form for a runtime, with its current settings and the choices it may change to. */
 export async function editFormFor(client: RuntimeClient, name: string): Promise<Extract<Reply, { kind: 'editForm' }>> {
-  const [{ runtime }, vmSizes, environments] = await Promise.all([client.getRuntime(name), client.vmSizes(), client.environments()]);
+  const [{ runtime }, vmSizes, environments] = await Promise.all([
+    client.getRuntime(name),
+    client.vmSizes(),
+    client.environments(),
+  ]);
   return {
     kind: 'editForm',
     form: {
@@ -155,5 +179,7 @@ export async function editFormFor(client: RuntimeClient, name: string): Promise<
 }
 
 function vmSizeChoices(sizes: VmSize[]): { name: string; title: string }[] {
-  return sizes.filter((v) => v.quotaAvailable).map((v) => ({ name: v.name, title: `${v.name} · ${v.vCPUs} vCPU, ${v.memoryGB} GB` }));
+  return sizes
+    .filter((v) => v.quotaAvailable)
+    .map((v) => ({ name: v.name, title: `${v.name} · ${v.vCPUs} vCPU, ${v.memoryGB} GB` }));
 }

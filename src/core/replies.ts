@@ -57,7 +57,16 @@ export type Reply =
   | { kind: 'text'; text: string }
   | { kind: 'error'; text: string; usage?: string }
   | { kind: 'help'; commands: CommandHelp[]; command?: CommandHelp }
-  | { kind: 'runtimeList'; runtimes: Runtime[]; page: number; pages: number; total: number; filter?: string; status?: string; type?: string }
+  | {
+      kind: 'runtimeList';
+      runtimes: Runtime[];
+      page: number;
+      pages: number;
+      total: number;
+      filter?: string;
+      status?: string;
+      type?: string;
+    }
   /** `actions`: what the viewer may do to this runtime, so cards show only those buttons. */
   | { kind: 'runtimeDetail'; runtime: Runtime; actions: OperationKind[] }
   | { kind: 'summary'; summary: OnCallSummary }

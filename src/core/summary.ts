@@ -14,8 +14,14 @@ export function buildSummary(runtimes: Runtime[], now: number): OnCallSummary {
     byStatus,
     failing: runtimes
       .filter((r) => r.status === 'Failed' || r.status === 'Unavailable')
-      .map((r) => ({ name: r.name, status: r.status, reason: firstLine(r.error?.details) ?? r.error?.message ?? r.statusMessage ?? 'no reason given' })),
-    outdated: runtimes.filter((r) => r.outdated).map((r) => ({ name: r.name, imageVersion: r.imageVersion, latestVersion: r.latestVersion })),
+      .map((r) => ({
+        name: r.name,
+        status: r.status,
+        reason: firstLine(r.error?.details) ?? r.error?.message ?? r.statusMessage ?? 'no reason given',
+      })),
+    outdated: runtimes
+      .filter((r) => r.outdated)
+      .map((r) => ({ name: r.name, imageVersion: r.imageVersion, latestVersion: r.latestVersion })),
     idleSoon: runtimes
       .filter((r) => r.idleShutdownAt && Date.parse(r.idleShutdownAt) - now <= IDLE_WINDOW_MS)
       .map((r) => ({ name: r.name, at: r.idleShutdownAt! }))
@@ -25,7 +31,13 @@ export function buildSummary(runtimes: Runtime[], now: number): OnCallSummary {
       .map((r) => ({ name: r.name, kind: r.activeOperation!.kind, by: who(r.activeOperation!.requestedBy) })),
     recent: runtimes
       .filter((r) => r.lastOperation?.endedOn && now - Date.parse(r.lastOperation.endedOn) <= RECENT_MS)
-      .map((r) => ({ name: r.name, kind: r.lastOperation!.kind, status: r.lastOperation!.status, by: who(r.lastOperation!.requestedBy), at: r.lastOperation!.endedOn! }))
+      .map((r) => ({
+        name: r.name,
+        kind: r.lastOperation!.kind,
+        status: r.lastOperation!.status,
+        by: who(r.lastOperation!.requestedBy),
+        at: r.lastOperation!.endedOn!,
+      }))
       .sort((a, b) => b.at.localeCompare(a.at))
       .slice(0, 10),
     latestVersion: runtimes.find((r) => r.latestVersion)?.latestVersion,
@@ -34,5 +46,8 @@ export function buildSummary(runtimes: Runtime[], now: number): OnCallSummary {
 }
 
 function firstLine(text: string | undefined): string | undefined {
-  return text?.split('\n').find((l) => l.trim())?.slice(0, 300);
+  return text
+    ?.split('\n')
+    .find((l) => l.trim())
+    ?.slice(0, 300);
 }

@@ -14,7 +14,8 @@ export interface FlowEnvironment {
 const MAX_BYTES = 200_000;
 
 export function readFlowEnvironment(text: string): FlowEnvironment {
-  if (Buffer.byteLength(text) > MAX_BYTES) throw badRequest('flow.dag.yaml is larger than 200 KB.', { flowDag: 'larger than 200 KB' });
+  if (Buffer.byteLength(text) > MAX_BYTES)
+    throw badRequest('flow.dag.yaml is larger than 200 KB.', { flowDag: 'larger than 200 KB' });
   const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: false });
   const first = doc.errors[0];
   if (first) {
@@ -25,21 +26,31 @@ export function readFlowEnvironment(text: string): FlowEnvironment {
     throw badRequest(message, { flowDag: message });
   }
   const root = doc.contents;
-  if (!isMap(root)) throw badRequest('flow.dag.yaml must be a mapping with keys such as inputs, nodes and environment.', { flowDag: 'not a mapping' });
+  if (!isMap(root))
+    throw badRequest('flow.dag.yaml must be a mapping with keys such as inputs, nodes and environment.', {
+      flowDag: 'not a mapping',
+    });
   const env = doc.toJS({ maxAliasCount: 50 })?.environment as unknown;
   if (env === undefined || env === null) return {};
   if (typeof env !== 'object' || Array.isArray(env)) {
-    throw badRequest('environment in flow.dag.yaml must be a mapping (image, python_requirements_txt).', { flowDag: 'environment is not a mapping' });
+    throw badRequest('environment in flow.dag.yaml must be a mapping (image, python_requirements_txt).', {
+      flowDag: 'environment is not a mapping',
+    });
   }
   const { image, python_requirements_txt: requirements } = env as Record<string, unknown>;
   const out: FlowEnvironment = {};
   if (image !== undefined) {
-    if (typeof image !== 'string' || !image.trim()) throw badRequest('environment.image must be an image reference.', { flowDag: 'environment.image is not a string' });
+    if (typeof image !== 'string' || !image.trim())
+      throw badRequest('environment.image must be an image reference.', {
+        flowDag: 'environment.image is not a string',
+      });
     out.image = image.trim();
   }
   if (requirements !== undefined) {
     if (typeof requirements !== 'string' || !requirements.trim()) {
-      throw badRequest('environment.python_requirements_txt must be a file name.', { flowDag: 'python_requirements_txt is not a string' });
+      throw badRequest('environment.python_requirements_txt must be a file name.', {
+        flowDag: 'python_requirements_txt is not a string',
+      });
     }
     out.pythonRequirementsTxt = requirements.trim();
   }

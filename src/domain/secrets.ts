@@ -22,7 +22,12 @@ export function redactDeep<T>(value: T, depth = 0): T {
   if (Array.isArray(value)) return value.map((v) => redactDeep(v, depth + 1)) as T;
   if (value instanceof Error) {
     const cause = value.cause === undefined ? {} : { cause: redactDeep(value.cause, depth + 1) };
-    return { name: value.name, message: redactSecrets(value.message), stack: redactSecrets(value.stack ?? ''), ...cause } as T;
+    return {
+      name: value.name,
+      message: redactSecrets(value.message),
+      stack: redactSecrets(value.stack ?? ''),
+      ...cause,
+    } as T;
   }
   if (value && typeof value === 'object' && !(value instanceof Date)) {
     const out: Record<string, unknown> = {};

@@ -38,17 +38,26 @@ export function playgroundConfigDir(as?: string): string {
   return dir;
 }
 
-export async function startPlayground(botUrl: string, port: number, log: Logger, as?: string): Promise<PlaygroundHandle | undefined> {
+export async function startPlayground(
+  botUrl: string,
+  port: number,
+  log: Logger,
+  as?: string,
+): Promise<PlaygroundHandle | undefined> {
   if (!existsSync(CLI)) {
     log.warn('the Agents Playground is not installed (npm install without --omit=dev adds it); starting without it');
     return undefined;
   }
-  const child: ChildProcess = spawn(process.execPath, [CLI, '-e', `${botUrl}/api/messages`, '-c', 'msteams', '-p', String(port), '--dt'], {
-    cwd: playgroundConfigDir(as),
-    // A closed stdin makes the Playground exit when it has a config file: keep a pipe open.
-    stdio: ['pipe', 'pipe', 'pipe'],
-    env: { ...process.env, TEAMSAPPTESTER_BROWSER: 'none' },
-  });
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [CLI, '-e', `${botUrl}/api/messages`, '-c', 'msteams', '-p', String(port), '--dt'],
+    {
+      cwd: playgroundConfigDir(as),
+      // A closed stdin makes the Playground exit when it has a config file: keep a pipe open.
+      stdio: ['pipe', 'pipe', 'pipe'],
+      env: { ...process.env, TEAMSAPPTESTER_BROWSER: 'none' },
+    },
+  );
   const url = `http://localhost:${port}`;
   let output = '';
   child.stdout?.on('data', (d: Buffer) => {

@@ -49,7 +49,14 @@ export function createRuntimeServiceApp(options: ServiceAppOptions): RuntimeServ
     workspaceFile: config.workspaceFile,
     timings: options.timings ?? localTimings(config.durationScale),
   });
-  const engine = new OperationEngine(storage, provider, events, clock, log.child({ component: 'engine' }), options.engine);
+  const engine = new OperationEngine(
+    storage,
+    provider,
+    events,
+    clock,
+    log.child({ component: 'engine' }),
+    options.engine,
+  );
   const views = new RuntimeViews(engine, versions);
   const server = createServiceServer({
     engine,

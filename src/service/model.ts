@@ -75,8 +75,16 @@ export function summarize(op: Operation): OperationSummary {
 
 /** Public view of an operation record: the bookkeeping stays inside. */
 export function toOperation(record: OperationRecord): Operation {
-  const { runtimeKey: _k, phase: _p, dueAt: _d, lease: _l, state: _s, fingerprint: _f, idempotencyKey: _i, ...op } =
-    record as OperationRecord & { eTag?: string };
+  const {
+    runtimeKey: _k,
+    phase: _p,
+    dueAt: _d,
+    lease: _l,
+    state: _s,
+    fingerprint: _f,
+    idempotencyKey: _i,
+    ...op
+  } = record as OperationRecord & { eTag?: string };
   delete (op as { eTag?: string }).eTag;
   return op;
 }

@@ -2,13 +2,17 @@
  * The OpenAPI 3.1 document of the runtime service, served at /v1/openapi.json. Schemas come from
  * http/schemas.ts, the same objects that validate requests.
  */
-import { requestSchemas, responseSchemas } from './http/schemas';
+
 import type { RouteRegistrar } from './http/route';
 import { handle, sendJson } from './http/route';
+import { requestSchemas, responseSchemas } from './http/schemas';
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const json = (schema: object) => ({ 'application/json': { schema } });
-const problem = (description: string) => ({ description, content: { 'application/problem+json': { schema: ref('Problem') } } });
+const problem = (description: string) => ({
+  description,
+  content: { 'application/problem+json': { schema: ref('Problem') } },
+});
 const errors = {
   '400': problem('Malformed request: bad JSON, wrong types, unknown fields, missing acting user.'),
   '401': problem('Missing or wrong bearer token (only when RUNTIME_SERVICE_TOKEN is set).'),
@@ -17,16 +21,35 @@ const accepted = {
   description: 'Accepted: the change runs as an operation. Poll Operation-Location.',
   headers: {
     'Operation-Location': { schema: { type: 'string' }, description: 'URL of the operation.' },
-    'Idempotent-Replayed': { schema: { type: 'string' }, description: '"true" when an Idempotency-Key matched an earlier request.' },
+    'Idempotent-Replayed': {
+      schema: { type: 'string' },
+      description: '"true" when an Idempotency-Key matched an earlier request.',
+    },
   },
   content: json(ref('Operation')),
 };
 const nameParam = { name: 'name', in: 'path', required: true, schema: { type: 'string' } };
 const changeParams = [
   nameParam,
-  { name: 'X-Acting-User-Id', in: 'header', required: true, schema: { type: 'string' }, description: 'Entra object id of the user who asks.' },
-  { name: 'X-Acting-User-Name', in: 'header', schema: { type: 'string' }, description: 'Display name, percent-encoded.' },
-  { name: 'Idempotency-Key', in: 'header', schema: { type: 'string', maxLength: 200 }, description: 'A retry with the same key returns the first operation.' },
+  {
+    name: 'X-Acting-User-Id',
+    in: 'header',
+    required: true,
+    schema: { type: 'string' },
+    description: 'Entra object id of the user who asks.',
+  },
+  {
+    name: 'X-Acting-User-Name',
+    in: 'header',
+    schema: { type: 'string' },
+    description: 'Display name, percent-encoded.',
+  },
+  {
+    name: 'Idempotency-Key',
+    in: 'header',
+    schema: { type: 'string', maxLength: 200 },
+    description: 'A retry with the same key returns the first operation.',
+  },
 ];
 const change = (summary: string, body: object | undefined, extra: Record<string, unknown> = {}) => ({
   summary,
@@ -41,7 +64,8 @@ const change = (summary: string, body: object | undefined, extra: Record<string,
     ...extra,
   },
 });
-const list = (item: string) => json({ type: 'object', required: ['value'], properties: { value: { type: 'array', items: ref(item) } } });
+const list = (item: string) =>
+  json({ type: 'object', required: ['value'], properties: { value: { type: 'array', items: ref(item) } } });
 const get = (summary: string, content: object, more: Record<string, unknown> = {}) => ({
   summary,
   responses: { '200': { description: 'OK', content }, ...errors, ...more },
@@ -78,7 +102,11 @@ export function buildOpenApi(): Record<string, unknown> {
               content: json({
                 type: 'object',
                 required: ['value'],
-                properties: { value: { type: 'array', items: ref('Runtime') }, nextPageToken: { type: 'string' }, nextLink: { type: 'string' } },
+                properties: {
+                  value: { type: 'array', items: ref('Runtime') },
+                  nextPageToken: { type: 'string' },
+                  nextLink: { type: 'string' },
+                },
               }),
             },
             ...errors,
@@ -87,22 +115,41 @@ export function buildOpenApi(): Record<string, unknown> {
       },
       '/v1/runtimes/{name}': {
         get: {
-          ...get('Get a runtime. The ETag header is its version, for If-Match.', json(ref('Runtime')), { '404': problem('No such runtime.') }),
+          ...get('Get a runtime. The ETag header is its version, for If-Match.', json(ref('Runtime')), {
+            '404': problem('No such runtime.'),
+          }),
           parameters: [nameParam],
         },
         put: change('Create a runtime.', {
-          oneOf: [ref('CreateAutomaticRuntime'), ref('CreateComputeInstanceRuntime'), ref('CreateManagedOnlineDeploymentRuntime')],
+          oneOf: [
+            ref('CreateAutomaticRuntime'),
+            ref('CreateComputeInstanceRuntime'),
+            ref('CreateManagedOnlineDeploymentRuntime'),
+          ],
         }),
-        patch: change('Edit a runtime (VM size, idle time, environment, instance count, description).', ref('UpdateRuntime'), {
-          '412': problem('If-Match does not match the runtime\'s current ETag.'),
-        }),
+        patch: change(
+          'Edit a runtime (VM size, idle time, environment, instance count, description).',
+          ref('UpdateRuntime'),
+          {
+            '412': problem("If-Match does not match the runtime's current ETag."),
+          },
+        ),
       },
-      '/v1/runtimes/{name}/install': { post: change('Install packages, or save requirements only.', ref('InstallPackages')) },
-      '/v1/runtimes/{name}/reset': { post: change('Delete and recreate with the same environment and the latest base image.', undefined) },
-      '/v1/runtimes/{name}/stop': { post: change('Delete the runtime (and its compute when nothing else uses it).', undefined) },
+      '/v1/runtimes/{name}/install': {
+        post: change('Install packages, or save requirements only.', ref('InstallPackages')),
+      },
+      '/v1/runtimes/{name}/reset': {
+        post: change('Delete and recreate with the same environment and the latest base image.', undefined),
+      },
+      '/v1/runtimes/{name}/stop': {
+        post: change('Delete the runtime (and its compute when nothing else uses it).', undefined),
+      },
       '/v1/runtimes/{name}/upgrade': { post: change('Move the runtime to the latest base image.', undefined) },
       '/v1/runtimes/{name}/version': {
-        get: { ...get('Check whether a newer base image is published.', json(ref('VersionCheck'))), parameters: [nameParam] },
+        get: {
+          ...get('Check whether a newer base image is published.', json(ref('VersionCheck'))),
+          parameters: [nameParam],
+        },
       },
       '/v1/operations/{id}': {
         get: {
@@ -113,12 +160,27 @@ export function buildOpenApi(): Record<string, unknown> {
       '/v1/compute-instances': {
         get: {
           ...get('Compute instances, with owner and assignee.', list('ComputeInstance')),
-          parameters: [{ name: 'usableBy', in: 'query', schema: { type: 'string' }, description: '`me` or an object id.' }],
+          parameters: [
+            { name: 'usableBy', in: 'query', schema: { type: 'string' }, description: '`me` or an object id.' },
+          ],
         },
       },
       '/v1/compute-instances/{name}/applications': {
         get: {
-          ...get('The custom applications on one compute instance.', json({ type: 'object', required: ['value'], properties: { value: { type: 'array', items: { type: 'object', properties: { name: { type: 'string' }, image: { type: 'string' } } } } } }), { '404': problem('No such compute instance.') }),
+          ...get(
+            'The custom applications on one compute instance.',
+            json({
+              type: 'object',
+              required: ['value'],
+              properties: {
+                value: {
+                  type: 'array',
+                  items: { type: 'object', properties: { name: { type: 'string' }, image: { type: 'string' } } },
+                },
+              },
+            }),
+            { '404': problem('No such compute instance.') },
+          ),
           parameters: [nameParam],
         },
       },
@@ -145,16 +207,33 @@ export function buildOpenApi(): Record<string, unknown> {
             { name: 'Last-Event-ID', in: 'header', schema: { type: 'string' } },
             { name: 'types', in: 'query', schema: { type: 'string' }, description: 'Comma-separated event types.' },
           ],
-          responses: { '200': { description: 'An event stream.', content: { 'text/event-stream': { schema: { type: 'string' } } } }, ...errors },
+          responses: {
+            '200': {
+              description: 'An event stream.',
+              content: { 'text/event-stream': { schema: { type: 'string' } } },
+            },
+            ...errors,
+          },
         },
       },
-      '/v1/openapi.json': { get: { summary: 'This document.', security: [], responses: { '200': { description: 'OK' } } } },
-      '/healthz': { get: { summary: 'Liveness.', security: [], responses: { '200': { description: 'OK', content: json(ref('Health')) } } } },
+      '/v1/openapi.json': {
+        get: { summary: 'This document.', security: [], responses: { '200': { description: 'OK' } } },
+      },
+      '/healthz': {
+        get: {
+          summary: 'Liveness.',
+          security: [],
+          responses: { '200': { description: 'OK', content: json(ref('Health')) } },
+        },
+      },
       '/readyz': {
         get: {
           summary: 'Readiness: provider and storage.',
           security: [],
-          responses: { '200': { description: 'Ready', content: json(ref('Health')) }, '503': { description: 'Degraded', content: json(ref('Health')) } },
+          responses: {
+            '200': { description: 'Ready', content: json(ref('Health')) },
+            '503': { description: 'Degraded', content: json(ref('Health')) },
+          },
         },
       },
     },
@@ -163,5 +242,8 @@ export function buildOpenApi(): Record<string, unknown> {
 
 export const registerOpenApiRoute: RouteRegistrar = (server, deps) => {
   const doc = buildOpenApi();
-  server.get('/v1/openapi.json', handle(deps, async (_req, res) => sendJson(res, 200, doc), { public: true }));
+  server.get(
+    '/v1/openapi.json',
+    handle(deps, async (_req, res) => sendJson(res, 200, doc), { public: true }),
+  );
 };

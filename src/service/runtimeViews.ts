@@ -4,11 +4,18 @@
  */
 import { iso } from '../clock';
 import { isOutdated, newerThan } from '../domain/imageVersion';
-import { type ImageVersionInfo, type Page, RUNTIME_NAME, type Runtime, type VersionCheck, type VersionsReport } from '../domain/runtime';
+import {
+  type ImageVersionInfo,
+  type Page,
+  RUNTIME_NAME,
+  type Runtime,
+  type VersionCheck,
+  type VersionsReport,
+} from '../domain/runtime';
 import { badRequest, notFound } from '../errors';
-import { withoutEtag, type Stored } from '../storage/collection';
-import type { OperationEngine } from './operations/engine';
+import { type Stored, withoutEtag } from '../storage/collection';
 import { type RuntimeRecord, runtimeKey } from './model';
+import type { OperationEngine } from './operations/engine';
 import type { VersionStore } from './versions/versionStore';
 
 export interface ListQuery {
@@ -50,7 +57,12 @@ export class RuntimeViews {
     const record = await this.find(name);
     const all = await this.versions.all();
     const latest = all.at(-1)?.tag;
-    const newer = new Set(newerThan(record.imageVersion, all.map((v) => v.tag)));
+    const newer = new Set(
+      newerThan(
+        record.imageVersion,
+        all.map((v) => v.tag),
+      ),
+    );
     return {
       name: record.name,
       ...(record.imageVersion ? { imageVersion: record.imageVersion } : {}),
@@ -67,7 +79,12 @@ export class RuntimeViews {
     const outdated = (await this.engine.runtimes.all())
       .filter((r) => isOutdated(r.imageVersion, latest))
       .sort((a, b) => a.name.localeCompare(b.name))
-      .map((r) => ({ name: r.name, type: r.type, imageVersion: r.imageVersion, newer: newerThan(r.imageVersion, tags) }));
+      .map((r) => ({
+        name: r.name,
+        type: r.type,
+        imageVersion: r.imageVersion,
+        newer: newerThan(r.imageVersion, tags),
+      }));
     return { repository: this.versions.repository, ...(latest ? { latest } : {}), versions: all, outdated };
   }
 
@@ -97,6 +114,7 @@ function encodeToken(key: string): string {
 
 function decodeToken(token: string): string {
   const key = Buffer.from(token, 'base64url').toString('utf8');
-  if (!key || !/^[a-z0-9_-]+$/.test(key)) throw badRequest('pageToken is not valid; use the nextPageToken of a previous page.');
+  if (!key || !/^[a-z0-9_-]+$/.test(key))
+    throw badRequest('pageToken is not valid; use the nextPageToken of a previous page.');
   return key;
 }

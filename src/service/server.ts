@@ -32,7 +32,10 @@ export function createServiceServer(deps: ServiceDeps): restify.Server {
   });
   for (const register of ROUTES) register(server, deps);
   server.on('NotFound', (req: restify.Request, res: restify.Response, _err: unknown, cb: () => void) => {
-    sendProblem(res, toProblem(notFound(`There is no route ${req.method} ${(req.url ?? '').split('?')[0].slice(0, 100)}.`)));
+    sendProblem(
+      res,
+      toProblem(notFound(`There is no route ${req.method} ${(req.url ?? '').split('?')[0].slice(0, 100)}.`)),
+    );
     cb();
   });
   server.on('MethodNotAllowed', (req: restify.Request, res: restify.Response, _err: unknown, cb: () => void) => {

@@ -10,7 +10,14 @@
 import { randomUUID } from 'node:crypto';
 import { constants, promises as fs } from 'node:fs';
 import path from 'node:path';
-import { EtagConflictError, IF_NONE_MATCH, type Storage, type StoreItem, type StoreItems, writeAllowed } from './storage';
+import {
+  EtagConflictError,
+  IF_NONE_MATCH,
+  type Storage,
+  type StoreItem,
+  type StoreItems,
+  writeAllowed,
+} from './storage';
 
 interface Version {
   n: number;

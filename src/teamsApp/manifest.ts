@@ -20,8 +20,8 @@ export interface ManifestInput {
 
 export function buildManifest(input: ManifestInput, commands: readonly Command[] = COMMANDS): Record<string, unknown> {
   const text = readFileSync(path.join(MANIFEST_DIR, 'manifest.template.json'), 'utf8')
-    .replace('${TEAMS_APP_ID}', input.appId)
-    .replace('${BOT_ID}', input.botId);
+    .replace('{{TEAMS_APP_ID}}', input.appId)
+    .replace('{{BOT_ID}}', input.botId);
   const manifest = JSON.parse(text) as Record<string, unknown> & { bots: Record<string, unknown>[] };
   manifest.bots[0].commandLists = [
     { scopes: ['personal'], commands: commandList(commands) },

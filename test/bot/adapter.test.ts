@@ -24,7 +24,10 @@ function fakeContext(type: string) {
 describe('adapter turn errors', () => {
   it('should answer an unhandled turn error with the turn correlation id, which is also logged', async () => {
     const lines: string[] = [];
-    const adapter = createAdapter(botConfig(), createLogger('debug', {}, (l) => lines.push(l)));
+    const adapter = createAdapter(
+      botConfig(),
+      createLogger('debug', {}, (l) => lines.push(l)),
+    );
     const { context, sent } = fakeContext('message');
     await correlation.onTurn(context as never, async () => undefined);
     const id = correlationIdOf(context as never);

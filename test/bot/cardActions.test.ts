@@ -16,7 +16,12 @@ let stack: Stack;
 let replyTo = 0;
 
 /** Clicks an Action.Execute button on a card (message `replyToId`) as a user. */
-async function click(verb: string, data: Record<string, unknown> = {}, who: Who = 'alex', replyToId = `card-${replyTo}`): Promise<InvokeAnswer> {
+async function click(
+  verb: string,
+  data: Record<string, unknown> = {},
+  who: Who = 'alex',
+  replyToId = `card-${replyTo}`,
+): Promise<InvokeAnswer> {
   const activity = {
     ...messageActivity(stack.connector.url, '', who),
     type: 'invoke',
@@ -57,7 +62,13 @@ describe('card actions', () => {
   });
 
   it('should return the form with a field error and the input kept when the service refuses it', async () => {
-    const answer = await click(Verb.SubmitCreate, { type: 'automatic', name: 'chat-dev', vmSize: 'Standard_E8ds_v4', idleTimeMinutes: '120', description: 'mine' });
+    const answer = await click(Verb.SubmitCreate, {
+      type: 'automatic',
+      name: 'chat-dev',
+      vmSize: 'Standard_E8ds_v4',
+      idleTimeMinutes: '120',
+      description: 'mine',
+    });
     expect(answer.type).toBe('application/vnd.microsoft.card.adaptive');
     expect(answer.text).toContain('already exists');
     expect(answer.text).toContain('"value":"Standard_E8ds_v4"');
@@ -66,13 +77,23 @@ describe('card actions', () => {
   });
 
   it('should show a server-side rule as an error under its field (idle time out of bounds)', async () => {
-    const answer = await click(Verb.SubmitCreate, { type: 'automatic', name: 'idle-rt', vmSize: 'Standard_E4ds_v4', idleTimeMinutes: '5' });
+    const answer = await click(Verb.SubmitCreate, {
+      type: 'automatic',
+      name: 'idle-rt',
+      vmSize: 'Standard_E4ds_v4',
+      idleTimeMinutes: '5',
+    });
     expect(answer.text).toContain('Idle time must be a whole number of minutes from 15 to 4320');
     expect(answer.text).toContain('"value":"idle-rt"');
   });
 
   it('should create from the form and update the clicked card until the runtime runs', async () => {
-    const answer = await click(Verb.SubmitCreate, { type: 'automatic', name: 'form-made', vmSize: 'Standard_E4ds_v4', idleTimeMinutes: '60' }, 'alex', 'card-create');
+    const answer = await click(
+      Verb.SubmitCreate,
+      { type: 'automatic', name: 'form-made', vmSize: 'Standard_E4ds_v4', idleTimeMinutes: '60' },
+      'alex',
+      'card-create',
+    );
     expect(answer.text).toContain('Creating form-made');
     await stack.settle();
     const updates = stack.connector.updates('card-create');
@@ -81,10 +102,15 @@ describe('card actions', () => {
   });
 
   it('should start one operation for a double click', async () => {
-    const [a, b] = await Promise.all([click(Verb.Reset, { name: 'rag-eval' }, 'alex', 'card-double'), click(Verb.Reset, { name: 'rag-eval' }, 'alex', 'card-double')]);
+    const [a, b] = await Promise.all([
+      click(Verb.Reset, { name: 'rag-eval' }, 'alex', 'card-double'),
+      click(Verb.Reset, { name: 'rag-eval' }, 'alex', 'card-double'),
+    ]);
     // The second click shows the first click's operation, or says it is already on it.
     for (const answer of [a, b]) expect(answer.text).toMatch(/Resetting rag-eval|already working/);
-    const ops = (await stack.service.engine.operations.all()).filter((o) => o.runtimeName === 'rag-eval' && o.kind === 'reset');
+    const ops = (await stack.service.engine.operations.all()).filter(
+      (o) => o.runtimeName === 'rag-eval' && o.kind === 'reset',
+    );
     expect(ops).toHaveLength(1);
     const late = await click(Verb.Reset, { name: 'rag-eval' }, 'alex', 'card-double');
     expect(late.text).toContain(ops[0].id);
@@ -92,7 +118,16 @@ describe('card actions', () => {
   });
 
   it('should save requirements only, and never echo a feed token', async () => {
-    const answer = await click(Verb.SubmitInstall, { name: 'chat-dev', saveOnly: true, requirements: 'tiktoken\n-i https://TOKEN_ABC_123@pkgs.example/simple\nprivpkg' }, 'alex', 'card-save');
+    const answer = await click(
+      Verb.SubmitInstall,
+      {
+        name: 'chat-dev',
+        saveOnly: true,
+        requirements: 'tiktoken\n-i https://TOKEN_ABC_123@pkgs.example/simple\nprivpkg',
+      },
+      'alex',
+      'card-save',
+    );
     expect(answer.text).toContain('Saving requirements for chat-dev');
     expect(answer.text).not.toContain('TOKEN_ABC_123');
     await stack.settle();
@@ -102,7 +137,11 @@ describe('card actions', () => {
   });
 
   it('should answer broken flow.dag.yaml with its line and column, keeping the requirement lines', async () => {
-    const answer = await click(Verb.SubmitInstall, { name: 'chat-dev', requirements: 'numpy', flowDag: 'environment:\n  image: [unclosed\n' });
+    const answer = await click(Verb.SubmitInstall, {
+      name: 'chat-dev',
+      requirements: 'numpy',
+      flowDag: 'environment:\n  image: [unclosed\n',
+    });
     expect(answer.text).toMatch(/line \d+, column \d+/);
     expect(answer.text).toContain('"value":"numpy"');
   });
@@ -111,7 +150,8 @@ describe('card actions', () => {
     const answer = await click(Verb.SubmitInstall, {
       name: 'chat-dev',
       requirements: 'numpy==x==',
-      flowDag: 'environment:\n  image: mcr.microsoft.com/azureml/promptflow/promptflow-runtime-stable:20240429.v8\n  python_requirements_txt: reqs.txt\n',
+      flowDag:
+        'environment:\n  image: mcr.microsoft.com/azureml/promptflow/promptflow-runtime-stable:20240429.v8\n  python_requirements_txt: reqs.txt\n',
     });
     expect(answer.text).toContain('reset the runtime to use it');
     expect(answer.text).toContain('reqs.txt');
@@ -142,7 +182,11 @@ describe('card actions', () => {
   });
 
   it('should report that nothing changed on an unchanged edit form', async () => {
-    const answer = await click(Verb.SubmitEdit, { name: 'chat-dev', vmSize: 'Standard_E4ds_v4', idleTimeMinutes: '240' });
+    const answer = await click(Verb.SubmitEdit, {
+      name: 'chat-dev',
+      vmSize: 'Standard_E4ds_v4',
+      idleTimeMinutes: '240',
+    });
     expect(answer.text).toContain('Nothing changed');
   });
 });

@@ -183,7 +183,11 @@ describe('when a command fails with a bug', () => {
   // A malformed attachment list is ignored, not a turn error: the command still runs.
   it('should still answer a message whose attachment list is malformed', async () => {
     const bot = await botBefore(() => ({ value: [] }));
-    const { status, replies } = await bot.say('list', { kind: 'personal' }, { attachments: [null, 5, { contentType: 7 }] });
+    const { status, replies } = await bot.say(
+      'list',
+      { kind: 'personal' },
+      { attachments: [null, 5, { contentType: 7 }] },
+    );
     expect(status).toBe(200);
     expect(replies).toHaveLength(1);
     expectNoInternals(replies[0]);

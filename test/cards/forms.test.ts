@@ -9,7 +9,14 @@ import { cardActions, validateCard } from '../helpers/cardValidation';
 
 // biome-ignore lint/suspicious/noTemplateCurlyInString: a literal ${…} is the hostile input
 const EXPR = '${$root.values.name} ${if(true, 1, 2)}';
-const HOSTILE = [EXPR, '**bold** [x](http://evil.example)', 'x'.repeat(10_000), '😀🚀'.repeat(200), 'مرحبا עולם', '<script>alert(1)</script>'];
+const HOSTILE = [
+  EXPR,
+  '**bold** [x](http://evil.example)',
+  'x'.repeat(10_000),
+  '😀🚀'.repeat(200),
+  'مرحبا עולם',
+  '<script>alert(1)</script>',
+];
 
 const options = {
   vmSizes: [
@@ -18,7 +25,13 @@ const options = {
   ],
   computeInstances: [{ name: 'ci-alex', title: 'ci-alex · Running', applications: ['pf-app'] }],
   environments: ['pf-langchain-env'],
-  identities: [{ name: 'uai-promptflow', resourceId: '/subscriptions/0/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/uai-promptflow' }],
+  identities: [
+    {
+      name: 'uai-promptflow',
+      resourceId:
+        '/subscriptions/0/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/uai-promptflow',
+    },
+  ],
 };
 
 const runtime: Runtime = {
@@ -33,7 +46,11 @@ const runtime: Runtime = {
   idleTimeMinutes: 60,
 };
 
-function createForm(type: CreateFormView['type'], values: Record<string, string> = {}, errors: Record<string, string> = {}): CreateFormView {
+function createForm(
+  type: CreateFormView['type'],
+  values: Record<string, string> = {},
+  errors: Record<string, string> = {},
+): CreateFormView {
   return { ...options, type, values, errors };
 }
 
@@ -46,19 +63,28 @@ function unresolved(card: object, allowed: string[]): string[] {
 }
 
 describe('form cards', () => {
-  it.each(['automatic', 'computeInstance', 'managedOnlineDeployment'] as const)('should render the %s create form as a valid 1.5 card', (type) => {
-    const card = createFormCard(createForm(type, { name: 'my-rt', idleTimeMinutes: '90' }));
-    expect(validateCard(card)).toEqual([]);
-    expect(unresolved(card, [])).toEqual([]);
-    expect(card.version).toBe('1.5');
-    const ids = JSON.stringify(card);
-    if (type === 'automatic') expect(ids).toContain('"id":"vmSize"');
-    if (type === 'computeInstance') expect(ids).toContain('"id":"computeInstanceName"');
-    if (type === 'managedOnlineDeployment') expect(ids).toContain('"id":"endpointName"');
-  });
+  it.each(['automatic', 'computeInstance', 'managedOnlineDeployment'] as const)(
+    'should render the %s create form as a valid 1.5 card',
+    (type) => {
+      const card = createFormCard(createForm(type, { name: 'my-rt', idleTimeMinutes: '90' }));
+      expect(validateCard(card)).toEqual([]);
+      expect(unresolved(card, [])).toEqual([]);
+      expect(card.version).toBe('1.5');
+      const ids = JSON.stringify(card);
+      if (type === 'automatic') expect(ids).toContain('"id":"vmSize"');
+      if (type === 'computeInstance') expect(ids).toContain('"id":"computeInstanceName"');
+      if (type === 'managedOnlineDeployment') expect(ids).toContain('"id":"endpointName"');
+    },
+  );
 
   it('should keep what the user typed and show each field error under its field', () => {
-    const card = createFormCard(createForm('automatic', { name: 'chat-dev', vmSize: 'Standard_E8ds_v4', idleTimeMinutes: '120', description: 'eval' }, { name: 'A runtime named chat-dev already exists.' }));
+    const card = createFormCard(
+      createForm(
+        'automatic',
+        { name: 'chat-dev', vmSize: 'Standard_E8ds_v4', idleTimeMinutes: '120', description: 'eval' },
+        { name: 'A runtime named chat-dev already exists.' },
+      ),
+    );
     const text = JSON.stringify(card);
     expect(text).toContain('"value":"chat-dev"');
     expect(text).toContain('"value":"Standard_E8ds_v4"');
@@ -80,7 +106,9 @@ describe('form cards', () => {
   });
 
   it.each(HOSTILE)('should insert hostile text literally and stay within 28 KB: %#', (hostile) => {
-    const values = Object.fromEntries(['name', 'vmSize', 'description', 'endpointName', 'computeInstanceName'].map((f) => [f, hostile]));
+    const values = Object.fromEntries(
+      ['name', 'vmSize', 'description', 'endpointName', 'computeInstanceName'].map((f) => [f, hostile]),
+    );
     const errors = { name: hostile, vmSize: hostile };
     for (const type of ['automatic', 'computeInstance', 'managedOnlineDeployment'] as const) {
       const card = createFormCard({ ...createForm(type, values, errors), message: hostile });
@@ -106,7 +134,13 @@ describe('form cards', () => {
   });
 
   it.each(HOSTILE)('should keep the install form valid with hostile input: %#', (hostile) => {
-    const card = installFormCard({ runtimeName: hostile, values: { requirements: hostile, flowDag: hostile }, errors: { requirements: hostile, flowDag: hostile }, message: hostile, notes: [hostile] });
+    const card = installFormCard({
+      runtimeName: hostile,
+      values: { requirements: hostile, flowDag: hostile },
+      errors: { requirements: hostile, flowDag: hostile },
+      message: hostile,
+      notes: [hostile],
+    });
     expect(Buffer.byteLength(JSON.stringify(card))).toBeLessThanOrEqual(MAX_CARD_BYTES);
     expect(validateCard(card)).toEqual([]);
   });
@@ -116,7 +150,13 @@ describe('form cards', () => {
     ['computeInstance', 'environment'],
     ['managedOnlineDeployment', 'instanceCount'],
   ] as const)('should render the edit form of a %s runtime with its own fields', (type, fieldId) => {
-    const form: EditFormView = { runtime: { ...runtime, type }, values: {}, errors: {}, vmSizes: options.vmSizes, environments: options.environments };
+    const form: EditFormView = {
+      runtime: { ...runtime, type },
+      values: {},
+      errors: {},
+      vmSizes: options.vmSizes,
+      environments: options.environments,
+    };
     const card = editFormCard(form);
     expect(validateCard(card)).toEqual([]);
     expect(JSON.stringify(card)).toContain(`"id":"${fieldId}"`);

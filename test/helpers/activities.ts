@@ -14,7 +14,13 @@ export interface Where {
   conversationId?: string;
 }
 
-export function messageActivity(serviceUrl: string, text: string, who: Who = 'alex', where: Where = { kind: 'personal' }, extra: Record<string, unknown> = {}) {
+export function messageActivity(
+  serviceUrl: string,
+  text: string,
+  who: Who = 'alex',
+  where: Where = { kind: 'personal' },
+  extra: Record<string, unknown> = {},
+) {
   const person = PEOPLE[who];
   const channel = where.kind === 'channel';
   const conversationId = where.conversationId ?? (channel ? '19:general@thread.tacv2' : `a:personal-${who}`);
@@ -34,13 +40,22 @@ export function messageActivity(serviceUrl: string, text: string, who: Who = 'al
     },
     // Channels need an @mention; Teams puts it in the text and in entities.
     text: channel ? `<at>Runtime Bot</at> ${text}` : text,
-    entities: channel ? [{ type: 'mention', text: '<at>Runtime Bot</at>', mentioned: { id: '28:bot-id', name: 'Runtime Bot' } }] : [],
-    channelData: { tenant: { id: TENANT }, ...(channel ? { channel: { id: '19:general@thread.tacv2' }, team: { id: '19:team@thread.tacv2' } } : {}) },
+    entities: channel
+      ? [{ type: 'mention', text: '<at>Runtime Bot</at>', mentioned: { id: '28:bot-id', name: 'Runtime Bot' } }]
+      : [],
+    channelData: {
+      tenant: { id: TENANT },
+      ...(channel ? { channel: { id: '19:general@thread.tacv2' }, team: { id: '19:team@thread.tacv2' } } : {}),
+    },
     ...extra,
   };
 }
 
-export async function postActivity(botUrl: string, activity: object, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
+export async function postActivity(
+  botUrl: string,
+  activity: object,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: string }> {
   const res = await fetch(`${botUrl}/api/messages`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json', ...headers },

@@ -13,7 +13,12 @@ export interface RecordedCall {
   activityId?: string;
   /** The id the connector gave the activity (POST) or the id updated (PUT). */
   id: string;
-  activity: { type: string; text?: string; attachments?: { contentType: string; content: unknown }[]; [k: string]: unknown };
+  activity: {
+    type: string;
+    text?: string;
+    attachments?: { contentType: string; content: unknown }[];
+    [k: string]: unknown;
+  };
 }
 
 export class LoopbackConnector {

@@ -12,8 +12,8 @@ import { createRuntimeServiceApp, type RuntimeServiceApp } from '../../src/servi
 import { localTimings } from '../../src/service/providers/local/localProvider';
 import { MemoryStorage } from '../../src/storage/memoryStorage';
 import type { Storage } from '../../src/storage/storage';
-import { LoopbackConnector } from './connector';
 import { messageActivity, postActivity, type Where, type Who } from './activities';
+import { LoopbackConnector } from './connector';
 
 const ROOT = path.resolve(__dirname, '../..');
 
@@ -26,7 +26,12 @@ export interface Stack {
   connector: LoopbackConnector;
   botStorage: Storage;
   /** Sends a message as a user and returns the HTTP status and the new connector calls. */
-  say(text: string, who?: Who, where?: Where, extra?: Record<string, unknown>): Promise<{ status: number; replies: string[]; ids: string[] }>;
+  say(
+    text: string,
+    who?: Who,
+    where?: Where,
+    extra?: Record<string, unknown>,
+  ): Promise<{ status: number; replies: string[]; ids: string[] }>;
   /** Advances time and lets the service and the tracker catch up. */
   advance(ms: number): Promise<void>;
   /** Runs until no operation is pending, then lets the tracker update the messages. */
@@ -59,7 +64,9 @@ export function botConfig(overrides: Partial<BotConfig> = {}): BotConfig {
   };
 }
 
-export async function startStack(options: { bot?: Partial<BotConfig>; service?: Partial<ServiceConfig> } = {}): Promise<Stack> {
+export async function startStack(
+  options: { bot?: Partial<BotConfig>; service?: Partial<ServiceConfig> } = {},
+): Promise<Stack> {
   const clock = new FakeClock(Date.parse('2026-11-23T09:00:00Z'));
   const log = createLogger(process.env.TEST_LOG === '1' ? 'debug' : 'silent');
   const service = createRuntimeServiceApp({

@@ -17,7 +17,10 @@ function newestSchema(): { version: string; schema: object } {
     .filter((d) => /^v1\.\d+$/.test(d))
     .sort((a, b) => Number(a.split('.')[1]) - Number(b.split('.')[1]));
   const version = versions.at(-1)!;
-  return { version: version.slice(1), schema: JSON.parse(readFileSync(path.join(SCHEMAS, version, 'MicrosoftTeams.schema.json'), 'utf8')) };
+  return {
+    version: version.slice(1),
+    schema: JSON.parse(readFileSync(path.join(SCHEMAS, version, 'MicrosoftTeams.schema.json'), 'utf8')),
+  };
 }
 
 const BOT_ID = '3f1c6d2e-7a4b-4c8d-9e0f-1a2b3c4d5e6f';
@@ -45,7 +48,9 @@ describe('Teams app manifest', () => {
   });
 
   it('should generate the command lists from the command registry', () => {
-    const manifest = buildManifest({ appId: BOT_ID, botId: BOT_ID }) as { bots: { scopes: string[]; commandLists: { scopes: string[]; commands: { title: string }[] }[] }[] };
+    const manifest = buildManifest({ appId: BOT_ID, botId: BOT_ID }) as {
+      bots: { scopes: string[]; commandLists: { scopes: string[]; commands: { title: string }[] }[] }[];
+    };
     const bot = manifest.bots[0];
     expect(bot.scopes).toEqual(['personal', 'team', 'groupChat']);
     for (const list of bot.commandLists) {
@@ -68,7 +73,12 @@ describe('Teams app manifest', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'pkg-'));
     execFileSync('npx', ['tsx', 'scripts/package.ts'], {
       cwd: ROOT,
-      env: { ...process.env, MicrosoftAppId: BOT_ID, BOT_DOMAIN: 'bot.example.com', DOTENV_CONFIG_PATH: path.join(dir, 'none.env') },
+      env: {
+        ...process.env,
+        MicrosoftAppId: BOT_ID,
+        BOT_DOMAIN: 'bot.example.com',
+        DOTENV_CONFIG_PATH: path.join(dir, 'none.env'),
+      },
       stdio: 'pipe',
     });
     const zip = await JSZip.loadAsync(readFileSync(path.join(ROOT, 'build/appPackage.zip')));

@@ -9,7 +9,8 @@ import { toMarkdown } from './markdown';
 
 export function toActivity(reply: Reply): Partial<Activity> {
   const card = cardFor(reply);
-  if (card) return { type: ActivityTypes.Message, attachments: [CardFactory.adaptiveCard(card)], summary: summaryOf(reply) };
+  if (card)
+    return { type: ActivityTypes.Message, attachments: [CardFactory.adaptiveCard(card)], summary: summaryOf(reply) };
   return { type: ActivityTypes.Message, text: toMarkdown(reply), textFormat: 'markdown' };
 }
 
@@ -17,7 +18,11 @@ export function toActivity(reply: Reply): Partial<Activity> {
 export function toInvokeResponse(reply: Reply): AdaptiveCardInvokeResponse {
   const card = cardFor(reply);
   if (card) return { statusCode: 200, type: 'application/vnd.microsoft.card.adaptive', value: card };
-  return { statusCode: 200, type: 'application/vnd.microsoft.activity.message', value: toMarkdown(reply) as unknown as Record<string, unknown> };
+  return {
+    statusCode: 200,
+    type: 'application/vnd.microsoft.activity.message',
+    value: toMarkdown(reply) as unknown as Record<string, unknown>,
+  };
 }
 
 /** The text notifications and the chat list show for a card. */

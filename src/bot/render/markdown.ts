@@ -2,9 +2,10 @@
  * Renders the core's replies as Teams markdown. User-supplied text (names, descriptions, pip
  * output) is escaped so that it cannot turn into links, mentions or formatting.
  */
-import type { Operation, Runtime } from '../../domain/runtime';
+
 import type { OnCallSummary, Reply } from '../../core/replies';
 import { escapeMarkdown } from '../../core/userText';
+import type { Operation, Runtime } from '../../domain/runtime';
 
 export function toMarkdown(reply: Reply): string {
   switch (reply.kind) {
@@ -29,7 +30,9 @@ export function toMarkdown(reply: Reply): string {
       return summary(reply.summary);
     case 'versions': {
       const r = reply.report;
-      const lines = r.outdated.map((o) => `- **${esc(o.name)}** on ${o.imageVersion ?? 'unknown'} (${o.newer.length} newer)`);
+      const lines = r.outdated.map(
+        (o) => `- **${esc(o.name)}** on ${o.imageVersion ?? 'unknown'} (${o.newer.length} newer)`,
+      );
       return `Latest base image: **${r.latest ?? 'unknown'}** (${esc(r.repository)})\n\n${lines.length ? `Outdated runtimes:\n${lines.join('\n')}\n\nSay \`upgrade <name>\` to move one to ${r.latest}.` : 'Every runtime is up to date.'}`;
     }
     case 'versionCheck': {
@@ -42,7 +45,7 @@ export function toMarkdown(reply: Reply): string {
     case 'operation':
       return operation(reply.operation, reply.title);
     case 'welcome':
-      return "Hi! I manage prompt flow runtimes from chat. Say `status` for the on-call summary, `list` for every runtime, or `help` for all I can do.";
+      return 'Hi! I manage prompt flow runtimes from chat. Say `status` for the on-call summary, `list` for every runtime, or `help` for all I can do.';
     case 'createForm':
     case 'installForm':
     case 'editForm':
@@ -51,9 +54,18 @@ export function toMarkdown(reply: Reply): string {
 }
 
 function runtimeList(reply: Extract<Reply, { kind: 'runtimeList' }>): string {
-  if (reply.total === 0) return reply.filter ? `No runtimes match ${reply.filter}.` : 'There are no runtimes yet. Say `help create` to make one.';
-  const rows = reply.runtimes.map((r) => `- **${esc(r.name)}** · ${r.status}${r.outdated ? ' · outdated' : ''} · ${typeLabel(r)} · ${esc(r.owner.name ?? r.owner.objectId)}`);
-  const more = reply.pages > 1 ? `\n\nPage ${reply.page} of ${reply.pages}.${reply.page < reply.pages ? ` Say \`list --page ${reply.page + 1}\` for more.` : ''}` : '';
+  if (reply.total === 0)
+    return reply.filter
+      ? `No runtimes match ${reply.filter}.`
+      : 'There are no runtimes yet. Say `help create` to make one.';
+  const rows = reply.runtimes.map(
+    (r) =>
+      `- **${esc(r.name)}** · ${r.status}${r.outdated ? ' · outdated' : ''} · ${typeLabel(r)} · ${esc(r.owner.name ?? r.owner.objectId)}`,
+  );
+  const more =
+    reply.pages > 1
+      ? `\n\nPage ${reply.page} of ${reply.pages}.${reply.page < reply.pages ? ` Say \`list --page ${reply.page + 1}\` for more.` : ''}`
+      : '';
   return `${reply.total} runtime${reply.total === 1 ? '' : 's'}${reply.filter ? ` (${reply.filter})` : ''}:\n\n${rows.join('\n')}${more}`;
 }
 
@@ -61,48 +73,115 @@ function runtimeDetail(r: Runtime): string {
   const rows: [string, string | undefined][] = [
     ['Status', `${r.status}${r.statusMessage ? ` (${esc(r.statusMessage)})` : ''}`],
     ['Type', typeLabel(r)],
-    ['Image version', r.imageVersion ? `${r.imageVersion}${r.outdated ? ` · outdated, latest is ${r.latestVersion}` : ''}` : 'custom image'],
+    [
+      'Image version',
+      r.imageVersion
+        ? `${r.imageVersion}${r.outdated ? ` · outdated, latest is ${r.latestVersion}` : ''}`
+        : 'custom image',
+    ],
     ['VM size', r.vmSize ?? r.instanceType],
-    ['Idle shutdown', r.idleTimeMinutes ? `after ${r.idleTimeMinutes} min${r.idleShutdownAt ? `, next at ${r.idleShutdownAt}` : ''}` : undefined],
+    [
+      'Idle shutdown',
+      r.idleTimeMinutes
+        ? `after ${r.idleTimeMinutes} min${r.idleShutdownAt ? `, next at ${r.idleShutdownAt}` : ''}`
+        : undefined,
+    ],
     ['Compute instance', r.computeInstanceName],
-    ['Custom application', r.customApplication ? `${esc(r.customApplication.name)} (${r.customApplication.mode})` : undefined],
-    ['Environment', r.environment ? (r.environment.mode === 'default' ? 'default' : esc(r.environment.name)) : undefined],
-    ['Endpoint', r.endpointName ? `${esc(r.endpointName)} / ${esc(r.deploymentName ?? '')} × ${r.instanceCount ?? 1}` : undefined],
-    ['Packages', r.packages?.length ? `${r.packages.map((p) => `\`${p}\``).join(', ')}${r.packagesInstalled ? '' : ' (not installed)'}` : undefined],
+    [
+      'Custom application',
+      r.customApplication ? `${esc(r.customApplication.name)} (${r.customApplication.mode})` : undefined,
+    ],
+    [
+      'Environment',
+      r.environment ? (r.environment.mode === 'default' ? 'default' : esc(r.environment.name)) : undefined,
+    ],
+    [
+      'Endpoint',
+      r.endpointName ? `${esc(r.endpointName)} / ${esc(r.deploymentName ?? '')} × ${r.instanceCount ?? 1}` : undefined,
+    ],
+    [
+      'Packages',
+      r.packages?.length
+        ? `${r.packages.map((p) => `\`${p}\``).join(', ')}${r.packagesInstalled ? '' : ' (not installed)'}`
+        : undefined,
+    ],
     ['Owner', esc(r.owner.name ?? r.owner.objectId)],
-    ['Last operation', r.lastOperation ? `${r.lastOperation.kind} ${r.lastOperation.status.toLowerCase()} ${r.lastOperation.endedOn ?? ''}` : undefined],
-    ['In progress', r.activeOperation ? `${r.activeOperation.kind} by ${esc(r.activeOperation.requestedBy.name ?? r.activeOperation.requestedBy.objectId)}` : undefined],
+    [
+      'Last operation',
+      r.lastOperation
+        ? `${r.lastOperation.kind} ${r.lastOperation.status.toLowerCase()} ${r.lastOperation.endedOn ?? ''}`
+        : undefined,
+    ],
+    [
+      'In progress',
+      r.activeOperation
+        ? `${r.activeOperation.kind} by ${esc(r.activeOperation.requestedBy.name ?? r.activeOperation.requestedBy.objectId)}`
+        : undefined,
+    ],
   ];
-  const table = rows.filter(([, v]) => v).map(([k, v]) => `- **${k}**: ${v}`).join('\n');
-  const error = r.error ? `\n\n**Error**: ${esc(r.error.message)}${r.error.details ? `\n\n${codeBlock(r.error.details.slice(0, 1500))}` : ''}` : '';
+  const table = rows
+    .filter(([, v]) => v)
+    .map(([k, v]) => `- **${k}**: ${v}`)
+    .join('\n');
+  const error = r.error
+    ? `\n\n**Error**: ${esc(r.error.message)}${r.error.details ? `\n\n${codeBlock(r.error.details.slice(0, 1500))}` : ''}`
+    : '';
   return `**${esc(r.name)}**${r.description ? `: ${esc(r.description)}` : ''}\n\n${table}${error}`;
 }
 
 function summary(s: OnCallSummary): string {
-  const counts = Object.entries(s.byStatus).map(([k, v]) => `${k} ${v}`).join(' · ');
+  const counts = Object.entries(s.byStatus)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(' · ');
   const section = (title: string, lines: string[]) => (lines.length ? `\n\n**${title}**\n${lines.join('\n')}` : '');
   return (
     `**On-call summary**: ${s.total} runtimes · ${counts || 'none'}` +
-    section('Failing', s.failing.map((f) => `- **${esc(f.name)}** (${f.status}): ${esc(f.reason)}`)) +
-    section(`Outdated (latest ${s.latestVersion ?? '?'})`, s.outdated.map((o) => `- **${esc(o.name)}** on ${o.imageVersion}`)) +
-    section('Idle shutdown within the hour', s.idleSoon.map((i) => `- **${esc(i.name)}** at ${i.at}`)) +
-    section('In progress', s.busy.map((b) => `- **${esc(b.name)}**: ${b.kind} by ${esc(b.by)}`)) +
-    section('Changed in the last 24 hours', s.recent.map((r) => `- **${esc(r.name)}**: ${r.kind} ${r.status.toLowerCase()} by ${esc(r.by)} at ${r.at}`)) +
-    (s.failing.length + s.outdated.length + s.busy.length === 0 ? '\n\nAll quiet: nothing failing, outdated or in progress.' : '')
+    section(
+      'Failing',
+      s.failing.map((f) => `- **${esc(f.name)}** (${f.status}): ${esc(f.reason)}`),
+    ) +
+    section(
+      `Outdated (latest ${s.latestVersion ?? '?'})`,
+      s.outdated.map((o) => `- **${esc(o.name)}** on ${o.imageVersion}`),
+    ) +
+    section(
+      'Idle shutdown within the hour',
+      s.idleSoon.map((i) => `- **${esc(i.name)}** at ${i.at}`),
+    ) +
+    section(
+      'In progress',
+      s.busy.map((b) => `- **${esc(b.name)}**: ${b.kind} by ${esc(b.by)}`),
+    ) +
+    section(
+      'Changed in the last 24 hours',
+      s.recent.map((r) => `- **${esc(r.name)}**: ${r.kind} ${r.status.toLowerCase()} by ${esc(r.by)} at ${r.at}`),
+    ) +
+    (s.failing.length + s.outdated.length + s.busy.length === 0
+      ? '\n\nAll quiet: nothing failing, outdated or in progress.'
+      : '')
   );
 }
 
 function operation(op: Operation, title: string): string {
   const icon = op.status === 'Succeeded' ? '✅' : op.status === 'Failed' ? '❌' : '⏳';
   const state = op.status === 'Succeeded' ? 'done' : op.status === 'Failed' ? 'failed' : 'in progress';
-  const steps = op.steps.slice(1).map((s) => `- ${s.message}`).join('\n');
+  const steps = op.steps
+    .slice(1)
+    .map((s) => `- ${s.message}`)
+    .join('\n');
   const warnings = op.warnings.length ? `\n\n⚠️ ${op.warnings.map(esc).join('\n\n⚠️ ')}` : '';
-  const error = op.error ? `\n\n**Why**: ${esc(op.error.message)}${op.error.details ? `\n\n${codeBlock(op.error.details.slice(0, 1500))}` : ''}` : '';
+  const error = op.error
+    ? `\n\n**Why**: ${esc(op.error.message)}${op.error.details ? `\n\n${codeBlock(op.error.details.slice(0, 1500))}` : ''}`
+    : '';
   return `${icon} **${esc(title)}**: ${state}${steps ? `\n\n${steps}` : ''}${error}${warnings}\n\nOperation \`${op.id}\``;
 }
 
 function typeLabel(r: Runtime): string {
-  return { automatic: 'automatic', computeInstance: 'compute instance', managedOnlineDeployment: 'online deployment' }[r.type] ?? r.type;
+  return (
+    { automatic: 'automatic', computeInstance: 'compute instance', managedOnlineDeployment: 'online deployment' }[
+      r.type
+    ] ?? r.type
+  );
 }
 
 /** Escapes markdown and HTML so user text stays text. */

@@ -1,6 +1,7 @@
 /** The create form: one template whose fields switch with the runtime type. */
-import type { RuntimeType } from '../../domain/runtime';
+
 import type { CreateFormView } from '../../core/replies';
+import type { RuntimeType } from '../../domain/runtime';
 import { type AdaptiveCard, clip, renderCard } from '../render';
 
 export interface CreateFormCardData {
@@ -23,9 +24,18 @@ export interface CreateFormCardData {
 }
 
 const TYPES: Record<RuntimeType, { title: string; help: string }> = {
-  automatic: { title: 'Automatic runtime', help: 'serverless compute, created for it, stopped when idle. Recommended for new users.' },
-  computeInstance: { title: 'Compute instance runtime', help: 'runs on one of your compute instances, with an Azure ML environment.' },
-  managedOnlineDeployment: { title: 'Online deployment runtime', help: 'a managed online endpoint deployment; scales to several instances.' },
+  automatic: {
+    title: 'Automatic runtime',
+    help: 'serverless compute, created for it, stopped when idle. Recommended for new users.',
+  },
+  computeInstance: {
+    title: 'Compute instance runtime',
+    help: 'runs on one of your compute instances, with an Azure ML environment.',
+  },
+  managedOnlineDeployment: {
+    title: 'Online deployment runtime',
+    help: 'a managed online endpoint deployment; scales to several instances.',
+  },
 };
 
 export const CREATE_FIELDS = [
@@ -45,7 +55,9 @@ export const CREATE_FIELDS = [
 
 export function createFormCard(form: CreateFormView): AdaptiveCard {
   const values = Object.fromEntries(CREATE_FIELDS.map((f) => [f, clip(form.values[f], 500)]));
-  const apps = form.computeInstances.flatMap((ci) => ci.applications.map((a) => ({ title: `${clip(a, 60)} (on ${clip(ci.name, 60)})`, value: a })));
+  const apps = form.computeInstances.flatMap((ci) =>
+    ci.applications.map((a) => ({ title: `${clip(a, 60)} (on ${clip(ci.name, 60)})`, value: a })),
+  );
   const data: CreateFormCardData = {
     type: form.type,
     typeTitle: TYPES[form.type].title,

@@ -17,11 +17,16 @@ export interface EditFormCardData {
   environments: { name: string }[];
 }
 
-const TITLES: Record<string, string> = { automatic: 'Automatic', computeInstance: 'Compute instance', managedOnlineDeployment: 'Online deployment' };
+const TITLES: Record<string, string> = {
+  automatic: 'Automatic',
+  computeInstance: 'Compute instance',
+  managedOnlineDeployment: 'Online deployment',
+};
 
 export function editFormCard(form: EditFormView): AdaptiveCard {
   const r = form.runtime;
-  const value = (field: string, current: string | number | undefined) => form.values[field] ?? (current === undefined ? '' : String(current));
+  const value = (field: string, current: string | number | undefined) =>
+    form.values[field] ?? (current === undefined ? '' : String(current));
   return renderCard('editForm', {
     runtimeName: clip(r.name, 100),
     type: r.type,

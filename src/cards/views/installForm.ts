@@ -16,7 +16,10 @@ export function installFormCard(form: InstallFormView): AdaptiveCard {
     runtimeName: clip(form.runtimeName, 100),
     message: clip(form.message, 1000),
     // Echoed input never carries a feed token: the user types it again.
-    values: { requirements: clip(redactSecrets(form.values.requirements ?? ''), 8000), flowDag: clip(form.values.flowDag ?? '', 8000) },
+    values: {
+      requirements: clip(redactSecrets(form.values.requirements ?? ''), 8000),
+      flowDag: clip(form.values.flowDag ?? '', 8000),
+    },
     errors: Object.fromEntries(Object.entries(form.errors).map(([k, v]) => [k, clip(redactSecrets(v), 1000)])),
     notes: form.notes.slice(0, 10).map((n) => clip(n, 300)),
   } satisfies InstallFormCardData);

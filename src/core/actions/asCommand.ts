@@ -1,9 +1,14 @@
 /** Lets a card action reuse a command: the same logic, whether typed or clicked. */
-import type { CommandContext } from '../commands/types';
+
 import { COMMANDS } from '../commands/registry';
+import type { CommandContext } from '../commands/types';
 import type { ActionContext } from './types';
 
-export function asCommand(ctx: ActionContext, args: string[], flags: Record<string, string | true> = {}): CommandContext {
+export function asCommand(
+  ctx: ActionContext,
+  args: string[],
+  flags: Record<string, string | true> = {},
+): CommandContext {
   return {
     request: {
       user: ctx.request.user,

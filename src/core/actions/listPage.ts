@@ -1,5 +1,5 @@
-import { listCommand } from '../commands/list';
 import { Verb } from '../../cards/verbs';
+import { listCommand } from '../commands/list';
 import { asCommand } from './asCommand';
 import type { CardAction } from './types';
 import { field } from './types';

@@ -10,6 +10,14 @@ export const openCreateAction: CardAction = {
   async run(ctx) {
     const options = await createFormOptions(ctx.deps.client, ctx.actor);
     const name = field(ctx, 'name') ?? '';
-    return { kind: 'createForm', form: { ...options, type: toRuntimeType(field(ctx, 'type')), values: { name, idleTimeMinutes: '60' }, errors: {} } };
+    return {
+      kind: 'createForm',
+      form: {
+        ...options,
+        type: toRuntimeType(field(ctx, 'type')),
+        values: { name, idleTimeMinutes: '60' },
+        errors: {},
+      },
+    };
   },
 };

@@ -26,7 +26,9 @@ export const submitCreateAction: CardAction = {
       if (!problems) throw error;
       const options = await createFormOptions(ctx.deps.client, ctx.actor);
       // A name that is taken is the name field's problem.
-      const errors = /already exists/.test(problems.message) ? { ...problems.errors, name: problems.message } : problems.errors;
+      const errors = /already exists/.test(problems.message)
+        ? { ...problems.errors, name: problems.message }
+        : problems.errors;
       return { kind: 'createForm', form: { ...options, type, values, errors, message: problems.message } };
     }
   },

@@ -15,13 +15,19 @@ export const submitEditAction: CardAction = {
     const { runtime, eTag } = await ctx.deps.client.getRuntime(name);
     try {
       const request = updateRequestFrom(runtime as unknown as Record<string, unknown>, runtime.type, values);
-      const operation = await ctx.deps.client.updateRuntime(name, request, ctx.actor, { idempotencyKey: ctx.idempotencyKey, ...(eTag ? { ifMatch: eTag } : {}) });
+      const operation = await ctx.deps.client.updateRuntime(name, request, ctx.actor, {
+        idempotencyKey: ctx.idempotencyKey,
+        ...(eTag ? { ifMatch: eTag } : {}),
+      });
       return { kind: 'operation', operation, title: `Updating ${operation.runtimeName}` };
     } catch (error) {
       const problems = formErrors(error);
       if (!problems) throw error;
       const reopened = await editFormFor(ctx.deps.client, name);
-      return { kind: 'editForm', form: { ...reopened.form, values, errors: problems.errors, message: problems.message } };
+      return {
+        kind: 'editForm',
+        form: { ...reopened.form, values, errors: problems.errors, message: problems.message },
+      };
     }
   },
 };

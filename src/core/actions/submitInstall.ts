@@ -24,7 +24,8 @@ export const submitInstallAction: CardAction = {
       try {
         const env = readFlowEnvironment(flowDag);
         if (env.image) notes.push(`flow.dag.yaml asks for the base image ${env.image}: reset the runtime to use it.`);
-        if (env.pythonRequirementsTxt) notes.push(`flow.dag.yaml installs from ${env.pythonRequirementsTxt}: paste that file's lines above.`);
+        if (env.pythonRequirementsTxt)
+          notes.push(`flow.dag.yaml installs from ${env.pythonRequirementsTxt}: paste that file's lines above.`);
       } catch (error) {
         const problems = formErrors(error);
         if (problems) return form(problems.errors, problems.message);
@@ -32,11 +33,29 @@ export const submitInstallAction: CardAction = {
       }
     }
     const parsed = parseRequirements(requirements);
-    if (parsed.errors.length) return form({ requirements: parsed.errors.map((e) => e.message).join('\n') }, 'Some requirement lines cannot be installed as written.', notes);
-    if (parsed.packages.length === 0) return form({ requirements: 'Add at least one package.' }, 'There is nothing to install yet.', notes);
+    if (parsed.errors.length)
+      return form(
+        { requirements: parsed.errors.map((e) => e.message).join('\n') },
+        'Some requirement lines cannot be installed as written.',
+        notes,
+      );
+    if (parsed.packages.length === 0)
+      return form({ requirements: 'Add at least one package.' }, 'There is nothing to install yet.', notes);
     try {
-      const operation = await ctx.deps.client.installPackages(name, requirements, saveOnly, ctx.actor, ctx.idempotencyKey);
-      return { kind: 'operation', operation, title: saveOnly ? `Saving requirements for ${operation.runtimeName}` : `Installing packages into ${operation.runtimeName}` };
+      const operation = await ctx.deps.client.installPackages(
+        name,
+        requirements,
+        saveOnly,
+        ctx.actor,
+        ctx.idempotencyKey,
+      );
+      return {
+        kind: 'operation',
+        operation,
+        title: saveOnly
+          ? `Saving requirements for ${operation.runtimeName}`
+          : `Installing packages into ${operation.runtimeName}`,
+      };
     } catch (error) {
       const problems = formErrors(error);
       if (problems) return form(problems.errors, problems.message, notes);

@@ -11,6 +11,14 @@ export const switchCreateTypeAction: CardAction = {
   async run(ctx) {
     const options = await createFormOptions(ctx.deps.client, ctx.actor);
     const values = formValues(ctx, CREATE_FIELDS);
-    return { kind: 'createForm', form: { ...options, type: toRuntimeType(field(ctx, 'type')), values: { ...values, idleTimeMinutes: values.idleTimeMinutes || '60' }, errors: {} } };
+    return {
+      kind: 'createForm',
+      form: {
+        ...options,
+        type: toRuntimeType(field(ctx, 'type')),
+        values: { ...values, idleTimeMinutes: values.idleTimeMinutes || '60' },
+        errors: {},
+      },
+    };
   },
 };

@@ -45,7 +45,11 @@ export function field(ctx: ActionContext, name: string): string | undefined {
 
 export function requiredField(ctx: ActionContext, name: string): string {
   const value = field(ctx, name)?.trim();
-  if (!value) throw new AppError(ErrorCode.BadRequest, `This card is missing ${name}; it may be out of date. Say \`help\` to start again.`);
+  if (!value)
+    throw new AppError(
+      ErrorCode.BadRequest,
+      `This card is missing ${name}; it may be out of date. Say \`help\` to start again.`,
+    );
   return value;
 }
 

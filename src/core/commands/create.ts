@@ -18,18 +18,30 @@ const TYPES: Record<string, CreateRuntimeRequest['type']> = {
 export const createCommand: Command = {
   name: 'create',
   aliases: ['new'],
-  summary: 'Create a runtime: automatic (the default), on a compute instance, or on a managed online deployment. Without options it opens a form.',
+  summary:
+    'Create a runtime: automatic (the default), on a compute instance, or on a managed online deployment. Without options it opens a form.',
   usage:
     'create <name> [--type automatic] --vm-size <size> [--idle <minutes>] [--identity user|<managed identity>] [--image <base image>]\n' +
     'create <name> --type ci --compute <instance> [--app new|<existing app>] [--env default|<environment>]\n' +
     'create <name> --type deployment --endpoint <name> --deployment <name> --instance-type <size> [--instance-count N]',
-  examples: ['create my-flow --vm-size Standard_E4ds_v4 --idle 120', 'create ci-rt --type ci --compute ci-alex --app new'],
+  examples: [
+    'create my-flow --vm-size Standard_E4ds_v4 --idle 120',
+    'create ci-rt --type ci --compute ci-alex --app new',
+  ],
   sideEffects: true,
   async run(ctx) {
     // No flags: the form, which offers only valid choices (VM sizes with quota, your own instances).
     if (Object.keys(ctx.args.flags).length === 0) {
       const options = await createFormOptions(ctx.deps.client, ctx.actor);
-      return { kind: 'createForm', form: { ...options, type: 'automatic', values: { name: ctx.args.args[0] ?? '', idleTimeMinutes: '60' }, errors: {} } };
+      return {
+        kind: 'createForm',
+        form: {
+          ...options,
+          type: 'automatic',
+          values: { name: ctx.args.args[0] ?? '', idleTimeMinutes: '60' },
+          errors: {},
+        },
+      };
     }
     const name = runtimeNameArg(ctx);
     const request = await buildRequest(ctx);
@@ -46,7 +58,8 @@ async function buildRequest(ctx: CommandContext): Promise<CreateRuntimeRequest> 
   if (type === 'automatic') {
     allowFlags(ctx, ['type', 'vm-size', 'idle', 'identity', 'image', 'description']);
     const vmSize = flag(ctx, 'vm-size');
-    if (!vmSize) throw usageError('An automatic runtime needs --vm-size (for example Standard_E4ds_v4). Say `help create`.');
+    if (!vmSize)
+      throw usageError('An automatic runtime needs --vm-size (for example Standard_E4ds_v4). Say `help create`.');
     const idle = intFlag(ctx, 'idle');
     const image = flag(ctx, 'image');
     return {
@@ -80,7 +93,14 @@ async function buildRequest(ctx: CommandContext): Promise<CreateRuntimeRequest> 
     throw usageError('A deployment runtime needs --endpoint, --deployment and --instance-type. Say `help create`.');
   }
   const count = intFlag(ctx, 'instance-count');
-  return { type, endpointName, deploymentName, instanceType, ...(count !== undefined ? { instanceCount: count } : {}), ...(description ? { description } : {}) };
+  return {
+    type,
+    endpointName,
+    deploymentName,
+    instanceType,
+    ...(count !== undefined ? { instanceCount: count } : {}),
+    ...(description ? { description } : {}),
+  };
 }
 
 /** `--identity user` or a managed identity by name or resource id. */

@@ -1,5 +1,5 @@
-import { suggest } from './parse';
 import { quoted } from '../userText';
+import { suggest } from './parse';
 import { type Command, toHelp } from './types';
 
 export const helpCommand: Command = {
@@ -15,7 +15,13 @@ export const helpCommand: Command = {
     if (!wanted) return { kind: 'help', commands: all };
     const command = all.find((c) => c.name === wanted || c.aliases.includes(wanted));
     if (command) return { kind: 'help', commands: all, command };
-    const guess = suggest(wanted, all.flatMap((c) => [c.name, ...c.aliases]));
-    return { kind: 'error', text: `There is no command ${quoted(wanted, 40)}.${guess ? ` Did you mean \`${guess}\`?` : ''} Say \`help\` for the list.` };
+    const guess = suggest(
+      wanted,
+      all.flatMap((c) => [c.name, ...c.aliases]),
+    );
+    return {
+      kind: 'error',
+      text: `There is no command ${quoted(wanted, 40)}.${guess ? ` Did you mean \`${guess}\`?` : ''} Say \`help\` for the list.`,
+    };
   },
 };

@@ -3,12 +3,24 @@ import type { ChatAttachment } from '../request';
 import type { Command, CommandContext } from './types';
 import { allowFlags, runtimeNameArg } from './types';
 
-const PIP_OPTIONS = ['i', 'index-url', 'extra-index-url', 'f', 'find-links', 'trusted-host', 'pre', 'no-binary', 'only-binary', 'prefer-binary'];
+const PIP_OPTIONS = [
+  'i',
+  'index-url',
+  'extra-index-url',
+  'f',
+  'find-links',
+  'trusted-host',
+  'pre',
+  'no-binary',
+  'only-binary',
+  'prefer-binary',
+];
 
 export const installCommand: Command = {
   name: 'install',
   aliases: ['pip'],
-  summary: 'Install packages into an automatic runtime (pip install -r requirements.txt), or only save them with --save-only. Without lines it opens a form.',
+  summary:
+    'Install packages into an automatic runtime (pip install -r requirements.txt), or only save them with --save-only. Without lines it opens a form.',
   usage: 'install <name> [--save-only] <requirement lines…>   (or attach a requirements.txt)',
   examples: ['install chat-dev openai>=1.30 tiktoken', 'install chat-dev --save-only\nlangchain==0.3.9\nfaiss-cpu'],
   sideEffects: true,
@@ -22,7 +34,11 @@ export const installCommand: Command = {
       return installFormFor(ctx.deps.client, name); // no lines: the form, prefilled with the saved ones
     }
     const op = await ctx.deps.client.installPackages(name, requirements, saveOnly, ctx.actor, ctx.idempotencyKey);
-    return { kind: 'operation', operation: op, title: saveOnly ? `Saving requirements for ${op.runtimeName}` : `Installing packages into ${op.runtimeName}` };
+    return {
+      kind: 'operation',
+      operation: op,
+      title: saveOnly ? `Saving requirements for ${op.runtimeName}` : `Installing packages into ${op.runtimeName}`,
+    };
   },
 };
 
@@ -32,7 +48,10 @@ async function requirementsFrom(ctx: CommandContext, name: string): Promise<stri
   if (file) return ctx.deps.readAttachment(file);
   const afterName = ctx.args.rest.slice(ctx.args.rest.indexOf(name) + name.length);
   const withoutFlag = afterName.replace(/(^|\s)(--|—|–)save-only\b/g, ' ');
-  const lines = withoutFlag.split('\n').map((l) => l.trim()).filter(Boolean);
+  const lines = withoutFlag
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   if (lines.length > 1) return lines.join('\n');
   return splitOneLine(lines[0] ?? '').join('\n');
 }

@@ -4,7 +4,8 @@ import { allowFlags, runtimeNameArg } from './types';
 export const resetCommand: Command = {
   name: 'reset',
   aliases: ['restart'],
-  summary: 'Delete a runtime and recreate it with the same environment; fixes package conflicts and picks up a new base image.',
+  summary:
+    'Delete a runtime and recreate it with the same environment; fixes package conflicts and picks up a new base image.',
   usage: 'reset <name>',
   examples: ['reset chat-dev'],
   sideEffects: true,

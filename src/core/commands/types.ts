@@ -5,9 +5,9 @@ import type { Person } from '../../domain/runtime';
 import { AppError, ErrorCode } from '../../errors';
 import type { Logger } from '../../logger';
 import type { Permissions } from '../permissions';
-import { quoted } from '../userText';
 import type { CommandHelp, Reply } from '../replies';
 import type { ChatAttachment, ChatRequest } from '../request';
+import { quoted } from '../userText';
 import type { ParsedCommand } from './parse';
 
 export interface CommandDeps {
@@ -71,7 +71,9 @@ export function allowFlags(ctx: CommandContext, allowed: string[]): void {
   const unknown = Object.keys(ctx.args.flags).filter((f) => !allowed.includes(f));
   if (unknown.length) {
     const list = unknown.map((f) => quoted(`--${f}`, 30)).join(', ');
-    throw usageError(`Unknown option ${list}.${allowed.length ? ` This command takes ${allowed.map((f) => `--${f}`).join(', ')}.` : ''}`);
+    throw usageError(
+      `Unknown option ${list}.${allowed.length ? ` This command takes ${allowed.map((f) => `--${f}`).join(', ')}.` : ''}`,
+    );
   }
 }
 

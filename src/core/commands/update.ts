@@ -1,13 +1,15 @@
 import type { UpdateRuntimeRequest } from '../../domain/runtime';
-import type { Command } from './types';
 import { editFormFor } from '../forms';
+import type { Command } from './types';
 import { allowFlags, flag, intFlag, runtimeNameArg } from './types';
 
 export const updateCommand: Command = {
   name: 'update',
   aliases: ['edit'],
-  summary: 'Change a runtime: VM size and idle time (automatic), environment (compute instance), instance count (deployment). Without options it opens a form.',
-  usage: 'update <name> [--vm-size <size>] [--idle <minutes>] [--env default|<environment>] [--instance-count N] [--description <text>]',
+  summary:
+    'Change a runtime: VM size and idle time (automatic), environment (compute instance), instance count (deployment). Without options it opens a form.',
+  usage:
+    'update <name> [--vm-size <size>] [--idle <minutes>] [--env default|<environment>] [--instance-count N] [--description <text>]',
   examples: ['update chat-dev --idle 240', 'edit ci-alex-runtime --env default'],
   sideEffects: true,
   async run(ctx) {
@@ -23,7 +25,9 @@ export const updateCommand: Command = {
       ...(idle !== undefined ? { idleTimeMinutes: idle } : {}),
       ...(count !== undefined ? { instanceCount: count } : {}),
       ...(description !== undefined ? { description } : {}),
-      ...(env ? { environment: env.toLowerCase() === 'default' ? { mode: 'default' } : { mode: 'customized', name: env } } : {}),
+      ...(env
+        ? { environment: env.toLowerCase() === 'default' ? { mode: 'default' } : { mode: 'customized', name: env } }
+        : {}),
     };
     if (Object.keys(request).length === 0) return editFormFor(ctx.deps.client, name); // no options: the form
     // If-Match: the change applies to the runtime as we read it, not as someone else left it since.

@@ -113,7 +113,11 @@ export class OperationTracker {
     const shown = shownKey(operation);
     let updated = false;
     if (shown !== entry.shown) {
-      await this.updater.update(entry.conversationKey, entry.messageId, { kind: 'operation', operation, title: entry.title });
+      await this.updater.update(entry.conversationKey, entry.messageId, {
+        kind: 'operation',
+        operation,
+        title: entry.title,
+      });
       updated = true;
     }
     if (done || now - entry.since > GIVE_UP_MS) await this.tracked.delete(id);

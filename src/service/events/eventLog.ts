@@ -68,7 +68,10 @@ export class EventLog {
         out.push({ id, type: event.type, time: event.time, data: event.data });
         continue;
       }
-      const later = ids.slice(i + 1).map((x) => found.get(x)).find(Boolean);
+      const later = ids
+        .slice(i + 1)
+        .map((x) => found.get(x))
+        .find(Boolean);
       const stale = later && this.clock.now() - Date.parse(later.time) > GAP_GRACE_MS;
       if (!stale) break;
     }

@@ -15,7 +15,11 @@ export function checkBearer(req: Request, token: string | undefined): void {
   if (!token) return;
   const header = req.headers.authorization ?? '';
   const match = /^Bearer\s+(.+)$/i.exec(header);
-  if (!match) throw new AppError(ErrorCode.Unauthorized, 'A bearer token is required: send Authorization: Bearer <RUNTIME_SERVICE_TOKEN>.');
+  if (!match)
+    throw new AppError(
+      ErrorCode.Unauthorized,
+      'A bearer token is required: send Authorization: Bearer <RUNTIME_SERVICE_TOKEN>.',
+    );
   const given = Buffer.from(match[1].trim());
   const expected = Buffer.from(token);
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
@@ -40,7 +44,8 @@ export function actorOf(req: Request): Person | undefined {
 
 export function requireActor(req: Request): Person {
   const actor = actorOf(req);
-  if (!actor) throw badRequest(`Changes must name the acting user in the ${ACTOR_ID_HEADER} header (an Entra object id).`);
+  if (!actor)
+    throw badRequest(`Changes must name the acting user in the ${ACTOR_ID_HEADER} header (an Entra object id).`);
   return actor;
 }
 

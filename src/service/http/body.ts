@@ -19,7 +19,10 @@ export async function readJson(req: Request, maxBytes: number): Promise<unknown>
   if (size === 0) return undefined;
   const type = String(req.headers['content-type'] ?? '');
   if (!/^application\/([a-z.+-]*\+)?json\b/i.test(type)) {
-    throw new AppError(ErrorCode.UnsupportedMediaType, `Send the body as application/json (got ${type.slice(0, 60) || 'no Content-Type'}).`);
+    throw new AppError(
+      ErrorCode.UnsupportedMediaType,
+      `Send the body as application/json (got ${type.slice(0, 60) || 'no Content-Type'}).`,
+    );
   }
   const text = Buffer.concat(chunks).toString('utf8');
   try {

@@ -1,12 +1,12 @@
 /** Route plumbing shared by every handler: auth, error mapping, JSON answers. */
 import type { Request, Response, Server } from 'restify';
 import type { Logger } from '../../logger';
+import type { Storage } from '../../storage/storage';
 import type { EventLog } from '../events/eventLog';
 import type { OperationEngine } from '../operations/engine';
 import type { RuntimeProvider } from '../providers/provider';
 import type { RuntimeViews } from '../runtimeViews';
 import type { VersionStore } from '../versions/versionStore';
-import type { Storage } from '../../storage/storage';
 import { checkBearer } from './auth';
 import { sendProblem, toProblem } from './problem';
 
@@ -49,7 +49,11 @@ export function handle(deps: ServiceDeps, fn: Handler, options: { public?: boole
 
 export function sendJson(res: Response, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
-  res.sendRaw(status, text, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': String(Buffer.byteLength(text)), ...headers });
+  res.sendRaw(status, text, {
+    'Content-Type': 'application/json; charset=utf-8',
+    'Content-Length': String(Buffer.byteLength(text)),
+    ...headers,
+  });
 }
 
 export function param(req: Request, name: string): string {

@@ -2,7 +2,13 @@
  * JSON Schemas of the service's requests and responses. The same objects validate request bodies
  * (ajv) and make up the OpenAPI document, so the contract and the checks cannot drift apart.
  */
-import { IDLE_MINUTES, KNOWN_STATUSES, OPERATION_KINDS, RUNTIME_NAME_PATTERN, RUNTIME_TYPES } from '../../domain/runtime';
+import {
+  IDLE_MINUTES,
+  KNOWN_STATUSES,
+  OPERATION_KINDS,
+  RUNTIME_NAME_PATTERN,
+  RUNTIME_TYPES,
+} from '../../domain/runtime';
 
 const text = (maxLength: number) => ({ type: 'string', maxLength }) as const;
 const person = {
@@ -38,7 +44,10 @@ const environmentChoice = {
   ],
 } as const;
 // Bounds are the emulator's rule (a 422 with a friendly message), not a shape error.
-const idleTimeMinutes = { type: 'integer', description: `Minutes, ${IDLE_MINUTES.min} to ${IDLE_MINUTES.max}.` } as const;
+const idleTimeMinutes = {
+  type: 'integer',
+  description: `Minutes, ${IDLE_MINUTES.min} to ${IDLE_MINUTES.max}.`,
+} as const;
 const description = text(500);
 
 export const requestSchemas = {
@@ -144,7 +153,10 @@ export const responseSchemas = {
     properties: {
       name: { type: 'string', pattern: RUNTIME_NAME_PATTERN },
       type: { enum: RUNTIME_TYPES },
-      status: { type: 'string', description: `Known values: ${KNOWN_STATUSES.join(', ')}. Others pass through from Azure as they come.` },
+      status: {
+        type: 'string',
+        description: `Known values: ${KNOWN_STATUSES.join(', ')}. Others pass through from Azure as they come.`,
+      },
       statusMessage: { type: 'string' },
       error,
       description: { type: 'string' },
@@ -161,7 +173,11 @@ export const responseSchemas = {
       identity,
       baseImage: { type: 'string' },
       pythonRequirementsTxt: { type: 'string' },
-      packages: { type: 'array', items: { type: 'string' }, description: 'Requirement lines, with feed tokens redacted.' },
+      packages: {
+        type: 'array',
+        items: { type: 'string' },
+        description: 'Requirement lines, with feed tokens redacted.',
+      },
       packagesInstalled: { type: 'boolean' },
       computeName: { type: 'string' },
       computeInstanceName: { type: 'string' },
@@ -181,7 +197,18 @@ export const responseSchemas = {
   OperationSummary: operationSummary,
   Operation: {
     type: 'object',
-    required: ['id', 'kind', 'runtimeName', 'status', 'requestedBy', 'createdOn', 'updatedOn', 'input', 'warnings', 'steps'],
+    required: [
+      'id',
+      'kind',
+      'runtimeName',
+      'status',
+      'requestedBy',
+      'createdOn',
+      'updatedOn',
+      'input',
+      'warnings',
+      'steps',
+    ],
     properties: {
       ...operationSummary.properties,
       runtimeName: { type: 'string' },
@@ -264,7 +291,11 @@ export const responseSchemas = {
   ImageVersion: {
     type: 'object',
     required: ['tag'],
-    properties: { tag: { type: 'string' }, notes: { type: 'string' }, publishedOn: { type: 'string', format: 'date-time' } },
+    properties: {
+      tag: { type: 'string' },
+      notes: { type: 'string' },
+      publishedOn: { type: 'string', format: 'date-time' },
+    },
   },
   VersionCheck: {
     type: 'object',

@@ -20,8 +20,8 @@ import {
   type OperationRecord,
   type RuntimeRecord,
   runtimeKey,
-  SYSTEM_ACTOR,
   type StepOutcome,
+  SYSTEM_ACTOR,
   summarize,
 } from '../model';
 import type { RuntimeProvider } from '../providers/provider';
@@ -100,12 +100,22 @@ export class OperationEngine {
         request.actor,
         current ? withoutEtag(current) : undefined,
       );
-      const op = this.newOperation(request, key, current?.name ?? request.runtimeName, prepared.input, prepared.warnings);
+      const op = this.newOperation(
+        request,
+        key,
+        current?.name ?? request.runtimeName,
+        prepared.input,
+        prepared.warnings,
+      );
       // The idempotency record goes first: a concurrent retry with the same key finds it and waits
       // for this operation instead of racing for the runtime.
       if (idemId) {
         try {
-          await this.idempotency.create(idemId, { operationId: op.id, fingerprint: op.fingerprint, createdOn: op.createdOn });
+          await this.idempotency.create(idemId, {
+            operationId: op.id,
+            fingerprint: op.fingerprint,
+            createdOn: op.createdOn,
+          });
         } catch (error) {
           if (!isEtagConflict(error)) throw error;
           continue; // another request with this key got there first: replay it
@@ -182,7 +192,11 @@ export class OperationEngine {
           actor: SYSTEM_ACTOR,
           fingerprint: sha256(`${request.kind}:${request.runtimeName}:${request.idempotencyKey}`),
         });
-        this.log.info('system operation started', { kind: request.kind, runtime: request.runtimeName, reason: request.reason });
+        this.log.info('system operation started', {
+          kind: request.kind,
+          runtime: request.runtimeName,
+          reason: request.reason,
+        });
       } catch (error) {
         if (!(error instanceof AppError)) throw error;
         this.log.debug('system operation skipped', { runtime: request.runtimeName, reason: error.message });
@@ -215,8 +229,18 @@ export class OperationEngine {
         busy.delete(name);
       }
     };
-    this.timers.push(setInterval(guarded(() => this.tick(), 'tick'), tickMs));
-    this.timers.push(setInterval(guarded(() => this.sweep(), 'sweep'), sweepMs));
+    this.timers.push(
+      setInterval(
+        guarded(() => this.tick(), 'tick'),
+        tickMs,
+      ),
+    );
+    this.timers.push(
+      setInterval(
+        guarded(() => this.sweep(), 'sweep'),
+        sweepMs,
+      ),
+    );
     for (const t of this.timers) t.unref();
   }
 
@@ -279,7 +303,10 @@ export class OperationEngine {
         if (!abandoned) return { message: 'Waiting for the runtime lock', next: { phase: 'begin', waitMs: 1000 } };
         return {
           message: 'The request was interrupted before it started',
-          result: { ok: false, error: { code: 'Abandoned', message: 'The request was interrupted before it started; send it again.' } },
+          result: {
+            ok: false,
+            error: { code: 'Abandoned', message: 'The request was interrupted before it started; send it again.' },
+          },
         };
       }
     }
@@ -294,11 +321,17 @@ export class OperationEngine {
       if (attempts > this.maxStepRetries) {
         return {
           message: 'The operation failed unexpectedly',
-          result: { ok: false, error: { code: 'InternalError', message: 'The runtime service failed to complete this operation.' } },
+          result: {
+            ok: false,
+            error: { code: 'InternalError', message: 'The runtime service failed to complete this operation.' },
+          },
         };
       }
       const waitMs = Math.min(60_000, 500 * 2 ** attempts);
-      return { message: `Retrying after an error (attempt ${attempts})`, next: { phase: op.phase, waitMs, state: { ...op.state, attempts } } };
+      return {
+        message: `Retrying after an error (attempt ${attempts})`,
+        next: { phase: op.phase, waitMs, state: { ...op.state, attempts } },
+      };
     }
   }
 
@@ -306,7 +339,12 @@ export class OperationEngine {
     const now = this.clock.now();
     const { lease: _lease, ...rest } = op;
     const status = outcome.result ? (outcome.result.ok ? 'Succeeded' : 'Failed') : 'Running';
-    const step = { at: iso(now), status, message: outcome.message, ...(outcome.runtimeStatus ? { runtimeStatus: outcome.runtimeStatus } : {}) } as const;
+    const step = {
+      at: iso(now),
+      status,
+      message: outcome.message,
+      ...(outcome.runtimeStatus ? { runtimeStatus: outcome.runtimeStatus } : {}),
+    } as const;
     const sameAsLast = op.steps.at(-1)?.message === step.message;
     return {
       ...rest,
@@ -340,7 +378,9 @@ export class OperationEngine {
   /** Releases the runtime lock and records the last operation; idempotent. */
   private async finish(op: OperationRecord): Promise<void> {
     await this.runtimes.update(op.runtimeKey, (r) =>
-      r && r.activeOperation?.id === op.id ? { ...r, activeOperation: undefined, lastOperation: summarize(op) } : UNCHANGED,
+      r && r.activeOperation?.id === op.id
+        ? { ...r, activeOperation: undefined, lastOperation: summarize(op) }
+        : UNCHANGED,
     );
     await this.pending.delete(op.id);
   }
@@ -351,7 +391,9 @@ export class OperationEngine {
       if (record?.activeOperation?.id === op.id) await this.runtimes.delete(key);
       return;
     }
-    await this.runtimes.update(key, (r) => (r && r.activeOperation?.id === op.id ? { ...r, activeOperation: undefined } : UNCHANGED));
+    await this.runtimes.update(key, (r) =>
+      r && r.activeOperation?.id === op.id ? { ...r, activeOperation: undefined } : UNCHANGED,
+    );
   }
 
   /**
@@ -378,7 +420,10 @@ export class OperationEngine {
       }
       await new Promise((r) => setTimeout(r, 10));
     }
-    throw new AppError(ErrorCode.Conflict, 'The first request with this Idempotency-Key has not finished starting; retry in a moment.');
+    throw new AppError(
+      ErrorCode.Conflict,
+      'The first request with this Idempotency-Key has not finished starting; retry in a moment.',
+    );
   }
 
   /** A lock whose operation is gone or finished (a crash between two writes) is released. */
@@ -393,7 +438,10 @@ export class OperationEngine {
       }
       if (op) await this.finish(op);
       else await this.unclaim(runtimeKey(record.name), { id: active.id, kind: active.kind } as OperationRecord);
-      this.log.warn('released a lock left by an interrupted operation', { runtime: record.name, operationId: active.id });
+      this.log.warn('released a lock left by an interrupted operation', {
+        runtime: record.name,
+        operationId: active.id,
+      });
     }
   }
 }
@@ -401,7 +449,9 @@ export class OperationEngine {
 function checkPreconditions(request: SubmitRequest, current: Stored<RuntimeRecord> | undefined): void {
   if (request.kind === 'create') {
     if (current) {
-      throw conflict(`A runtime named ${current.name} already exists. Pick another name, or reset or stop the existing one.`);
+      throw conflict(
+        `A runtime named ${current.name} already exists. Pick another name, or reset or stop the existing one.`,
+      );
     }
     return;
   }
@@ -414,9 +464,13 @@ function checkPreconditions(request: SubmitRequest, current: Stored<RuntimeRecor
   }
   if (current.activeOperation) {
     const a = current.activeOperation;
-    throw new AppError(ErrorCode.Busy, `${current.name} is busy: a ${a.kind} requested by ${a.requestedBy.name ?? a.requestedBy.objectId} is still running. Try again when it ends.`, {
-      facts: { operationId: a.id },
-    });
+    throw new AppError(
+      ErrorCode.Busy,
+      `${current.name} is busy: a ${a.kind} requested by ${a.requestedBy.name ?? a.requestedBy.objectId} is still running. Try again when it ends.`,
+      {
+        facts: { operationId: a.id },
+      },
+    );
   }
 }
 

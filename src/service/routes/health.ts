@@ -2,7 +2,10 @@
 import { handle, type RouteRegistrar, sendJson } from '../http/route';
 
 export const registerHealthRoutes: RouteRegistrar = (server, deps) => {
-  server.get('/healthz', handle(deps, async (_req, res) => sendJson(res, 200, { status: 'ok' }), { public: true }));
+  server.get(
+    '/healthz',
+    handle(deps, async (_req, res) => sendJson(res, 200, { status: 'ok' }), { public: true }),
+  );
   server.get(
     '/readyz',
     handle(

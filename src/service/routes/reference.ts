@@ -13,7 +13,8 @@ export const registerReferenceRoutes: RouteRegistrar = (server, deps) => {
       const actor = actorOf(req);
       let list = await ref.computeInstances();
       if (usableBy) {
-        if (usableBy === 'me' && !actor) throw badRequest('usableBy=me needs the acting user in the X-Acting-User-Id header.');
+        if (usableBy === 'me' && !actor)
+          throw badRequest('usableBy=me needs the acting user in the X-Acting-User-Id header.');
         const id = usableBy === 'me' ? actor?.objectId : usableBy;
         list = list.filter((ci) => ci.owner.objectId === id || ci.assignedTo?.objectId === id);
       }
@@ -29,7 +30,16 @@ export const registerReferenceRoutes: RouteRegistrar = (server, deps) => {
       sendJson(res, 200, { value: ci.applications });
     }),
   );
-  server.get('/v1/vm-sizes', handle(deps, async (_req, res) => sendJson(res, 200, { value: await ref.vmSizes() })));
-  server.get('/v1/environments', handle(deps, async (_req, res) => sendJson(res, 200, { value: await ref.environments() })));
-  server.get('/v1/identities', handle(deps, async (_req, res) => sendJson(res, 200, { value: await ref.identities() })));
+  server.get(
+    '/v1/vm-sizes',
+    handle(deps, async (_req, res) => sendJson(res, 200, { value: await ref.vmSizes() })),
+  );
+  server.get(
+    '/v1/environments',
+    handle(deps, async (_req, res) => sendJson(res, 200, { value: await ref.environments() })),
+  );
+  server.get(
+    '/v1/identities',
+    handle(deps, async (_req, res) => sendJson(res, 200, { value: await ref.identities() })),
+  );
 };

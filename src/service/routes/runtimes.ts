@@ -2,7 +2,7 @@
 import type { Request, Response } from 'restify';
 import { type OperationKind, RUNTIME_NAME } from '../../domain/runtime';
 import { badRequest, fieldError } from '../../errors';
-import { actorOf, requireActor } from '../http/auth';
+import { type actorOf, requireActor } from '../http/auth';
 import { readJson } from '../http/body';
 import { handle, param, query, type RouteRegistrar, type ServiceDeps, sendJson } from '../http/route';
 import type { RequestSchemaName } from '../http/schemas';
@@ -38,11 +38,24 @@ async function listRuntimes(req: Request, res: Response, deps: ServiceDeps): Pro
   if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 500) {
     throw badRequest('pageSize must be a whole number from 1 to 500.', { pageSize: 'must be 1 to 500' });
   }
-  const list = (name: string) => q.get(name)?.split(',').map((s) => s.trim()).filter(Boolean);
+  const list = (name: string) =>
+    q
+      .get(name)
+      ?.split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
   const types = list('type');
   const unknownType = types?.find((t) => !Object.hasOwn(CREATE_SCHEMAS, t));
-  if (unknownType) throw badRequest(`Unknown runtime type "${unknownType.slice(0, 40)}"; use automatic, computeInstance or managedOnlineDeployment.`);
-  const page = await deps.views.list({ status: list('status'), type: types, pageSize, pageToken: q.get('pageToken') ?? undefined });
+  if (unknownType)
+    throw badRequest(
+      `Unknown runtime type "${unknownType.slice(0, 40)}"; use automatic, computeInstance or managedOnlineDeployment.`,
+    );
+  const page = await deps.views.list({
+    status: list('status'),
+    type: types,
+    pageSize,
+    pageToken: q.get('pageToken') ?? undefined,
+  });
   const next = page.nextPageToken ? new URLSearchParams(q) : undefined;
   next?.set('pageToken', page.nextPageToken!);
   sendJson(res, 200, { ...page, ...(next ? { nextLink: `/v1/runtimes?${next}` } : {}) });
@@ -64,7 +77,9 @@ async function createRuntime(req: Request, res: Response, deps: ServiceDeps): Pr
   const type = (body as { type?: unknown } | undefined)?.type;
   const schema = typeof type === 'string' && Object.hasOwn(CREATE_SCHEMAS, type) ? CREATE_SCHEMAS[type] : undefined;
   if (!schema) {
-    throw badRequest('type must be automatic, computeInstance or managedOnlineDeployment.', { type: 'is required: automatic, computeInstance or managedOnlineDeployment' });
+    throw badRequest('type must be automatic, computeInstance or managedOnlineDeployment.', {
+      type: 'is required: automatic, computeInstance or managedOnlineDeployment',
+    });
   }
   const input = validateBody<Record<string, unknown>>(schema, body);
   await submit(req, res, deps, 'create', name, input, actor);
@@ -79,7 +94,8 @@ async function updateRuntime(req: Request, res: Response, deps: ServiceDeps): Pr
 
 async function runtimeAction(req: Request, res: Response, deps: ServiceDeps): Promise<void> {
   const action = Object.hasOwn(ACTIONS, param(req, 'action')) ? ACTIONS[param(req, 'action')] : undefined;
-  if (!action) throw badRequest(`Unknown action "${param(req, 'action').slice(0, 40)}"; use install, reset, stop or upgrade.`);
+  if (!action)
+    throw badRequest(`Unknown action "${param(req, 'action').slice(0, 40)}"; use install, reset, stop or upgrade.`);
   const actor = requireActor(req);
   const input = validateBody<Record<string, unknown>>(action.schema, (await readJson(req, deps.maxBodyBytes)) ?? {});
   await submit(req, res, deps, action.kind, param(req, 'name'), input, actor);
@@ -118,7 +134,10 @@ async function submit(
 
 function checkName(name: string): string {
   if (!RUNTIME_NAME.test(name)) {
-    throw fieldError('name', `"${name.slice(0, 70)}" is not a valid runtime name: use 3 to 63 letters, digits, - or _, starting with a letter.`);
+    throw fieldError(
+      'name',
+      `"${name.slice(0, 70)}" is not a valid runtime name: use 3 to 63 letters, digits, - or _, starting with a letter.`,
+    );
   }
   return name;
 }

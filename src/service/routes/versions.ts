@@ -5,12 +5,18 @@ import { handle, type RouteRegistrar, sendJson } from '../http/route';
 import { validateBody } from '../http/validate';
 
 export const registerVersionRoutes: RouteRegistrar = (server, deps) => {
-  server.get('/v1/versions', handle(deps, async (_req, res) => sendJson(res, 200, await deps.views.report())));
+  server.get(
+    '/v1/versions',
+    handle(deps, async (_req, res) => sendJson(res, 200, await deps.views.report())),
+  );
   server.post(
     '/v1/versions',
     handle(deps, async (req, res) => {
       const actor = requireActor(req);
-      const body = validateBody<{ tag: string; notes?: string }>('PublishVersion', await readJson(req, deps.maxBodyBytes));
+      const body = validateBody<{ tag: string; notes?: string }>(
+        'PublishVersion',
+        await readJson(req, deps.maxBodyBytes),
+      );
       const { created, version } = await deps.versions.publish(body.tag.trim(), body.notes, actor);
       deps.log.info(created ? 'image version published' : 'image version already known', { tag: version.tag });
       sendJson(res, created ? 201 : 200, version);

@@ -48,7 +48,11 @@ export class VersionStore {
     const extra = (await this.published.get('published'))?.versions ?? [];
     const byTag = new Map<string, ImageVersionInfo>();
     for (const v of [...this.catalogue.versions, ...extra]) {
-      byTag.set(v.tag, { tag: v.tag, ...(v.notes ? { notes: v.notes } : {}), ...(v.publishedOn ? { publishedOn: v.publishedOn } : {}) });
+      byTag.set(v.tag, {
+        tag: v.tag,
+        ...(v.notes ? { notes: v.notes } : {}),
+        ...(v.publishedOn ? { publishedOn: v.publishedOn } : {}),
+      });
     }
     return sortImageVersions(byTag.keys()).map((tag) => byTag.get(tag)!);
   }
@@ -62,9 +66,16 @@ export class VersionStore {
   }
 
   /** Adds a version; publishing a known tag again changes nothing and reports created: false. */
-  async publish(tag: string, notes: string | undefined, actor: Person): Promise<{ created: boolean; version: ImageVersionInfo }> {
+  async publish(
+    tag: string,
+    notes: string | undefined,
+    actor: Person,
+  ): Promise<{ created: boolean; version: ImageVersionInfo }> {
     if (!isImageVersion(tag)) {
-      throw fieldError('tag', `"${tag.slice(0, 40)}" is not an image version; tags look like 20251211.v2 (YYYYMMDD.vN).`);
+      throw fieldError(
+        'tag',
+        `"${tag.slice(0, 40)}" is not an image version; tags look like 20251211.v2 (YYYYMMDD.vN).`,
+      );
     }
     const previous = await this.latest();
     const existing = (await this.all()).find((v) => v.tag === tag);

@@ -25,7 +25,11 @@ export async function seedDemoData(storage: Storage, versions: VersionStore, clo
   const older = tags.at(-3);
   const now = clock.now();
   const ago = (minutes: number) => iso(now - minutes * 60_000);
-  const automatic = { type: 'automatic' as const, identity: { type: 'user' as const }, pythonRequirementsTxt: 'requirements.txt' };
+  const automatic = {
+    type: 'automatic' as const,
+    identity: { type: 'user' as const },
+    pythonRequirementsTxt: 'requirements.txt',
+  };
   const demo: RuntimeRecord[] = [
     {
       ...automatic,

@@ -60,7 +60,10 @@ export class LocalProvider implements RuntimeProvider {
   async systemWork(): Promise<SystemRequest[]> {
     const now = this.options.clock.now();
     return (await this.runtimes.all())
-      .filter((r) => r.type === 'automatic' && r.status === 'Running' && !r.activeOperation && r.lastUsedOn && r.idleTimeMinutes)
+      .filter(
+        (r) =>
+          r.type === 'automatic' && r.status === 'Running' && !r.activeOperation && r.lastUsedOn && r.idleTimeMinutes,
+      )
       .filter((r) => Date.parse(r.lastUsedOn!) + r.idleTimeMinutes! * 60_000 <= now)
       .map((r) => ({
         kind: 'stop' as const,

@@ -56,7 +56,12 @@ export async function prepareLocal(
   }
 }
 
-async function prepareCreate(name: string, req: CreateRuntimeRequest, actor: Person, ctx: PrepareContext): Promise<PreparedOperation> {
+async function prepareCreate(
+  name: string,
+  req: CreateRuntimeRequest,
+  actor: Person,
+  ctx: PrepareContext,
+): Promise<PreparedOperation> {
   const latest = await ctx.latestVersion();
   const base: RuntimeRecord = {
     name,
@@ -74,7 +79,11 @@ async function prepareCreate(name: string, req: CreateRuntimeRequest, actor: Per
   return prepareDeployment(req, base, ctx);
 }
 
-async function prepareAutomatic(req: CreateAutomaticRuntime, base: RuntimeRecord, ctx: PrepareContext): Promise<PreparedOperation> {
+async function prepareAutomatic(
+  req: CreateAutomaticRuntime,
+  base: RuntimeRecord,
+  ctx: PrepareContext,
+): Promise<PreparedOperation> {
   const fields: FieldErrors = {};
   const warnings: string[] = [];
   const vmError = await checkVmSize(req.vmSize, ctx);
@@ -84,7 +93,9 @@ async function prepareAutomatic(req: CreateAutomaticRuntime, base: RuntimeRecord
   if (idleError) fields.idleTimeMinutes = idleError;
   const identity = req.identity ?? { type: 'user' as const };
   if (identity.type === 'userAssigned') {
-    const found = (await ctx.workspace.identities()).find((i) => i.resourceId.toLowerCase() === identity.resourceId.toLowerCase());
+    const found = (await ctx.workspace.identities()).find(
+      (i) => i.resourceId.toLowerCase() === identity.resourceId.toLowerCase(),
+    );
     if (!found) fields.identity = 'That user-assigned managed identity is not in this workspace.';
     else if (!found.acrPull) {
       fields.identity = `${found.name} lacks AcrPull on the workspace's container registry; it pulls the base image and installs packages, so grant it that role first.`;
@@ -95,7 +106,8 @@ async function prepareAutomatic(req: CreateAutomaticRuntime, base: RuntimeRecord
     const stable = STABLE_IMAGE.exec(req.baseImage);
     const tag = stable?.[1];
     if (stable && tag && tag !== 'latest') {
-      if (!isImageVersion(tag) || !(await ctx.knownVersion(tag))) fields.baseImage = `There is no published image version "${tag}".`;
+      if (!isImageVersion(tag) || !(await ctx.knownVersion(tag)))
+        fields.baseImage = `There is no published image version "${tag}".`;
       imageVersion = tag;
     } else if (!stable) {
       imageVersion = undefined; // a custom image: its version is not ours to track
@@ -107,7 +119,9 @@ async function prepareAutomatic(req: CreateAutomaticRuntime, base: RuntimeRecord
     const parsed = parseRequirements(req.requirements);
     if (parsed.errors.length) fields.requirements = parsed.errors.map((e) => e.message).join('\n');
     warnings.push(...parsed.warnings.map((w) => w.message));
-    packages = redactedRequirementsText(parsed).split('\n').filter((l) => l.trim());
+    packages = redactedRequirementsText(parsed)
+      .split('\n')
+      .filter((l) => l.trim());
   }
   if (Object.keys(fields).length) throw invalidField(summary(fields), fields);
   const initial: RuntimeRecord = {
@@ -132,10 +146,17 @@ async function prepareComputeInstance(
   ctx: PrepareContext,
 ): Promise<PreparedOperation> {
   const ci = await ctx.workspace.computeInstance(req.computeInstanceName);
-  if (!ci) throw fieldError('computeInstanceName', `There is no compute instance named ${req.computeInstanceName} in this workspace.`);
+  if (!ci)
+    throw fieldError(
+      'computeInstanceName',
+      `There is no compute instance named ${req.computeInstanceName} in this workspace.`,
+    );
   if (ci.owner !== actor.objectId && ci.assignedTo !== actor.objectId) {
     const owner = ctx.workspace.person(ci.owner);
-    throw fieldError('computeInstanceName', `${ci.name} belongs to ${owner.name ?? owner.objectId}; pick one of your own compute instances or one assigned to you.`);
+    throw fieldError(
+      'computeInstanceName',
+      `${ci.name} belongs to ${owner.name ?? owner.objectId}; pick one of your own compute instances or one assigned to you.`,
+    );
   }
   if (ci.status !== 'Running') {
     throw fieldError('computeInstanceName', `${ci.name} is ${ci.status}; start it before creating a runtime on it.`);
@@ -156,7 +177,9 @@ async function prepareComputeInstance(
   }
   const environment = req.environment ?? { mode: 'default' as const };
   if (environment.mode === 'customized') {
-    const env = (await ctx.workspace.environments()).find((e) => e.kind === 'customized' && e.name === environment.name);
+    const env = (await ctx.workspace.environments()).find(
+      (e) => e.kind === 'customized' && e.name === environment.name,
+    );
     if (!env) throw fieldError('environment', `There is no customized environment named ${environment.name}.`);
   }
   const initial: RuntimeRecord = {
@@ -176,7 +199,10 @@ async function prepareDeployment(
   const vmError = await checkVmSize(req.instanceType, ctx);
   if (vmError) throw fieldError('instanceType', vmError);
   const size = (await ctx.workspace.vmSizes()).find((v) => v.name.toLowerCase() === req.instanceType.toLowerCase());
-  const warnings = size && size.memoryGB <= 8 ? [`${size.name} has ${size.memoryGB} GB of memory; more than 8 GB is recommended.`] : [];
+  const warnings =
+    size && size.memoryGB <= 8
+      ? [`${size.name} has ${size.memoryGB} GB of memory; more than 8 GB is recommended.`]
+      : [];
   const initial: RuntimeRecord = {
     ...base,
     endpointName: req.endpointName,
@@ -187,7 +213,11 @@ async function prepareDeployment(
   return { input: { ...req }, warnings, initial };
 }
 
-async function prepareUpdate(req: UpdateRuntimeRequest, current: RuntimeRecord, ctx: PrepareContext): Promise<PreparedOperation> {
+async function prepareUpdate(
+  req: UpdateRuntimeRequest,
+  current: RuntimeRecord,
+  ctx: PrepareContext,
+): Promise<PreparedOperation> {
   const fields: FieldErrors = {};
   const applies: Record<string, RuntimeRecord['type'][]> = {
     vmSize: ['automatic'],
@@ -203,7 +233,8 @@ async function prepareUpdate(req: UpdateRuntimeRequest, current: RuntimeRecord, 
       fields[field] = `${field} cannot be changed on a ${typeLabel(current.type)} runtime.`;
       continue;
     }
-    if (JSON.stringify((current as unknown as Record<string, unknown>)[field]) !== JSON.stringify(value)) changes[field] = value;
+    if (JSON.stringify((current as unknown as Record<string, unknown>)[field]) !== JSON.stringify(value))
+      changes[field] = value;
   }
   if (req.vmSize !== undefined) {
     const err = await checkVmSize(req.vmSize, ctx);
@@ -238,17 +269,28 @@ function prepareInstall(req: { requirements: string; saveOnly?: boolean }, curre
   }
   const parsed = parseRequirements(req.requirements);
   if (parsed.errors.length) {
-    throw invalidField(parsed.errors.map((e) => e.message).join('\n'), { requirements: parsed.errors.map((e) => e.message).join('\n') });
+    throw invalidField(parsed.errors.map((e) => e.message).join('\n'), {
+      requirements: parsed.errors.map((e) => e.message).join('\n'),
+    });
   }
-  if (parsed.packages.length === 0) throw fieldError('requirements', 'There are no packages to install in those lines.');
+  if (parsed.packages.length === 0)
+    throw fieldError('requirements', 'There are no packages to install in those lines.');
   if (!req.saveOnly) requireState(current, ['Starting', 'Unavailable', 'Resetting', 'Stopping'], 'install packages on');
-  const lines = redactedRequirementsText(parsed).split('\n').filter((l) => l.trim());
-  return { input: { requirements: lines.join('\n'), saveOnly: req.saveOnly === true }, warnings: parsed.warnings.map((w) => w.message) };
+  const lines = redactedRequirementsText(parsed)
+    .split('\n')
+    .filter((l) => l.trim());
+  return {
+    input: { requirements: lines.join('\n'), saveOnly: req.saveOnly === true },
+    warnings: parsed.warnings.map((w) => w.message),
+  };
 }
 
 async function prepareUpgrade(current: RuntimeRecord, ctx: PrepareContext): Promise<PreparedOperation> {
   if (current.baseImage && !STABLE_IMAGE.test(current.baseImage)) {
-    throw fieldError('baseImage', `${current.name} uses a custom base image; change environment.image in flow.dag.yaml, then reset.`);
+    throw fieldError(
+      'baseImage',
+      `${current.name} uses a custom base image; change environment.image in flow.dag.yaml, then reset.`,
+    );
   }
   const latest = await ctx.latestVersion();
   if (latest && current.imageVersion === latest) {
@@ -268,7 +310,11 @@ function requireState(current: RuntimeRecord, blocked: string[], verb: string): 
 async function checkVmSize(vmSize: string, ctx: PrepareContext): Promise<string | undefined> {
   const sizes = await ctx.workspace.vmSizes();
   const size = sizes.find((s) => s.name.toLowerCase() === vmSize.toLowerCase());
-  if (!size) return `Unknown VM size ${vmSize}. Available: ${sizes.filter((s) => s.quotaAvailable).map((s) => s.name).join(', ')}.`;
+  if (!size)
+    return `Unknown VM size ${vmSize}. Available: ${sizes
+      .filter((s) => s.quotaAvailable)
+      .map((s) => s.name)
+      .join(', ')}.`;
   if (!size.quotaAvailable) return `The workspace has no quota for ${size.name}; pick another size or request quota.`;
   return undefined;
 }
@@ -285,7 +331,11 @@ function canonicalVmSize(vmSize: string, sizes: { name: string }[]): string {
 }
 
 export function typeLabel(type: RuntimeRecord['type']): string {
-  return { automatic: 'automatic', computeInstance: 'compute instance', managedOnlineDeployment: 'managed online deployment' }[type];
+  return {
+    automatic: 'automatic',
+    computeInstance: 'compute instance',
+    managedOnlineDeployment: 'managed online deployment',
+  }[type];
 }
 
 function summary(fields: FieldErrors): string {

@@ -38,8 +38,9 @@ type Patch = Partial<RuntimeRecord>;
 export async function stepLocal(op: OperationRecord, ctx: StepContext): Promise<StepOutcome> {
   const record = await ctx.runtimes.get(op.runtimeKey);
   if (!record) {
-    if (op.kind === 'stop') return { message: `${op.runtimeName} is deleted`, runtimeStatus: 'NotExist', result: { ok: true } };
-    return fail(op, 'RuntimeNotFound', `${op.runtimeName} no longer exists.`);
+    if (op.kind === 'stop')
+      return { message: `${op.runtimeName} is deleted`, runtimeStatus: 'NotExist', result: { ok: true } };
+    return fail('RuntimeNotFound', `${op.runtimeName} no longer exists.`);
   }
   const t = ctx.timings;
   const go = (phase: string, waitMs: number, message: string, status?: RuntimeStatus): StepOutcome => ({
@@ -52,7 +53,10 @@ export async function stepLocal(op: OperationRecord, ctx: StepContext): Promise<
   switch (`${op.kind}:${op.phase}`) {
     case 'create:begin': {
       const where = record.vmSize ?? record.computeInstanceName ?? record.instanceType;
-      const app = record.customApplication?.mode === 'new' ? ` and a new custom application ${record.customApplication.name}` : '';
+      const app =
+        record.customApplication?.mode === 'new'
+          ? ` and a new custom application ${record.customApplication.name}`
+          : '';
       return go('ready', t.startMs, `Starting ${record.name} on ${where}${app}`, 'Starting');
     }
     case 'create:ready':
@@ -64,9 +68,18 @@ export async function stepLocal(op: OperationRecord, ctx: StepContext): Promise<
       const packages = requirements.split('\n').filter((l) => l.trim());
       if (op.input.saveOnly) {
         await set({ packages, packagesInstalled: false });
-        return { message: `Saved requirements.txt (${packages.length} lines) without installing`, result: { ok: true } };
+        return {
+          message: `Saved requirements.txt (${packages.length} lines) without installing`,
+          result: { ok: true },
+        };
       }
-      await set({ status: 'Updating', statusMessage: 'Installing packages', error: undefined, packages, packagesInstalled: false });
+      await set({
+        status: 'Updating',
+        statusMessage: 'Installing packages',
+        error: undefined,
+        packages,
+        packagesInstalled: false,
+      });
       return go('installed', t.installMs, `Installing ${packages.length} requirement lines`, 'Updating');
     }
     case 'install:installed':
@@ -95,11 +108,19 @@ export async function stepLocal(op: OperationRecord, ctx: StepContext): Promise<
     }
     case 'stop:begin':
       await set({ status: 'Stopping', statusMessage: op.input.reason === 'idle' ? 'Idle shutdown' : 'Stopping' });
-      return go('delete', t.stopMs, op.input.reason === 'idle' ? `${record.name} was idle for ${record.idleTimeMinutes} minutes: stopping it` : `Stopping ${record.name}`, 'Stopping');
+      return go(
+        'delete',
+        t.stopMs,
+        op.input.reason === 'idle'
+          ? `${record.name} was idle for ${record.idleTimeMinutes} minutes: stopping it`
+          : `Stopping ${record.name}`,
+        'Stopping',
+      );
     case 'stop:delete':
       return deleteRuntime(op, record, ctx);
     case 'update:begin': {
-      const needsRestart = op.input.vmSize !== undefined || op.input.environment !== undefined || op.input.instanceCount !== undefined;
+      const needsRestart =
+        op.input.vmSize !== undefined || op.input.environment !== undefined || op.input.instanceCount !== undefined;
       if (!needsRestart) {
         await set({ ...(op.input as Patch) });
         return { message: `Updated ${describeChanges(op.input)}`, result: { ok: true } };
@@ -120,25 +141,55 @@ export async function stepLocal(op: OperationRecord, ctx: StepContext): Promise<
       return { message: `Updated ${describeChanges(op.input)}`, runtimeStatus: 'Running', result: { ok: true } };
     }
     default:
-      return fail(op, 'UnknownPhase', `The runtime service cannot continue a ${op.kind} from phase ${op.phase}.`);
+      return fail('UnknownPhase', `The runtime service cannot continue a ${op.kind} from phase ${op.phase}.`);
   }
 }
 
 async function finishStart(op: OperationRecord, record: RuntimeRecord, ctx: StepContext): Promise<StepOutcome> {
-  if (record.type === 'automatic' && (record.packages?.length ?? 0) > 0) return finishInstall(op, record, ctx, 'Running');
-  await patchRecord(ctx, op, { status: 'Running', statusMessage: undefined, error: undefined, lastUsedOn: iso(ctx.now()) });
+  if (record.type === 'automatic' && (record.packages?.length ?? 0) > 0)
+    return finishInstall(op, record, ctx, 'Running');
+  await patchRecord(ctx, op, {
+    status: 'Running',
+    statusMessage: undefined,
+    error: undefined,
+    lastUsedOn: iso(ctx.now()),
+  });
   return { message: `${record.name} is running`, runtimeStatus: 'Running', result: { ok: true } };
 }
 
-async function finishInstall(op: OperationRecord, record: RuntimeRecord, ctx: StepContext, okStatus: 'Running'): Promise<StepOutcome> {
+async function finishInstall(
+  op: OperationRecord,
+  record: RuntimeRecord,
+  ctx: StepContext,
+  okStatus: 'Running',
+): Promise<StepOutcome> {
   const parsed = parseRequirements((record.packages ?? []).join('\n'));
   const result = installPackages(parsed.packages, (name) => ctx.workspace.packageVersions(name));
   if (!result.ok) {
-    const error = { code: 'PackageInstallFailed', message: 'pip install -r requirements.txt failed', details: result.output.join('\n') };
-    await patchRecord(ctx, op, { status: 'Failed', statusMessage: 'Package installation failed', error, packagesInstalled: false });
-    return { message: `pip could not install the requirements: ${result.output[0]}`, runtimeStatus: 'Failed', result: { ok: false, error } };
+    const error = {
+      code: 'PackageInstallFailed',
+      message: 'pip install -r requirements.txt failed',
+      details: result.output.join('\n'),
+    };
+    await patchRecord(ctx, op, {
+      status: 'Failed',
+      statusMessage: 'Package installation failed',
+      error,
+      packagesInstalled: false,
+    });
+    return {
+      message: `pip could not install the requirements: ${result.output[0]}`,
+      runtimeStatus: 'Failed',
+      result: { ok: false, error },
+    };
   }
-  await patchRecord(ctx, op, { status: okStatus, statusMessage: undefined, error: undefined, packagesInstalled: true, lastUsedOn: iso(ctx.now()) });
+  await patchRecord(ctx, op, {
+    status: okStatus,
+    statusMessage: undefined,
+    error: undefined,
+    packagesInstalled: true,
+    lastUsedOn: iso(ctx.now()),
+  });
   return { message: `${record.name} is running; ${result.output[0]}`, runtimeStatus: okStatus, result: { ok: true } };
 }
 
@@ -147,11 +198,16 @@ async function deleteRuntime(op: OperationRecord, record: RuntimeRecord, ctx: St
   if (record.type === 'automatic') compute = ` and its serverless compute ${record.computeName}`;
   if (record.type === 'computeInstance' && record.customApplication?.mode === 'new' && record.computeInstanceName) {
     const others = (await ctx.runtimes.all()).filter(
-      (r) => r.name !== record.name && r.computeInstanceName === record.computeInstanceName && r.customApplication?.name === record.customApplication?.name,
+      (r) =>
+        r.name !== record.name &&
+        r.computeInstanceName === record.computeInstanceName &&
+        r.customApplication?.name === record.customApplication?.name,
     );
     if (others.length === 0) {
       await ctx.workspace.instances.update(record.computeInstanceName.toLowerCase(), (ci) =>
-        ci ? { ...ci, applications: ci.applications.filter((a) => a.name !== record.customApplication?.name) } : UNCHANGED,
+        ci
+          ? { ...ci, applications: ci.applications.filter((a) => a.name !== record.customApplication?.name) }
+          : UNCHANGED,
       );
       compute = ` and its custom application ${record.customApplication.name} on ${record.computeInstanceName}`;
     }
@@ -171,7 +227,7 @@ async function patchRecord(ctx: StepContext, op: OperationRecord, patch: Patch):
   });
 }
 
-function fail(op: OperationRecord, code: string, message: string): StepOutcome {
+function fail(code: string, message: string): StepOutcome {
   return { message, result: { ok: false, error: { code, message } } };
 }
 
