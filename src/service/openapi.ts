@@ -184,6 +184,34 @@ export function buildOpenApi(): Record<string, unknown> {
           parameters: [nameParam],
         },
       },
+      '/v1/compute-instances/{name}/{action}': {
+        post: {
+          summary:
+            'Start or stop a compute instance (owner or assignee); its runtimes are Unavailable while it is stopped.',
+          parameters: [
+            nameParam,
+            { name: 'action', in: 'path', required: true, schema: { enum: ['start', 'stop'] } },
+            changeParams[1],
+          ],
+          responses: {
+            '200': {
+              description: 'Done.',
+              content: json({
+                type: 'object',
+                required: ['computeInstance', 'status', 'runtimes'],
+                properties: {
+                  computeInstance: { type: 'string' },
+                  status: { type: 'string' },
+                  runtimes: { type: 'array', items: { type: 'object' } },
+                },
+              }),
+            },
+            ...errors,
+            '403': problem('Not the owner or assignee.'),
+            '404': problem('No such compute instance.'),
+          },
+        },
+      },
       '/v1/vm-sizes': { get: get('VM sizes, with quota.', list('VmSize')) },
       '/v1/environments': { get: get('Environments for compute instance runtimes.', list('Environment')) },
       '/v1/identities': { get: get('User-assigned managed identities.', list('ManagedIdentity')) },

@@ -55,6 +55,10 @@ export const CREATE_FIELDS = [
 
 export function createFormCard(form: CreateFormView): AdaptiveCard {
   const values = Object.fromEntries(CREATE_FIELDS.map((f) => [f, clip(form.values[f], 500)]));
+  // Choice sets show an empty box without a value: start on the studio's defaults.
+  values.identity ||= 'user';
+  values.customApplication ||= 'new';
+  values.environment ||= 'default';
   const apps = form.computeInstances.flatMap((ci) =>
     ci.applications.map((a) => ({ title: `${clip(a, 60)} (on ${clip(ci.name, 60)})`, value: a })),
   );

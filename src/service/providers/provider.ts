@@ -41,6 +41,16 @@ export interface RuntimeProvider {
   /** Runs the operation's current phase and says what comes next. */
   step(op: OperationRecord): Promise<StepOutcome>;
 
+  /**
+   * Starts or stops a compute instance; its runtimes become Unavailable while it is stopped.
+   * Returns the runtimes whose status changed. Optional: a backend may leave this to its portal.
+   */
+  powerComputeInstance?(
+    name: string,
+    action: 'start' | 'stop',
+    actor: Person,
+  ): Promise<{ runtime: string; status: string }[]>;
+
   /** Changes the backend starts by itself (idle shutdowns), found by a periodic sweep. */
   systemWork(): Promise<SystemRequest[]>;
 

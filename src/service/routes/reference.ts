@@ -1,6 +1,6 @@
 /** Reference data for forms: compute instances, VM sizes, environments, identities. */
 import { badRequest, notFound } from '../../errors';
-import { actorOf } from '../http/auth';
+import { actorOf, requireActor } from '../http/auth';
 import { handle, param, query, type RouteRegistrar, sendJson } from '../http/route';
 
 export const registerReferenceRoutes: RouteRegistrar = (server, deps) => {
@@ -28,6 +28,28 @@ export const registerReferenceRoutes: RouteRegistrar = (server, deps) => {
       const ci = (await ref.computeInstances()).find((c) => c.name.toLowerCase() === name);
       if (!ci) throw notFound(`There is no compute instance named ${param(req, 'name').slice(0, 64)}.`);
       sendJson(res, 200, { value: ci.applications });
+    }),
+  );
+  server.post(
+    '/v1/compute-instances/:name/:action',
+    handle(deps, async (req, res) => {
+      const action = param(req, 'action');
+      if (action !== 'start' && action !== 'stop')
+        throw badRequest('Use POST …/compute-instances/{name}/start or …/stop.');
+      const actor = requireActor(req);
+      if (!deps.provider.powerComputeInstance) {
+        throw badRequest(`The ${deps.provider.name} provider does not start or stop compute instances.`);
+      }
+      const changed = await deps.provider.powerComputeInstance(param(req, 'name'), action, actor);
+      for (const c of changed) {
+        await deps.events.append('runtime.changed', {
+          runtimeName: c.runtime,
+          status: c.status,
+          message: `compute instance ${action}`,
+        });
+      }
+      const status = action === 'start' ? 'Running' : 'Stopped';
+      sendJson(res, 200, { computeInstance: param(req, 'name'), status, runtimes: changed });
     }),
   );
   server.get(

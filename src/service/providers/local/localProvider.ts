@@ -4,7 +4,8 @@
  */
 import { type Clock, iso } from '../../../clock';
 import type { OperationKind, Person } from '../../../domain/runtime';
-import { Collection } from '../../../storage/collection';
+import { AppError, ErrorCode, notFound } from '../../../errors';
+import { Collection, UNCHANGED } from '../../../storage/collection';
 import type { Storage } from '../../../storage/storage';
 import type { OperationRecord, PreparedOperation, RuntimeRecord, StepOutcome, SystemRequest } from '../../model';
 import type { VersionStore } from '../../versions/versionStore';
@@ -54,6 +55,42 @@ export class LocalProvider implements RuntimeProvider {
       now: () => this.options.clock.now(),
       latestVersion: () => this.options.versions.latest(),
     });
+  }
+
+  async powerComputeInstance(
+    name: string,
+    action: 'start' | 'stop',
+    actor: Person,
+  ): Promise<{ runtime: string; status: string }[]> {
+    const ci = await this.reference.computeInstance(name);
+    if (!ci) throw notFound(`There is no compute instance named ${name.slice(0, 64)}.`);
+    if (ci.owner !== actor.objectId && ci.assignedTo !== actor.objectId) {
+      throw new AppError(
+        ErrorCode.Forbidden,
+        `Only the owner of ${ci.name} or the person it is assigned to can ${action} it.`,
+      );
+    }
+    const power = action === 'start' ? 'Running' : 'Stopped';
+    await this.reference.instances.update(ci.name.toLowerCase(), (c) => (c ? { ...c, status: power } : UNCHANGED));
+    const changed: { runtime: string; status: string }[] = [];
+    const now = iso(this.options.clock.now());
+    for (const r of await this.runtimes.all()) {
+      if (r.computeInstanceName?.toLowerCase() !== ci.name.toLowerCase() || r.activeOperation) continue;
+      const next = action === 'stop' ? 'Unavailable' : r.status === 'Unavailable' ? 'Running' : r.status;
+      if (next === r.status) continue;
+      await this.runtimes.update(r.name.toLowerCase(), (cur) => {
+        if (!cur || cur.activeOperation) return UNCHANGED; // an operation owns it now
+        const { statusMessage: _m, ...rest } = cur;
+        return {
+          ...rest,
+          status: next,
+          modifiedOn: now,
+          ...(next === 'Unavailable' ? { statusMessage: `Compute instance ${ci.name} is Stopped` } : {}),
+        };
+      });
+      changed.push({ runtime: r.name, status: next });
+    }
+    return changed;
   }
 
   /** Automatic runtimes unused for longer than their idle time are stopped, once per idle period. */
