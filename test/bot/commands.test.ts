@@ -404,7 +404,7 @@ describe('install', () => {
     ]),
   )('should install requirement lines given $how in $place', async ({ text, lines, where }) => {
     const { text: ack, final } = await change(text, where, 'Installing packages into chat-dev');
-    expect(ack).toContain(`Installing ${lines.length} requirement lines`);
+    expect(ack).toContain(`Installing ${lines.length} lines of requirements`);
     expect(inOrder(final, 'Installing packages into chat-dev', 'done')).toBe(true);
     expect(final).toContain('Successfully installed numpy==2.1.3');
     expect(await runtimeOf(stack, 'chat-dev')).toMatchObject({
@@ -441,7 +441,7 @@ describe('install', () => {
     const { text, final } = await change('install chat-dev', where, 'Installing packages into chat-dev', 'alex', {
       attachments,
     });
-    expect(text).toContain('Installing 2 requirement lines');
+    expect(text).toContain('Installing 2 lines of requirements');
     expect(inOrder(final, 'Installing packages into chat-dev', 'done')).toBe(true);
   });
 

@@ -44,7 +44,7 @@ export function helpData(reply: HelpReply, scale = 1): HelpCardData {
     title: c ? `help ${safeText(c.name, b(40))}` : 'What I can do',
     intro: c
       ? 'How to use one command.'
-      : 'Every command also works as runtime <command>. Pick one to see how to use it.',
+      : 'Every command also works after the word runtime, as in runtime status. Pick one to see how to use it.',
     commands: reply.commands.slice(0, MAX_COMMANDS).map((cmd) => ({
       name: safeText(cmd.name, b(40)),
       dataName: safeText(cmd.name, 40),

@@ -69,7 +69,7 @@ export async function stepLocal(op: OperationRecord, ctx: StepContext): Promise<
       if (op.input.saveOnly) {
         await set({ packages, packagesInstalled: false });
         return {
-          message: `Saved requirements.txt (${packages.length} lines) without installing`,
+          message: `Saved requirements.txt (${lines(packages.length)}) without installing`,
           result: { ok: true },
         };
       }
@@ -80,7 +80,7 @@ export async function stepLocal(op: OperationRecord, ctx: StepContext): Promise<
         packages,
         packagesInstalled: false,
       });
-      return go('installed', t.installMs, `Installing ${packages.length} requirement lines`, 'Updating');
+      return go('installed', t.installMs, `Installing ${lines(packages.length)} of requirements`, 'Updating');
     }
     case 'install:installed':
       return finishInstall(op, record, ctx, 'Running');
@@ -243,4 +243,8 @@ function describeChanges(input: Record<string, unknown>): string {
     return k;
   });
   return parts.join(', ') || 'nothing';
+}
+
+function lines(n: number): string {
+  return n === 1 ? '1 line' : `${n} lines`;
 }

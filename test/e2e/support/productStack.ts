@@ -1,0 +1,154 @@
+/**
+ * The whole product on loopback for the browser end-to-end tests: the runtime service (demo data, real
+ * time, the emulator at 0.15 of its normal speed so an operation ends in about a second) and the bot,
+ * over real HTTP, both with MemoryStorage. The Playground is started apart (it needs the bot's endpoint).
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { type BotApp, createBotApp } from '../../../src/bot/app';
+import type { BotConfig } from '../../../src/config';
+import { createLogger } from '../../../src/logger';
+import { createRuntimeServiceApp, type RuntimeServiceApp } from '../../../src/service/app';
+import { localTimings } from '../../../src/service/providers/local/localProvider';
+import { MemoryStorage } from '../../../src/storage/memoryStorage';
+import { serviceConfig } from '../../helpers/stack';
+
+export const ROOT = path.resolve(__dirname, '../../..');
+
+/** The product's own Playground config: Alex (current user), Megan, Adele; team ML Platform, channel Runtime Ops. */
+export function productPlaygroundYaml(): string {
+  return readFileSync(path.join(ROOT, 'playground/.m365agentsplayground.yml'), 'utf8');
+}
+
+/** People of the product's Playground config (playground/.m365agentsplayground.yml). */
+export const PEOPLE = {
+  alex: { id: 'user-id-0', name: 'Alex Wilber', aadObjectId: '00000000-0000-0000-0000-0000000000020' },
+  megan: { id: 'user-id-1', name: 'Megan Bowen', aadObjectId: '00000000-0000-0000-0000-0000000000021' },
+  adele: { id: 'user-id-2', name: 'Adele Vance', aadObjectId: '00000000-0000-0000-0000-0000000000022' },
+} as const;
+
+export const TEAM = { name: 'ML Platform', channelName: 'Runtime Ops', channelId: 'channel-runtime-ops-id' } as const;
+
+/** One structured log record of the bot or the service (JSON lines of src/logger.ts). */
+export interface LogRecord {
+  time: string;
+  level: string;
+  msg: string;
+  [field: string]: unknown;
+}
+
+export interface ProductStack {
+  service: RuntimeServiceApp;
+  serviceUrl: string;
+  bot: BotApp;
+  /** The bot's messaging endpoint, for the Playground. */
+  botEndpoint: string;
+  /** Everything the bot and the service logged (info and up), oldest first. */
+  logs: LogRecord[];
+  stop(): Promise<void>;
+}
+
+export async function startProductStack(): Promise<ProductStack> {
+  const logs: LogRecord[] = [];
+  const echo = process.env.TEST_LOG === '1';
+  const log = createLogger('info', {}, (line) => {
+    try {
+      logs.push(JSON.parse(line) as LogRecord);
+    } catch {
+      // not JSON: nothing to keep
+    }
+    if (echo) process.stdout.write(`${line}\n`);
+  });
+  const service = createRuntimeServiceApp({
+    config: serviceConfig({ demoData: true }),
+    storage: new MemoryStorage(),
+    log: log.child({ app: 'service' }),
+    timings: localTimings(0.15),
+    runWorkers: true,
+  });
+  const serviceUrl = await service.start();
+  const config: BotConfig = {
+    port: 0,
+    host: '127.0.0.1',
+    appType: 'MultiTenant',
+    allowedTenantIds: [],
+    // The Playground's connector is http://localhost:<port>/_connector.
+    allowedServiceUrlHosts: ['localhost', '127.0.0.1'],
+  };
+  const bot = createBotApp({
+    config,
+    storage: new MemoryStorage(),
+    log: log.child({ app: 'bot' }),
+    serviceUrl,
+    runTracker: true,
+  });
+  let botUrl: string;
+  try {
+    botUrl = await bot.start();
+  } catch (error) {
+    await service.stop();
+    throw error;
+  }
+  return {
+    service,
+    serviceUrl,
+    bot,
+    botEndpoint: `${botUrl}/api/messages`,
+    logs,
+    async stop() {
+      await bot.stop().catch(() => undefined);
+      await service.stop().catch(() => undefined);
+    },
+  };
+}
+
+export interface ApiRuntime {
+  name: string;
+  status: string;
+  owner?: { objectId: string; name?: string };
+}
+
+/** Every runtime, through the service's paged list (GET /v1/runtimes). */
+export async function listRuntimes(serviceUrl: string): Promise<ApiRuntime[]> {
+  const out: ApiRuntime[] = [];
+  let next: string | undefined = `${serviceUrl}/v1/runtimes?pageSize=100`;
+  for (let i = 0; next && i < 50; i++) {
+    const res: Response = await fetch(next);
+    if (!res.ok) throw new Error(`GET ${next}: HTTP ${res.status} ${await res.text()}`);
+    const body = (await res.json()) as { value?: ApiRuntime[]; items?: ApiRuntime[]; nextPageToken?: string };
+    out.push(...(body.value ?? body.items ?? []));
+    next = body.nextPageToken
+      ? `${serviceUrl}/v1/runtimes?pageSize=100&pageToken=${encodeURIComponent(body.nextPageToken)}`
+      : undefined;
+  }
+  return out;
+}
+
+/** PUT /v1/runtimes/{name}: an automatic runtime, as Alex; resolves with the operation id (202). */
+export async function createRuntimeViaApi(
+  serviceUrl: string,
+  name: string,
+  actorId = PEOPLE.alex.aadObjectId,
+): Promise<string> {
+  const res = await fetch(`${serviceUrl}/v1/runtimes/${encodeURIComponent(name)}`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json', 'x-acting-user-id': actorId },
+    body: JSON.stringify({ type: 'automatic', vmSize: 'Standard_E4ds_v4' }),
+  });
+  const text = await res.text();
+  if (res.status !== 202) throw new Error(`PUT /v1/runtimes/${name}: HTTP ${res.status} ${text}`);
+  const op = JSON.parse(text) as { id?: string };
+  return op.id ?? '';
+}
+
+/** GET /v1/operations/{id} until it ends; returns its final status. */
+export async function waitForOperation(serviceUrl: string, id: string, timeoutMs = 30_000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const res = await fetch(`${serviceUrl}/v1/operations/${encodeURIComponent(id)}`);
+    const op = (await res.json()) as { status?: string };
+    if (op.status === 'Succeeded' || op.status === 'Failed') return op.status;
+    if (Date.now() > deadline) throw new Error(`operation ${id} still ${op.status} after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
