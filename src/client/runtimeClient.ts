@@ -10,6 +10,7 @@ import type {
   ImageVersionInfo,
   ManagedIdentity,
   Operation,
+  OperationKind,
   Page,
   Person,
   Runtime,
@@ -82,11 +83,7 @@ export class RuntimeClient {
     actor: Person,
     idempotencyKey?: string,
   ): Promise<Operation> {
-    if (!RUNTIME_NAME.test(name)) {
-      const message = `${name.slice(0, 70)} is not a valid runtime name: use 3 to 63 letters, digits, - or _, starting with a letter.`;
-      throw new AppError(ErrorCode.InvalidField, message, { fields: { name: message }, facts: { status: 422 } });
-    }
-    return this.call('PUT', `/v1/runtimes/${enc(name)}`, { actor, body: request, idempotencyKey });
+    return this.call('PUT', `/v1/runtimes/${createName(name)}`, { actor, body: request, idempotencyKey });
   }
 
   async updateRuntime(
@@ -119,6 +116,27 @@ export class RuntimeClient {
     idempotencyKey?: string,
   ): Promise<Operation> {
     return this.call('POST', `/v1/runtimes/${enc(name)}/${action}`, { actor, idempotencyKey });
+  }
+
+  /** Any change by kind: what approval flows execute once a request is approved. */
+  async change(
+    kind: OperationKind,
+    name: string,
+    body: Record<string, unknown>,
+    actor: Person,
+    options: ChangeOptions = {},
+  ): Promise<Operation> {
+    return this.call(CHANGE_ROUTES[kind][0], changePath(kind, name), { actor, body, ...options });
+  }
+
+  /** Checks a change without starting it (the service's validateOnly). */
+  async validateChange(
+    kind: OperationKind,
+    name: string,
+    body: Record<string, unknown>,
+    actor: Person,
+  ): Promise<{ input: Record<string, unknown>; warnings: string[] }> {
+    return this.call(CHANGE_ROUTES[kind][0], `${changePath(kind, name)}?validateOnly=true`, { actor, body });
   }
 
   async getOperation(id: string): Promise<Operation> {
@@ -270,3 +288,30 @@ function enc(name: string): string {
 }
 
 const OPERATION_ID = /^[0-9a-f-]{36}$/i;
+
+export interface ChangeOptions {
+  idempotencyKey?: string;
+  ifMatch?: string;
+}
+
+const CHANGE_ROUTES: Record<OperationKind, [string, string]> = {
+  create: ['PUT', ''],
+  update: ['PATCH', ''],
+  install: ['POST', '/install'],
+  reset: ['POST', '/reset'],
+  stop: ['POST', '/stop'],
+  upgrade: ['POST', '/upgrade'],
+};
+
+function changePath(kind: OperationKind, name: string): string {
+  return `/v1/runtimes/${kind === 'create' ? createName(name) : enc(name)}${CHANGE_ROUTES[kind][1]}`;
+}
+
+/** A new runtime's name: a bad one is the name field's problem, not a missing runtime. */
+function createName(name: string): string {
+  if (!RUNTIME_NAME.test(name)) {
+    const message = `${name.slice(0, 70)} is not a valid runtime name: use 3 to 63 letters, digits, - or _, starting with a letter.`;
+    throw new AppError(ErrorCode.InvalidField, message, { fields: { name: message }, facts: { status: 422 } });
+  }
+  return encodeURIComponent(name);
+}

@@ -39,7 +39,14 @@ export class Dispatcher {
     const parsed = parseCommand(request.text);
     if (!parsed.ok) return [{ kind: 'error', text: escapeMarkdown(parsed.error) }];
     const verb = parsed.command.verb;
-    if (!verb) return this.run(this.commands.find((c) => c.name === 'help')!, request, parsed.command, log, 'none');
+    if (!verb)
+      return this.run(
+        this.commands.find((c) => c.name === 'help')!,
+        request,
+        parsed.command,
+        log,
+        'none',
+      );
     const command = findCommand(verb, this.commands);
     if (!command) {
       const guess = suggest(

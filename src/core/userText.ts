@@ -3,7 +3,6 @@
  * `[x](https://evil)` or `**x**` must not become a link or bold text, and `<img …>` must not become
  * HTML: user text is shown as inline code, with the characters that could escape it replaced.
  */
-// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
 const CONTROL = /[\u0000-\u001f\u007f\u202a-\u202e\u2066-\u2069]/g;
 
 export function quoted(text: string, max = 60): string {

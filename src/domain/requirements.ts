@@ -65,7 +65,6 @@ const SECRET_WORD = /bearer|passw|pwd|secret|token|api[-_]?key/i; // every keywo
 const MAX_KNOWN_SECRETS = 16;
 const MIN_SECRET = 6; // shorter userinfo is still masked inside URLs, just not searched for elsewhere
 // C0/C1 controls but tab, zero-width and bidi characters: they hide what a line really says.
-// biome-ignore lint/suspicious/noControlCharactersInRegex: matching them is the point
 const CONTROL = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/g;
 // pip's comment rule: `#` at the start or after whitespace; dotAll so `.*` always reaches the end (linear).
 const COMMENT = /(?:^|\s)#.*$/s;
@@ -353,7 +352,7 @@ function splitUrl(url: string): { scheme: string; userinfo?: string; host: strin
 /** Spans of `user:token` in every `scheme://user:token@host` — one pass, no regex, so linear on any input. */
 function userinfoSpans(s: string): Array<[number, number]> {
   const spans: Array<[number, number]> = [];
-  for (let at = s.indexOf('://'); at >= 0; ) {
+  for (let at = s.indexOf('://'); at >= 0;) {
     const start = at + 3;
     let end = start;
     while (end < s.length && !/[\s/\\"'<>]/.test(s[end])) end++; // wider than RFC: over-masking is the safe side

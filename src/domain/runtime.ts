@@ -124,9 +124,7 @@ export interface CreateManagedOnlineDeploymentRuntime {
 }
 
 export type CreateRuntimeRequest =
-  | CreateAutomaticRuntime
-  | CreateComputeInstanceRuntime
-  | CreateManagedOnlineDeploymentRuntime;
+  CreateAutomaticRuntime | CreateComputeInstanceRuntime | CreateManagedOnlineDeploymentRuntime;
 
 export interface UpdateRuntimeRequest {
   vmSize?: string;
@@ -223,11 +221,7 @@ export interface VersionCheck {
 }
 
 export type ServiceEventType =
-  | 'runtime.changed'
-  | 'runtime.deleted'
-  | 'operation.started'
-  | 'operation.completed'
-  | 'image.released';
+  'runtime.changed' | 'runtime.deleted' | 'operation.started' | 'operation.completed' | 'image.released';
 
 export interface ServiceEvent {
   id: string;

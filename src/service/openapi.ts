@@ -50,6 +50,12 @@ const changeParams = [
     schema: { type: 'string', maxLength: 200 },
     description: 'A retry with the same key returns the first operation.',
   },
+  {
+    name: 'validateOnly',
+    in: 'query',
+    schema: { type: 'boolean' },
+    description: 'Check the change without starting it: 200 with {valid, input, warnings}.',
+  },
 ];
 const change = (summary: string, body: object | undefined, extra: Record<string, unknown> = {}) => ({
   summary,
@@ -57,6 +63,18 @@ const change = (summary: string, body: object | undefined, extra: Record<string,
   ...(body ? { requestBody: { required: true, content: json(body) } } : {}),
   responses: {
     '202': accepted,
+    '200': {
+      description: 'With validateOnly=true: the change would be accepted.',
+      content: json({
+        type: 'object',
+        required: ['valid', 'input', 'warnings'],
+        properties: {
+          valid: { const: true },
+          input: { type: 'object' },
+          warnings: { type: 'array', items: { type: 'string' } },
+        },
+      }),
+    },
     ...errors,
     '404': problem('No such runtime.'),
     '409': problem('The runtime exists already, is busy with another operation, or is in a state that forbids this.'),

@@ -210,13 +210,11 @@ describe('hostile messages', () => {
       },
       {
         what: 'a template expression',
-        // biome-ignore lint/suspicious/noTemplateCurlyInString: the user typed a template on purpose
         text: 'status ${process.env.HOME}',
         helpful: /There is no runtime named \$\{process\.env\.HOME\}\./,
       },
       {
         what: 'a template in a flag',
-        // biome-ignore lint/suspicious/noTemplateCurlyInString: the user typed a template on purpose
         text: 'update chat-dev --idle ${1+1}',
         helpful: /--idle must be a whole number/,
       },

@@ -29,7 +29,6 @@ export async function operations(stack: Stack, kind?: string, runtimeName?: stri
 }
 
 /** The runtime as the service answers it over HTTP (undefined when it does not exist). */
-// biome-ignore lint/suspicious/noExplicitAny: wire JSON
 export async function runtimeOf(stack: Stack, name: string): Promise<any> {
   const res = await fetch(`${stack.serviceUrl}/v1/runtimes/${encodeURIComponent(name)}`);
   return res.status === 200 ? res.json() : undefined;

@@ -7,7 +7,6 @@ import type { CreateFormView, EditFormView, InstallFormView } from '../../src/co
 import type { Runtime } from '../../src/domain/runtime';
 import { cardActions, validateCard } from '../helpers/cardValidation';
 
-// biome-ignore lint/suspicious/noTemplateCurlyInString: a literal ${…} is the hostile input
 const EXPR = '${$root.values.name} ${if(true, 1, 2)}';
 const HOSTILE = [
   EXPR,

@@ -35,9 +35,7 @@ const at = (minutesFromNow: number) => new Date(NOW + minutesFromNow * 60_000).t
 
 // ---- hostile text ----------------------------------------------------------------------------
 
-// biome-ignore lint/suspicious/noTemplateCurlyInString: template expressions are the hostile input under test
 const EXPR = '${$root.secret}';
-// biome-ignore lint/suspicious/noTemplateCurlyInString: as above
 const FUNC = "${if(true,'x','y')}";
 const MARKDOWN = '**x** [link](http://evil)';
 const EMOJI = '🚀🔥👩‍💻';
@@ -844,7 +842,6 @@ describe('read-only cards', () => {
   });
 });
 
-// biome-ignore lint/suspicious/noExplicitAny: the mutations below reach anywhere into card JSON
 type CardJson = Record<string, any>;
 
 describe('validateCard', () => {
@@ -861,9 +858,7 @@ describe('validateCard', () => {
     ['an unknown element', (c) => c.body.push({ type: 'Carousel', pages: [] })],
     ['an invalid property value', (c) => (c.body[1].weight = 'Heavy')],
     ['a misspelt property', (c) => (c.body[1].wieght = 'Bolder')],
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: an unexpanded binding is the point
     ['an unexpanded $when', (c) => (c.body[1].$when = '${x}')],
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: as above
     ['an unexpanded boolean', (c) => (c.body[1].wrap = '${wrap}')],
     ['an empty TextBlock', (c) => (c.body[1].text = ' ')],
     ['an empty TextRun', (c) => c.body.push({ type: 'RichTextBlock', inlines: [{ type: 'TextRun', text: '' }] })],

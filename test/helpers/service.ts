@@ -54,7 +54,6 @@ export interface TestResponse {
   status: number;
   headers: Headers;
   /** The parsed body when the response is JSON (application/json or application/problem+json). */
-  // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary response fields
   json: any;
   text: string;
 }
@@ -180,7 +179,6 @@ export async function createRunning(
   name: string,
   body: Record<string, unknown> = automatic(),
   actor: Person = ACTORS.alex,
-  // biome-ignore lint/suspicious/noExplicitAny: operation JSON
 ): Promise<any> {
   const res = await service.request('PUT', `/v1/runtimes/${name}`, { body, actor });
   if (res.status !== 202) throw new Error(`create ${name} answered ${res.status}: ${res.text}`);

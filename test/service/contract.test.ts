@@ -21,7 +21,6 @@ import {
 const DEMO = ['chat-dev', 'ci-alex-runtime', 'legacy-ocr', 'prod-chat', 'rag-eval'];
 const PROBLEM_TYPE = /^application\/problem\+json/;
 
-// biome-ignore lint/suspicious/noExplicitAny: the OpenAPI document is plain JSON
 let doc: any;
 const ajv = new Ajv({ strict: false, allErrors: true });
 addFormats(ajv);
@@ -159,7 +158,7 @@ describe('GET /v1/runtimes', () => {
     await change('PUT', '/v1/runtimes/aaa-first', automatic()); // sorts before the cursor
     await change('PUT', '/v1/runtimes/zzz-last', automatic()); // sorts after it
     const rest: string[] = [];
-    for (let link = first.json.nextLink; link; ) {
+    for (let link = first.json.nextLink; link;) {
       const res = await call('GET', link);
       rest.push(...names(res));
       link = res.json.nextLink;

@@ -9,7 +9,6 @@ import { ACTORS, advance, automatic, startTestService, type TestService, TIMINGS
 interface Sse {
   id?: string;
   event?: string;
-  // biome-ignore lint/suspicious/noExplicitAny: event payloads are read field by field
   data: any;
 }
 

@@ -105,7 +105,6 @@ export function kindLabel(kind: OperationKind | string): string {
 
 // C0/C1 controls (newline and tab are handled apart), bidi embeddings/overrides/isolates (they can make
 // a name read as another), and the BOM. Right-to-left text itself is left alone: clients lay it out.
-// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
 const INVISIBLE = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069\uFEFF]/g;
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 

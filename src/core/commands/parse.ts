@@ -40,7 +40,6 @@ const ENTITIES: Record<string, string> = {
 };
 // NUL cannot survive dropControls, so it is a safe marker for "a block tag was here".
 const BREAK = '\u0000';
-// biome-ignore lint/suspicious/noControlCharactersInRegex: NUL is our own marker, never user input.
 const BREAK_RUN = /\u0000(?:\s*\u0000)*/g;
 const WHITESPACE = /\s/;
 const FANCY_DASH = /[\u2013\u2014]/;

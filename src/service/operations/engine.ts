@@ -83,6 +83,26 @@ export class OperationEngine {
   }
 
   /** Accepts a change: validates it, claims the runtime and runs the first step. */
+  /**
+   * Checks a change as submit would, without starting it: for requests that wait for an approval
+   * first, so that the approvers never vote on something that cannot run.
+   */
+  async validate(
+    request: SubmitRequest,
+  ): Promise<{ input: Record<string, unknown>; warnings: string[]; eTag?: string }> {
+    const key = runtimeKey(request.runtimeName);
+    const current = RUNTIME_NAME.test(request.runtimeName) ? await this.runtimes.get(key) : undefined;
+    checkPreconditions(request, current);
+    const prepared = await this.provider.prepare(
+      request.kind,
+      current?.name ?? request.runtimeName,
+      request.input,
+      request.actor,
+      current ? withoutEtag(current) : undefined,
+    );
+    return { input: prepared.input, warnings: prepared.warnings, ...(current ? { eTag: current.eTag } : {}) };
+  }
+
   async submit(request: SubmitRequest): Promise<{ operation: OperationRecord; created: boolean }> {
     const idemId = request.idempotencyKey ? idempotencyId(request.actor, request.idempotencyKey) : undefined;
     for (let attempt = 0; attempt < 10; attempt++) {

@@ -115,7 +115,7 @@ async function submit(
     throw badRequest('Idempotency-Key must be 1 to 200 visible ASCII characters.');
   }
   const ifMatch = header(req, 'if-match')?.replace(/^W\//, '').replace(/"/g, '');
-  const { operation, created } = await deps.engine.submit({
+  const request = {
     kind,
     runtimeName: name,
     input,
@@ -123,7 +123,19 @@ async function submit(
     fingerprint: sha256(JSON.stringify([kind, name.toLowerCase(), input])),
     ...(idempotencyKey ? { idempotencyKey } : {}),
     ...(ifMatch ? { ifMatch } : {}),
-  });
+  };
+  // ?validateOnly=true checks the change without starting it (approval flows ask before they wait).
+  if (query(req).get('validateOnly') === 'true') {
+    const checked = await deps.engine.validate(request);
+    sendJson(
+      res,
+      200,
+      { valid: true, input: checked.input, warnings: checked.warnings },
+      checked.eTag ? { ETag: `"${checked.eTag}"` } : {},
+    );
+    return;
+  }
+  const { operation, created } = await deps.engine.submit(request);
   const location = `/v1/operations/${operation.id}`;
   sendJson(res, 202, toOperation(operation), {
     'Operation-Location': location,

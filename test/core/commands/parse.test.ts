@@ -136,7 +136,6 @@ describe('parseCommand', () => {
     ['leading flag', 'runtime --help', { verb: '', flags: { help: true }, prefixed: true }],
     ['runtime as an argument', 'status runtime', { verb: 'status', args: ['runtime'], prefixed: false }],
     ['quoted prefix', '"runtime" status', { verb: 'runtime', args: ['status'], prefixed: false }],
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: a literal ${} is what is being tested.
     ['${} kept literally', 'create ${HOME} --d "${x}"', { args: ['${HOME}'], flags: { d: '${x}' } }],
     [
       'emoji',
@@ -232,7 +231,6 @@ describe('parseCommand', () => {
     ['escaped quotes', `"${'\\"'.repeat(hundredKb / 2)}`],
     ['em dashes', '\u2014'.repeat(hundredKb)],
     ['emoji', '\u{1F680}'.repeat(hundredKb / 2)],
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: a literal ${} is what is being tested.
     ['${} strings', '${x} '.repeat(hundredKb / 5)],
     ['newlines', '\n'.repeat(hundredKb)],
   ];

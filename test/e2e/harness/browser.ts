@@ -161,7 +161,6 @@ class Ui implements PlaygroundPage {
   }
 
   async cardText(opts: CardOptions = {}): Promise<string> {
-    // biome-ignore lint/performance/useDomNodeTextContent: Playwright's innerText is the rendered text, with line breaks
     return (await this.latestCard(opts)).innerText();
   }
 
