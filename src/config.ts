@@ -16,6 +16,8 @@ export interface BotConfig {
   /** Hosts that stored conversation references may point at (proactive sends carry our token). */
   allowedServiceUrlHosts: string[];
   policyFile?: string;
+  /** Seals approval requests at rest (base64, 32 bytes); default: a key file in the data folder. */
+  secretsKey?: string;
 }
 
 export interface ServiceConfig {
@@ -134,7 +136,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       allowedServiceUrlHosts: list('ALLOWED_SERVICE_URL_HOSTS').length
         ? list('ALLOWED_SERVICE_URL_HOSTS')
         : ['smba.trafficmanager.net', '*.botframework.com', ...(appId ? [] : ['localhost', '127.0.0.1'])],
-      ...(str('POLICY_FILE') ? { policyFile: path.resolve(str('POLICY_FILE')!) } : {}),
+      ...policyFile(str('POLICY_FILE'), !appId && bool('PLAYGROUND', true)),
+      ...(str('SECRETS_KEY') ? { secretsKey: str('SECRETS_KEY')! } : {}),
     },
     service: {
       port: servicePort,
@@ -159,8 +162,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (config.service.provider === 'azureml') {
     problems.push('RUNTIME_PROVIDER=azureml is not available yet; use local');
   }
+  if (config.bot.secretsKey && Buffer.from(config.bot.secretsKey, 'base64').length !== 32) {
+    problems.push('SECRETS_KEY must be 32 bytes, base64-encoded (openssl rand -base64 32)');
+  }
   if (problems.length) throw new ConfigError(problems);
   return Object.freeze(config);
+}
+
+/** POLICY_FILE; in local mode the Playground's demo policy, so approvals can be tried at once. */
+function policyFile(configured: string | undefined, local: boolean): { policyFile?: string } {
+  if (configured) return configured.toLowerCase() === 'none' ? {} : { policyFile: path.resolve(configured) };
+  return local ? { policyFile: path.join(ROOT, 'playground/policy.yaml') } : {};
 }
 
 export function isLoopback(host: string): boolean {

@@ -3,7 +3,9 @@
  * one), and in local mode the Agents Playground. Wiring only.
  */
 import 'dotenv/config';
+import path from 'node:path';
 import { createBotApp } from './bot/app';
+import { Sealer } from './core/approvals/sealer';
 import { ConfigError, loadConfig } from './config';
 import { createLogger } from './logger';
 import { startPlayground } from './playground/launch';
@@ -26,6 +28,7 @@ async function main(): Promise<void> {
   }
   const bot = createBotApp({
     config: config.bot,
+    sealer: Sealer.fromConfig(config.bot.secretsKey, path.join(config.dataDir, 'bot')),
     storage: createStorage(config.storage, config.dataDir, 'bot'),
     log,
     serviceUrl: config.serviceUrl,

@@ -14,6 +14,7 @@ export function toChatRequest(
     user: {
       id: activity.from?.aadObjectId ?? '',
       ...(activity.from?.name ? { name: activity.from.name } : {}),
+      ...(activity.from?.id ? { channelUserId: activity.from.id } : {}),
       ...(tenantId ? { tenantId } : {}),
     },
     conversation: {

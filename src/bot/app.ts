@@ -9,7 +9,12 @@ import { type Clock, systemClock } from '../clock';
 import type { BotConfig } from '../config';
 import { ActionRouter } from '../core/actionRouter';
 import { Dispatcher } from '../core/dispatcher';
-import { openPermissions } from '../core/permissions';
+import { ApprovalService } from '../core/approvals/service';
+import { Sealer } from '../core/approvals/sealer';
+import { AuditLog } from '../core/audit/auditLog';
+import { PeopleDirectory } from '../core/people';
+import { policyPermissions } from '../core/permissions';
+import { PolicyStore } from '../core/policy/policyStore';
 import { OperationTracker } from '../core/tracking/tracker';
 import type { Logger } from '../logger';
 import type { Storage } from '../storage/storage';
@@ -26,6 +31,9 @@ export interface BotApp {
   server: restify.Server;
   adapter: CloudAdapter;
   tracker: OperationTracker;
+  approvals: ApprovalService;
+  policy: PolicyStore;
+  audit: AuditLog;
   start(): Promise<string>;
   stop(): Promise<void>;
 }
@@ -37,8 +45,10 @@ export interface BotAppOptions {
   serviceUrl: string;
   serviceToken?: string;
   clock?: Clock;
-  /** Tests poll the tracker by hand. */
+  /** Tests poll the tracker and the approval sweep by hand. */
   runTracker?: boolean;
+  /** Seals approval requests; default a random key (fine for one process; index.ts passes the shared one). */
+  sealer?: Sealer;
 }
 
 export function createBotApp(options: BotAppOptions): BotApp {
@@ -54,17 +64,56 @@ export function createBotApp(options: BotAppOptions): BotApp {
   const conversations = new ConversationStore(storage, config.allowedServiceUrlHosts);
   const updater = new TeamsMessageUpdater(adapter, config.appId ?? '', conversations, log);
   const tracker = new OperationTracker(storage, client, updater, clock, log.child({ component: 'tracker' }));
-  const deps = { client, log, clock, readAttachment, permissions: openPermissions };
+  const policy = new PolicyStore({ ...(config.policyFile ? { file: config.policyFile } : {}), storage, clock, log });
+  const audit = new AuditLog(storage, clock);
+  const people = new PeopleDirectory(storage);
+  const sealer = options.sealer ?? Sealer.random();
+  const approvals = new ApprovalService({
+    storage,
+    client,
+    policy,
+    audit,
+    clock,
+    log: log.child({ component: 'approvals' }),
+    sealer,
+    updater,
+    tracker,
+    people,
+  });
+  const deps = {
+    client,
+    log,
+    clock,
+    readAttachment,
+    permissions: policyPermissions(policy),
+    changes: approvals,
+    approvals,
+    policy,
+    audit,
+  };
   const dispatcher = new Dispatcher(deps, storage);
   const actions = new ActionRouter(deps, storage);
-  const bot = new TeamsBot({ dispatcher, actions, tracker, conversations, clock, log });
+  const bot = new TeamsBot({ dispatcher, actions, tracker, conversations, approvals, people, clock, log });
+  let sweeper: NodeJS.Timeout | undefined;
   const server = createBotServer(adapter, bot, log);
   return {
     server,
     adapter,
     tracker,
+    approvals,
+    policy,
+    audit,
     async start() {
-      if (options.runTracker !== false) tracker.start();
+      await policy.load(); // a broken policy stops start-up with its line and column
+      policy.start();
+      if (options.runTracker !== false) {
+        tracker.start();
+        sweeper = setInterval(
+          () => void approvals.sweep().catch((error) => log.warn('approval sweep failed', { error })),
+          10_000,
+        );
+        sweeper.unref();
+      }
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
         server.listen(config.port, config.host, () => resolve());
@@ -73,6 +122,8 @@ export function createBotApp(options: BotAppOptions): BotApp {
     },
     async stop() {
       tracker.stop();
+      policy.stop();
+      if (sweeper) clearInterval(sweeper);
       server.server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },

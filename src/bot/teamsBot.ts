@@ -10,6 +10,8 @@ import {
 } from 'botbuilder';
 import type { Clock } from '../clock';
 import type { ActionRouter } from '../core/actionRouter';
+import type { ApprovalService } from '../core/approvals/service';
+import type { PeopleDirectory } from '../core/people';
 import type { Dispatcher } from '../core/dispatcher';
 import type { Reply } from '../core/replies';
 import type { OperationTracker } from '../core/tracking/tracker';
@@ -22,6 +24,8 @@ import { toActivity, toInvokeResponse } from './render/activity';
 export interface TeamsBotDeps {
   dispatcher: Dispatcher;
   actions: ActionRouter;
+  approvals: ApprovalService;
+  people: PeopleDirectory;
   tracker: OperationTracker;
   conversations: ConversationStore;
   clock: Clock;
@@ -60,6 +64,7 @@ export class TeamsBot extends TeamsActivityHandler {
     if (!request.user.id)
       return toInvokeResponse({ kind: 'error', text: 'I can only act for signed-in Microsoft 365 users.' });
     const conversationKey = await this.remember(context);
+    await this.deps.people.remember(request.user);
     const reply = await this.deps.actions.handle(request);
     if (context.activity.replyToId) await this.track(reply, conversationKey, context.activity.replyToId);
     return toInvokeResponse(reply);
@@ -90,6 +95,7 @@ export class TeamsBot extends TeamsActivityHandler {
       await context.sendActivity('I can only act for signed-in Microsoft 365 users.');
       return;
     }
+    await this.deps.people.remember(request.user);
     for (const reply of await this.deps.dispatcher.handle(request)) {
       const sent = await context.sendActivity(toActivity(reply));
       if (sent?.id) await this.track(reply, conversationKey, sent.id);
@@ -98,7 +104,13 @@ export class TeamsBot extends TeamsActivityHandler {
 
   /** Operations still running are followed, and their message is updated until they end. */
   private async track(reply: Reply, conversationKey: string | undefined, messageId: string): Promise<void> {
-    if (reply.kind !== 'operation' || !conversationKey || isDone(reply.operation.status)) return;
+    if (!conversationKey) return;
+    // A new approval request: its card is updated for everyone on every vote, so remember where it is.
+    if (reply.kind === 'approval' && !reply.approval.messageId) {
+      await this.deps.approvals.attachMessage(reply.approval.id, conversationKey, messageId);
+      return;
+    }
+    if (reply.kind !== 'operation' || isDone(reply.operation.status)) return;
     await this.deps.tracker.track(reply.operation, conversationKey, messageId, reply.title);
   }
 

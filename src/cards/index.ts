@@ -3,6 +3,7 @@
  */
 import type { Reply } from '../core/replies';
 import type { AdaptiveCard } from './render';
+import { approvalCard } from './views/approval';
 import { createFormCard } from './views/createForm';
 import { editFormCard } from './views/editForm';
 import { helpCard } from './views/help';
@@ -35,6 +36,8 @@ export function cardFor(reply: Reply): AdaptiveCard | undefined {
       return versionCheckCard(reply);
     case 'operation':
       return progressCard(reply);
+    case 'approval':
+      return approvalCard(reply);
     case 'createForm':
       return createFormCard(reply.form);
     case 'installForm':

@@ -19,6 +19,10 @@ export const Verb = {
   SubmitCreate: 'create.submit',
   Retry: 'operation.retry',
   RefreshOperation: 'operation.refresh',
+  ViewApproval: 'approval.view',
+  Approve: 'approval.approve',
+  Reject: 'approval.reject',
+  CancelApproval: 'approval.cancel',
 } as const;
 
 export type Verb = (typeof Verb)[keyof typeof Verb];

@@ -3,6 +3,8 @@
  * markdown or Adaptive Cards; another channel renders them its own way.
  */
 import type { Operation, OperationKind, Runtime, RuntimeType, VersionCheck, VersionsReport } from '../domain/runtime';
+import type { ApprovalRecord, ApprovalViewer } from './approvals/model';
+import type { AuditEntry } from './audit/auditLog';
 
 export interface CommandHelp {
   name: string;
@@ -75,6 +77,24 @@ export type Reply =
   /** A change was accepted; the edge tracks it and updates this message until it ends. */
   | { kind: 'operation'; operation: Operation; title: string }
   | { kind: 'welcome' }
+  /** An approval request, as one viewer sees it (an empty viewer id: the card everyone sees). */
+  | {
+      kind: 'approval';
+      approval: Omit<ApprovalRecord, 'sealed'>;
+      viewer: ApprovalViewer;
+      approvers: { objectId: string; name?: string }[];
+      /** Channel user ids that get their own view of the card (approvers and requester). */
+      refreshUserIds?: string[];
+      notice?: string;
+    }
+  | { kind: 'approvals'; pending: Omit<ApprovalRecord, 'sealed'>[] }
+  | { kind: 'audit'; entries: AuditEntry[]; runtime?: string; export?: string }
+  | {
+      kind: 'roles';
+      people: { objectId: string; name?: string; roles: string[] }[];
+      notice?: string;
+      policySource?: string;
+    }
   | { kind: 'createForm'; form: CreateFormView }
   | { kind: 'installForm'; form: InstallFormView }
   | { kind: 'editForm'; form: EditFormView };

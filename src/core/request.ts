@@ -7,6 +7,8 @@ export interface ChatUser {
   id: string;
   name?: string;
   tenantId?: string;
+  /** The channel's own id of the user (Teams' 29:… id), for cards addressed to them. */
+  channelUserId?: string;
 }
 
 export interface ChatConversation {

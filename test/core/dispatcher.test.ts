@@ -11,6 +11,7 @@ import { COMMANDS } from '../../src/core/commands/registry';
 import type { CommandDeps } from '../../src/core/commands/types';
 import { Dispatcher } from '../../src/core/dispatcher';
 import { errorText } from '../../src/core/errorText';
+import { directChanges } from '../../src/core/changes';
 import { openPermissions } from '../../src/core/permissions';
 import type { Reply } from '../../src/core/replies';
 import type { ChatRequest } from '../../src/core/request';
@@ -49,8 +50,11 @@ function runtime(name: string): Runtime {
 }
 
 /** The few client methods the commands under test use, each a spy. */
+/** These tests never reach the approval commands: their dependencies are absent on purpose. */
+const NO_APPROVALS = { approvals: undefined as never, policy: undefined as never, audit: undefined as never };
+
 function fakeClient() {
-  return {
+  const fake = {
     runAction: vi.fn(async (name: string, action: 'reset' | 'stop' | 'upgrade', _actor: unknown, _key?: string) =>
       operation(action, name),
     ),
@@ -61,7 +65,28 @@ function fakeClient() {
     createRuntime: vi.fn(async (name: string) => operation('create', name)),
     getRuntime: vi.fn(async (name: string) => ({ runtime: runtime(name), eTag: '7' })),
     allRuntimes: vi.fn(async () => [runtime('chat-dev')]),
+    // The generic entry point the change requester uses, routed to the mocks above.
+    change: async (
+      kind: string,
+      name: string,
+      body: Record<string, unknown>,
+      actor: unknown,
+      options: { idempotencyKey?: string } = {},
+    ) => {
+      if (kind === 'create') return fake.createRuntime(name);
+      if (kind === 'update') return fake.updateRuntime(name);
+      if (kind === 'install')
+        return fake.installPackages(
+          name,
+          String(body.requirements),
+          body.saveOnly === true,
+          actor,
+          options.idempotencyKey,
+        );
+      return fake.runAction(name, kind as 'reset', actor, options.idempotencyKey);
+    },
   };
+  return fake;
 }
 
 let clock: FakeClock;
@@ -79,6 +104,8 @@ beforeEach(() => {
     clock,
     readAttachment: async (a) => a.content ?? '',
     permissions: openPermissions,
+    changes: directChanges(client as unknown as RuntimeClient),
+    ...NO_APPROVALS,
   };
   dispatcher = new Dispatcher(deps, new MemoryStorage());
 });
@@ -171,6 +198,8 @@ describe('routing', () => {
         clock,
         readAttachment: async () => '',
         permissions: openPermissions,
+        changes: directChanges(client as unknown as RuntimeClient),
+        ...NO_APPROVALS,
       },
       new MemoryStorage(),
       [help, status],

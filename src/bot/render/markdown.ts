@@ -46,11 +46,54 @@ export function toMarkdown(reply: Reply): string {
       return operation(reply.operation, reply.title);
     case 'welcome':
       return 'Hi! I manage prompt flow runtimes from chat. Say `status` for the on-call summary, `list` for every runtime, or `help` for all I can do.';
+    case 'approval':
+      return approval(reply);
+    case 'approvals':
+      return reply.pending.length
+        ? `**Pending approvals**\n\n${reply.pending
+            .map(
+              (a) =>
+                `- \`${a.id}\` ${a.kind} **${esc(a.runtimeName)}** by ${esc(a.requester.name ?? a.requester.objectId)} · ${a.votes.length}/${a.approvalsRequired} approvals · expires ${a.expiresAt}`,
+            )
+            .join('\n')}\n\nSay \`approve <id>\`, \`reject <id> <reason>\` or \`cancel <id>\`.`
+        : 'No approval requests are pending.';
+    case 'audit':
+      if (reply.export !== undefined)
+        return reply.export
+          ? `Audit trail as JSON lines:\n\n\`\`\`\n${reply.export}\n\`\`\``
+          : 'The audit trail is empty.';
+      return reply.entries.length
+        ? `**Audit trail${reply.runtime ? ` of ${esc(reply.runtime)}` : ''}** (newest first)\n\n${reply.entries
+            .map(
+              (e) =>
+                `- ${e.at} · ${esc(e.actor.name ?? e.actor.id)} · **${e.action}**${e.kind ? ` ${e.kind}` : ''}${e.runtime ? ` ${esc(e.runtime)}` : ''}${e.approvalId ? ` · request \`${e.approvalId}\`` : ''}${e.details?.reason ? ` · ${esc(String(e.details.reason))}` : ''}`,
+            )
+            .join('\n')}`
+        : `Nothing in the audit trail${reply.runtime ? ` for ${esc(reply.runtime)}` : ''} yet.`;
+    case 'roles': {
+      const rows = reply.people.map(
+        (p) => `- ${esc(p.name ?? p.objectId)} (\`${p.objectId}\`): ${p.roles.join(', ') || 'no role'}`,
+      );
+      const head = reply.notice ? `${reply.notice}\n\n` : '';
+      return `${head}**Roles**${reply.policySource ? ` (policy ${esc(reply.policySource)} plus grants from chat)` : ''}\n\n${rows.join('\n') || 'No policy is configured: everyone may manage runtimes, without approvals.'}`;
+    }
     case 'createForm':
     case 'installForm':
     case 'editForm':
       return 'This form needs a client that shows Adaptive Cards; use the command with flags instead (say `help`).';
   }
+}
+
+function approval(reply: Extract<Reply, { kind: 'approval' }>): string {
+  const a = reply.approval;
+  const changes = a.changes
+    .map((c) => `- **${esc(c.field)}**: ${c.before ? `${esc(c.before)} → ` : ''}${esc(c.after)}`)
+    .join('\n');
+  const votes = a.votes.length ? `\n\nApproved by ${a.votes.map((v) => esc(v.name ?? v.objectId)).join(', ')}` : '';
+  const rejected = a.rejection
+    ? `\n\nRejected by ${esc(a.rejection.by.name ?? a.rejection.by.objectId)}: ${esc(a.rejection.reason)}`
+    : '';
+  return `${reply.notice ? `${reply.notice}\n\n` : ''}**Approval \`${a.id}\`: ${a.kind} ${esc(a.runtimeName)}** · ${a.status}\n\nRequested by ${esc(a.requester.name ?? a.requester.objectId)}; needs ${a.approvalsRequired} approval(s) from the ${a.approverRole} role by ${a.expiresAt}.\n\n${changes}${votes}${rejected}`;
 }
 
 function runtimeList(reply: Extract<Reply, { kind: 'runtimeList' }>): string {

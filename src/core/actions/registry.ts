@@ -1,4 +1,8 @@
 /** The one list of card actions, by verb. */
+import { approvalApproveAction } from './approvalApprove';
+import { approvalCancelAction } from './approvalCancel';
+import { approvalRejectAction } from './approvalReject';
+import { approvalViewAction } from './approvalView';
 import { listPageAction } from './listPage';
 import { openCreateAction } from './openCreate';
 import { openEditAction } from './openEdit';
@@ -34,6 +38,10 @@ export const ACTIONS: readonly CardAction[] = [
   submitCreateAction,
   retryAction,
   refreshOperationAction,
+  approvalViewAction,
+  approvalApproveAction,
+  approvalRejectAction,
+  approvalCancelAction,
 ];
 
 export function findAction(verb: string): CardAction | undefined {

@@ -4,7 +4,7 @@ import { RUNTIME_NAME } from '../../domain/runtime';
 import { fieldError } from '../../errors';
 import { createFormOptions, createRequestFrom, formErrors, toRuntimeType } from '../forms';
 import type { CardAction } from './types';
-import { field, formValues } from './types';
+import { changeContext, field, formValues } from './types';
 
 /** Creates the runtime from the form; any problem returns the form with field errors and the input kept. */
 export const submitCreateAction: CardAction = {
@@ -19,8 +19,10 @@ export const submitCreateAction: CardAction = {
         throw fieldError('name', 'Use 3 to 63 letters, digits, - or _, starting with a letter.');
       }
       const request = createRequestFrom(type, values);
-      const operation = await ctx.deps.client.createRuntime(name, request, ctx.actor, ctx.idempotencyKey);
-      return { kind: 'operation', operation, title: `Creating ${operation.runtimeName}` };
+      return await ctx.deps.changes.submit(
+        { kind: 'create', runtimeName: name, body: { ...request } },
+        changeContext(ctx),
+      );
     } catch (error) {
       const problems = formErrors(error);
       if (!problems) throw error;

@@ -1,7 +1,7 @@
 import { Verb } from '../../cards/verbs';
 import { editFormFor, formErrors, updateRequestFrom } from '../forms';
 import type { CardAction } from './types';
-import { formValues, requiredField } from './types';
+import { changeContext, formValues, requiredField } from './types';
 
 const FIELDS = ['vmSize', 'idleTimeMinutes', 'environment', 'instanceCount', 'description'] as const;
 
@@ -15,11 +15,13 @@ export const submitEditAction: CardAction = {
     const { runtime, eTag } = await ctx.deps.client.getRuntime(name);
     try {
       const request = updateRequestFrom(runtime as unknown as Record<string, unknown>, runtime.type, values);
-      const operation = await ctx.deps.client.updateRuntime(name, request, ctx.actor, {
-        idempotencyKey: ctx.idempotencyKey,
+      const change = {
+        kind: 'update' as const,
+        runtimeName: name,
+        body: { ...request },
         ...(eTag ? { ifMatch: eTag } : {}),
-      });
-      return { kind: 'operation', operation, title: `Updating ${operation.runtimeName}` };
+      };
+      return await ctx.deps.changes.submit(change, changeContext(ctx));
     } catch (error) {
       const problems = formErrors(error);
       if (!problems) throw error;

@@ -4,7 +4,7 @@ import { parseRequirements } from '../../domain/requirements';
 import { formErrors } from '../forms';
 import type { Reply } from '../replies';
 import type { CardAction } from './types';
-import { field, requiredField } from './types';
+import { changeContext, field, requiredField } from './types';
 
 /** Save and install, or save only. Problems come back on the form, with the input kept. */
 export const submitInstallAction: CardAction = {
@@ -42,20 +42,10 @@ export const submitInstallAction: CardAction = {
     if (parsed.packages.length === 0)
       return form({ requirements: 'Add at least one package.' }, 'There is nothing to install yet.', notes);
     try {
-      const operation = await ctx.deps.client.installPackages(
-        name,
-        requirements,
-        saveOnly,
-        ctx.actor,
-        ctx.idempotencyKey,
+      return await ctx.deps.changes.submit(
+        { kind: 'install', runtimeName: name, body: { requirements, saveOnly } },
+        changeContext(ctx),
       );
-      return {
-        kind: 'operation',
-        operation,
-        title: saveOnly
-          ? `Saving requirements for ${operation.runtimeName}`
-          : `Installing packages into ${operation.runtimeName}`,
-      };
     } catch (error) {
       const problems = formErrors(error);
       if (problems) return form(problems.errors, problems.message, notes);

@@ -57,3 +57,14 @@ export function requiredField(ctx: ActionContext, name: string): string {
 export function formValues(ctx: ActionContext, names: readonly string[]): Record<string, string> {
   return Object.fromEntries(names.map((n) => [n, field(ctx, n) ?? '']));
 }
+
+/** The change context of a clicked action. */
+export function changeContext(ctx: ActionContext) {
+  return {
+    user: ctx.request.user,
+    conversation: ctx.request.conversation,
+    actor: ctx.actor,
+    idempotencyKey: ctx.idempotencyKey,
+    correlationId: ctx.request.correlationId,
+  };
+}

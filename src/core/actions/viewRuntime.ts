@@ -8,6 +8,10 @@ export const viewRuntimeAction: CardAction = {
   sideEffects: false,
   async run(ctx) {
     const { runtime } = await ctx.deps.client.getRuntime(requiredField(ctx, 'name'));
-    return { kind: 'runtimeDetail', runtime, actions: ctx.deps.permissions.actionsFor(ctx.request.user, runtime) };
+    return {
+      kind: 'runtimeDetail',
+      runtime,
+      actions: await ctx.deps.permissions.actionsFor(ctx.request.user, runtime),
+    };
   },
 };

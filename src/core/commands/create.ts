@@ -2,7 +2,7 @@ import type { CreateRuntimeRequest, Identity } from '../../domain/runtime';
 import { createFormOptions } from '../forms';
 import { quoted } from '../userText';
 import type { Command, CommandContext } from './types';
-import { allowFlags, flag, intFlag, runtimeNameArg, usageError } from './types';
+import { allowFlags, changeContext, flag, intFlag, runtimeNameArg, usageError } from './types';
 
 const TYPES: Record<string, CreateRuntimeRequest['type']> = {
   automatic: 'automatic',
@@ -45,8 +45,7 @@ export const createCommand: Command = {
     }
     const name = runtimeNameArg(ctx);
     const request = await buildRequest(ctx);
-    const op = await ctx.deps.client.createRuntime(name, request, ctx.actor, ctx.idempotencyKey);
-    return { kind: 'operation', operation: op, title: `Creating ${op.runtimeName}` };
+    return ctx.deps.changes.submit({ kind: 'create', runtimeName: name, body: { ...request } }, changeContext(ctx));
   },
 };
 

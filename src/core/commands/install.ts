@@ -1,7 +1,7 @@
 import { installFormFor } from '../forms';
 import type { ChatAttachment } from '../request';
 import type { Command, CommandContext } from './types';
-import { allowFlags, runtimeNameArg } from './types';
+import { allowFlags, changeContext, runtimeNameArg } from './types';
 
 const PIP_OPTIONS = [
   'i',
@@ -33,12 +33,10 @@ export const installCommand: Command = {
     if (!requirements) {
       return installFormFor(ctx.deps.client, name); // no lines: the form, prefilled with the saved ones
     }
-    const op = await ctx.deps.client.installPackages(name, requirements, saveOnly, ctx.actor, ctx.idempotencyKey);
-    return {
-      kind: 'operation',
-      operation: op,
-      title: saveOnly ? `Saving requirements for ${op.runtimeName}` : `Installing packages into ${op.runtimeName}`,
-    };
+    return ctx.deps.changes.submit(
+      { kind: 'install', runtimeName: name, body: { requirements, saveOnly } },
+      changeContext(ctx),
+    );
   },
 };
 

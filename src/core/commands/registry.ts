@@ -2,11 +2,17 @@
  * The one list of commands. It routes messages, produces `help`, and generates the Teams
  * manifest's command list, so the three can never disagree.
  */
+import { approvalsCommand } from './approvals';
+import { approveCommand } from './approve';
+import { auditCommand } from './audit';
+import { cancelCommand } from './cancel';
 import { createCommand } from './create';
 import { helpCommand } from './help';
 import { installCommand } from './install';
 import { listCommand } from './list';
+import { rejectCommand } from './reject';
 import { resetCommand } from './reset';
+import { rolesCommand } from './roles';
 import { statusCommand } from './status';
 import { stopCommand } from './stop';
 import type { Command } from './types';
@@ -25,6 +31,12 @@ export const COMMANDS: readonly Command[] = [
   stopCommand,
   versionsCommand,
   upgradeCommand,
+  approvalsCommand,
+  approveCommand,
+  rejectCommand,
+  cancelCommand,
+  auditCommand,
+  rolesCommand,
 ];
 
 export function findCommand(verb: string, commands: readonly Command[] = COMMANDS): Command | undefined {

@@ -1,5 +1,5 @@
 import type { Command } from './types';
-import { allowFlags, runtimeNameArg } from './types';
+import { allowFlags, changeContext, runtimeNameArg } from './types';
 
 export const resetCommand: Command = {
   name: 'reset',
@@ -12,7 +12,6 @@ export const resetCommand: Command = {
   async run(ctx) {
     const name = runtimeNameArg(ctx);
     allowFlags(ctx, []);
-    const op = await ctx.deps.client.runAction(name, 'reset', ctx.actor, ctx.idempotencyKey);
-    return { kind: 'operation', operation: op, title: `Resetting ${op.runtimeName}` };
+    return ctx.deps.changes.submit({ kind: 'reset', runtimeName: name, body: {} }, changeContext(ctx));
   },
 };

@@ -14,7 +14,11 @@ export const statusCommand: Command = {
     const name = ctx.args.args[0];
     if (name) {
       const { runtime } = await ctx.deps.client.getRuntime(name);
-      return { kind: 'runtimeDetail', runtime, actions: ctx.deps.permissions.actionsFor(ctx.request.user, runtime) };
+      return {
+        kind: 'runtimeDetail',
+        runtime,
+        actions: await ctx.deps.permissions.actionsFor(ctx.request.user, runtime),
+      };
     }
     const runtimes = await ctx.deps.client.allRuntimes();
     return { kind: 'summary', summary: buildSummary(runtimes, ctx.deps.clock.now()) };

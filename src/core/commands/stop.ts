@@ -1,5 +1,5 @@
 import type { Command } from './types';
-import { allowFlags, runtimeNameArg } from './types';
+import { allowFlags, changeContext, runtimeNameArg } from './types';
 
 export const stopCommand: Command = {
   name: 'stop',
@@ -11,7 +11,6 @@ export const stopCommand: Command = {
   async run(ctx) {
     const name = runtimeNameArg(ctx);
     allowFlags(ctx, []);
-    const op = await ctx.deps.client.runAction(name, 'stop', ctx.actor, ctx.idempotencyKey);
-    return { kind: 'operation', operation: op, title: `Stopping ${op.runtimeName}` };
+    return ctx.deps.changes.submit({ kind: 'stop', runtimeName: name, body: {} }, changeContext(ctx));
   },
 };

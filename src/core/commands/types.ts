@@ -4,6 +4,10 @@ import type { Clock } from '../../clock';
 import type { Person } from '../../domain/runtime';
 import { AppError, ErrorCode } from '../../errors';
 import type { Logger } from '../../logger';
+import type { ApprovalService } from '../approvals/service';
+import type { AuditLog } from '../audit/auditLog';
+import type { ChangeRequester } from '../changes';
+import type { PolicyStore } from '../policy/policyStore';
 import type { Permissions } from '../permissions';
 import type { CommandHelp, Reply } from '../replies';
 import type { ChatAttachment, ChatRequest } from '../request';
@@ -15,6 +19,11 @@ export interface CommandDeps {
   log: Logger;
   clock: Clock;
   permissions: Permissions;
+  /** Where changes go: straight to the runtime service, or to an approval first. */
+  changes: ChangeRequester;
+  approvals: ApprovalService;
+  policy: PolicyStore;
+  audit: AuditLog;
   /** Reads an attached file's text (size-capped); the edge knows how to download. */
   readAttachment(attachment: ChatAttachment): Promise<string>;
 }
@@ -79,4 +88,15 @@ export function allowFlags(ctx: CommandContext, allowed: string[]): void {
 
 export function toHelp(c: Command): CommandHelp {
   return { name: c.name, aliases: c.aliases, summary: c.summary, usage: c.usage, examples: c.examples };
+}
+
+/** The change context of a typed command. */
+export function changeContext(ctx: CommandContext) {
+  return {
+    user: ctx.request.user,
+    conversation: ctx.request.conversation,
+    actor: ctx.actor,
+    idempotencyKey: ctx.idempotencyKey,
+    correlationId: ctx.request.correlationId,
+  };
 }

@@ -1,7 +1,7 @@
 import type { UpdateRuntimeRequest } from '../../domain/runtime';
 import { editFormFor } from '../forms';
 import type { Command } from './types';
-import { allowFlags, flag, intFlag, runtimeNameArg } from './types';
+import { allowFlags, changeContext, flag, intFlag, runtimeNameArg } from './types';
 
 export const updateCommand: Command = {
   name: 'update',
@@ -32,10 +32,9 @@ export const updateCommand: Command = {
     if (Object.keys(request).length === 0) return editFormFor(ctx.deps.client, name); // no options: the form
     // If-Match: the change applies to the runtime as we read it, not as someone else left it since.
     const { eTag } = await ctx.deps.client.getRuntime(name);
-    const op = await ctx.deps.client.updateRuntime(name, request, ctx.actor, {
-      idempotencyKey: ctx.idempotencyKey,
-      ...(eTag ? { ifMatch: eTag } : {}),
-    });
-    return { kind: 'operation', operation: op, title: `Updating ${op.runtimeName}` };
+    return ctx.deps.changes.submit(
+      { kind: 'update', runtimeName: name, body: { ...request }, ...(eTag ? { ifMatch: eTag } : {}) },
+      changeContext(ctx),
+    );
   },
 };

@@ -1,5 +1,5 @@
 import type { Command } from './types';
-import { allowFlags, runtimeNameArg } from './types';
+import { allowFlags, changeContext, runtimeNameArg } from './types';
 
 export const upgradeCommand: Command = {
   name: 'upgrade',
@@ -11,7 +11,6 @@ export const upgradeCommand: Command = {
   async run(ctx) {
     const name = runtimeNameArg(ctx);
     allowFlags(ctx, []);
-    const op = await ctx.deps.client.runAction(name, 'upgrade', ctx.actor, ctx.idempotencyKey);
-    return { kind: 'operation', operation: op, title: `Upgrading ${op.runtimeName}` };
+    return ctx.deps.changes.submit({ kind: 'upgrade', runtimeName: name, body: {} }, changeContext(ctx));
   },
 };

@@ -13,16 +13,17 @@ export const versionsCommand: Command = {
     const name = ctx.args.args[0];
     if (name) return { kind: 'versionCheck', check: await ctx.deps.client.checkVersion(name) };
     const report = await ctx.deps.client.versions();
+    const first = report.outdated[0];
     const canUpgrade =
-      report.outdated.length > 0 &&
-      ctx.deps.permissions
-        .actionsFor(ctx.request.user, {
-          name: report.outdated[0].name,
-          type: report.outdated[0].type,
+      first !== undefined &&
+      (
+        await ctx.deps.permissions.actionsFor(ctx.request.user, {
+          name: first.name,
+          type: first.type,
           status: 'Running',
           outdated: true,
         })
-        .includes('upgrade');
+      ).includes('upgrade');
     return { kind: 'versions', report, canUpgrade };
   },
 };
