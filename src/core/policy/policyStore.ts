@@ -71,8 +71,8 @@ export class PolicyStore {
     watchFile(this.file, { interval: this.pollMs, persistent: false }, this.onChange);
     // An edit between load() and now is already in the watcher's baseline, so look once ourselves.
     void fs.stat(this.file).then(
-      (stat) => (!this.readStat || differs(stat, this.readStat) ? this.reload() : undefined),
-      () => this.reload(),
+      (stat) => (this.watching && (!this.readStat || differs(stat, this.readStat)) ? this.reload() : undefined),
+      () => (this.watching ? this.reload() : undefined),
     );
   }
 
