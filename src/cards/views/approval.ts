@@ -41,13 +41,11 @@ export function approvalCard(reply: Extract<Reply, { kind: 'approval' }>): Adapt
   return renderWithin('approval', (scale) => {
     const max = (n: number) => Math.max(20, Math.floor(n * scale));
     const mentions = pending
-      ? reply.approvers
-          .slice(0, 20)
-          .map((p) => ({
-            id: p.objectId,
-            name: safeText(p.name ?? p.objectId, 80),
-            text: `<at>${safeText(p.name ?? p.objectId, 80)}</at>`,
-          }))
+      ? reply.approvers.slice(0, 20).map((p) => ({
+          id: p.objectId,
+          name: safeText(p.name ?? p.objectId, 80),
+          text: `<at>${safeText(p.name ?? p.objectId, 80)}</at>`,
+        }))
       : [];
     return {
       id: a.id,
