@@ -1,6 +1,6 @@
 /** Turns a Bot Framework activity into the core's channel-free ChatRequest. */
 import { randomUUID } from 'node:crypto';
-import type { Activity } from 'botbuilder';
+import type { Activity } from './sdk';
 import type { CardActionRequest } from '../core/actions/types';
 import type { ChatAttachment, ChatConversation, ChatRequest } from '../core/request';
 

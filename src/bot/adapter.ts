@@ -9,7 +9,7 @@ import {
   type ConfigurationBotFrameworkAuthenticationOptions,
   ConfigurationServiceClientCredentialFactory,
   type TurnContext,
-} from 'botbuilder';
+} from './sdk';
 import type { BotConfig } from '../config';
 import type { Logger } from '../logger';
 import { correlationIdOf } from './correlation';

@@ -2,7 +2,7 @@
  * Composition root of the bot: adapter, core dispatcher and tracker, the Teams handler, server.
  * Tests build the same graph with their own storage, clock and service URL.
  */
-import type { CloudAdapter } from 'botbuilder';
+import type { CloudAdapter } from './sdk';
 import type restify from 'restify';
 import { RuntimeClient } from '../client/runtimeClient';
 import { type Clock, systemClock } from '../clock';

@@ -4,7 +4,7 @@
  * allow-listed: continuing a conversation sends the bot's token to that URL.
  */
 import { createHash } from 'node:crypto';
-import type { ConversationReference } from 'botbuilder';
+import type { ConversationReference } from './sdk';
 import { Collection } from '../storage/collection';
 import type { Storage } from '../storage/storage';
 

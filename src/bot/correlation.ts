@@ -3,7 +3,7 @@
  * of the turn, and the turn-error handler all name the same id.
  */
 import { randomUUID } from 'node:crypto';
-import type { Middleware, TurnContext } from 'botbuilder';
+import type { Middleware, TurnContext } from './sdk';
 
 const KEY = Symbol('correlationId');
 

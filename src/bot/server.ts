@@ -1,6 +1,6 @@
 /** The bot's HTTP server: POST /api/messages through the adapter, and GET /healthz. */
 
-import type { CloudAdapter } from 'botbuilder';
+import type { CloudAdapter } from './sdk';
 import restify from 'restify';
 import type { Logger } from '../logger';
 import type { TeamsBot } from './teamsBot';

@@ -7,7 +7,7 @@ import {
   type AdaptiveCardInvokeValue,
   TeamsActivityHandler,
   TurnContext,
-} from 'botbuilder';
+} from './sdk';
 import type { Clock } from '../clock';
 import type { ActionRouter } from '../core/actionRouter';
 import type { ApprovalService } from '../core/approvals/service';

@@ -2,7 +2,7 @@
  * Middleware that drops activities from tenants that are not allowed. The SDK checks no tenant,
  * so a multi-tenant bot must. An empty allow-list admits every tenant.
  */
-import type { Middleware, TurnContext } from 'botbuilder';
+import type { Middleware, TurnContext } from './sdk';
 import type { Logger } from '../logger';
 import { tenantOf } from './activityMapper';
 

@@ -1,5 +1,5 @@
 /** Replaces earlier bot messages (operation progress) through stored conversation references. */
-import type { CloudAdapter } from 'botbuilder';
+import type { CloudAdapter } from './sdk';
 import type { Reply } from '../core/replies';
 import type { MessageUpdater } from '../core/tracking/tracker';
 import type { Logger } from '../logger';

@@ -2,7 +2,7 @@
  * Turns a core reply into what Teams shows: an Adaptive Card where the reply has one, markdown
  * text otherwise (plain answers and errors). Also the invoke responses of Action.Execute.
  */
-import { type Activity, ActivityTypes, type AdaptiveCardInvokeResponse, CardFactory } from 'botbuilder';
+import { type Activity, ActivityTypes, type AdaptiveCardInvokeResponse, CardFactory } from '../sdk';
 import { cardFor } from '../../cards';
 import type { Reply } from '../../core/replies';
 import { toMarkdown } from './markdown';

@@ -14,7 +14,7 @@ import { promises as fs, type Stats, unwatchFile, watchFile } from 'node:fs';
 import type { Clock } from '../../clock';
 import type { Logger } from '../../logger';
 import type { Storage } from '../../storage/storage';
-import { normaliseObjectId, type Policy, PolicyError, parsePolicy, ROLES, type Role } from './policy';
+import { MAX_POLICY_BYTES, normaliseObjectId, type Policy, PolicyError, parsePolicy, ROLES, type Role } from './policy';
 import { RoleGrants } from './roleGrants';
 
 export interface PolicyStoreOptions {
@@ -153,8 +153,11 @@ export class PolicyStore {
       let text: string;
       try {
         this.readStat = await fs.stat(file);
+        // Checked before reading, so a runaway file is never pulled into memory.
+        if (this.readStat.size > MAX_POLICY_BYTES) throw new PolicyError(file, 'the policy file is larger than 1 MB');
         text = await fs.readFile(file, 'utf8');
       } catch (error) {
+        if (error instanceof PolicyError) throw error;
         const why = (error as NodeJS.ErrnoException).code ?? String(error);
         throw new PolicyError(file, `the policy file cannot be read (${why})`);
       }

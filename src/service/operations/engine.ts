@@ -8,12 +8,12 @@
  * - an idempotency record per (acting user, Idempotency-Key) maps a retry to the first operation;
  * - a lease on the operation record lets one worker run each step.
  */
-import { createHash, randomUUID } from 'node:crypto';
-import { type Clock, iso } from '../../clock';
+import { randomUUID } from 'node:crypto';
+import type { Clock } from '../../clock';
 import { type OperationKind, type Person, RUNTIME_NAME } from '../../domain/runtime';
-import { AppError, conflict, ErrorCode, notFound } from '../../errors';
+import { AppError, ErrorCode } from '../../errors';
 import type { Logger } from '../../logger';
-import { Collection, type Stored, UNCHANGED, withoutEtag } from '../../storage/collection';
+import { Collection, UNCHANGED, withoutEtag } from '../../storage/collection';
 import { isEtagConflict, type Storage } from '../../storage/storage';
 import type { EventLog } from '../events/eventLog';
 import {
@@ -25,6 +25,10 @@ import {
   summarize,
 } from '../model';
 import type { RuntimeProvider } from '../providers/provider';
+import { checkPreconditions, idempotencyId, sha256 } from './preconditions';
+import { applyOutcome, newOperation } from './records';
+
+export { sha256 } from './preconditions';
 
 export interface SubmitRequest {
   kind: OperationKind;
@@ -82,7 +86,6 @@ export class OperationEngine {
     this.maxStepRetries = options.maxStepRetries ?? 5;
   }
 
-  /** Accepts a change: validates it, claims the runtime and runs the first step. */
   /**
    * Checks a change as submit would, without starting it: for requests that wait for an approval
    * first, so that the approvers never vote on something that cannot run.
@@ -90,6 +93,12 @@ export class OperationEngine {
   async validate(
     request: SubmitRequest,
   ): Promise<{ input: Record<string, unknown>; warnings: string[]; eTag?: string }> {
+    const { current, prepared } = await this.check(request);
+    return { input: prepared.input, warnings: prepared.warnings, ...(current ? { eTag: current.eTag } : {}) };
+  }
+
+  /** The runtime as it is now, the preconditions, and the provider's verdict on the change. */
+  private async check(request: SubmitRequest) {
     const key = runtimeKey(request.runtimeName);
     const current = RUNTIME_NAME.test(request.runtimeName) ? await this.runtimes.get(key) : undefined;
     checkPreconditions(request, current);
@@ -100,9 +109,10 @@ export class OperationEngine {
       request.actor,
       current ? withoutEtag(current) : undefined,
     );
-    return { input: prepared.input, warnings: prepared.warnings, ...(current ? { eTag: current.eTag } : {}) };
+    return { key, current, prepared };
   }
 
+  /** Accepts a change: validates it, claims the runtime and runs the first step. */
   async submit(request: SubmitRequest): Promise<{ operation: OperationRecord; created: boolean }> {
     const idemId = request.idempotencyKey ? idempotencyId(request.actor, request.idempotencyKey) : undefined;
     for (let attempt = 0; attempt < 10; attempt++) {
@@ -110,17 +120,9 @@ export class OperationEngine {
         const replay = await this.replay(idemId, request);
         if (replay) return { operation: replay, created: false };
       }
-      const key = runtimeKey(request.runtimeName);
-      const current = RUNTIME_NAME.test(request.runtimeName) ? await this.runtimes.get(key) : undefined;
-      checkPreconditions(request, current);
-      const prepared = await this.provider.prepare(
-        request.kind,
-        current?.name ?? request.runtimeName,
-        request.input,
-        request.actor,
-        current ? withoutEtag(current) : undefined,
-      );
-      const op = this.newOperation(
+      const { key, current, prepared } = await this.check(request);
+      const op = newOperation(
+        this.clock.now(),
         request,
         key,
         current?.name ?? request.runtimeName,
@@ -161,33 +163,6 @@ export class OperationEngine {
       return { operation: (await this.operations.get(op.id)) ?? op, created: true };
     }
     throw new AppError(ErrorCode.Conflict, `${request.runtimeName} is changing too often right now; try again.`);
-  }
-
-  private newOperation(
-    request: SubmitRequest,
-    key: string,
-    name: string,
-    input: Record<string, unknown>,
-    warnings: string[],
-  ): OperationRecord {
-    const now = this.clock.now();
-    return {
-      id: randomUUID(),
-      kind: request.kind,
-      runtimeName: name,
-      runtimeKey: key,
-      status: 'NotStarted',
-      requestedBy: request.actor,
-      createdOn: iso(now),
-      updatedOn: iso(now),
-      input,
-      warnings,
-      steps: [{ at: iso(now), status: 'NotStarted', message: 'Accepted' }],
-      phase: 'begin',
-      dueAt: now,
-      fingerprint: request.fingerprint,
-      ...(request.idempotencyKey ? { idempotencyKey: request.idempotencyKey } : {}),
-    };
   }
 
   async getOperation(id: string): Promise<OperationRecord | undefined> {
@@ -298,7 +273,7 @@ export class OperationEngine {
       }
       const outcome = await this.runStep(leased);
       ran = true;
-      const next = this.apply(leased, outcome);
+      const next = applyOutcome(leased, outcome, this.clock.now());
       try {
         await this.operations.replace(id, next, eTag);
       } catch (error) {
@@ -353,30 +328,6 @@ export class OperationEngine {
         next: { phase: op.phase, waitMs, state: { ...op.state, attempts } },
       };
     }
-  }
-
-  private apply(op: OperationRecord, outcome: StepOutcome): OperationRecord {
-    const now = this.clock.now();
-    const { lease: _lease, ...rest } = op;
-    const status = outcome.result ? (outcome.result.ok ? 'Succeeded' : 'Failed') : 'Running';
-    const step = {
-      at: iso(now),
-      status,
-      message: outcome.message,
-      ...(outcome.runtimeStatus ? { runtimeStatus: outcome.runtimeStatus } : {}),
-    } as const;
-    const sameAsLast = op.steps.at(-1)?.message === step.message;
-    return {
-      ...rest,
-      status,
-      updatedOn: iso(now),
-      steps: sameAsLast ? op.steps : [...op.steps, step].slice(-50),
-      ...(outcome.next
-        ? { phase: outcome.next.phase, dueAt: now + outcome.next.waitMs, state: outcome.next.state ?? op.state }
-        : { phase: 'done', dueAt: now }),
-      ...(outcome.result ? { endedOn: iso(now) } : {}),
-      ...(outcome.result && !outcome.result.ok ? { error: outcome.result.error } : {}),
-    };
   }
 
   private async publish(before: OperationRecord, after: OperationRecord, outcome: StepOutcome): Promise<void> {
@@ -464,40 +415,4 @@ export class OperationEngine {
       });
     }
   }
-}
-
-function checkPreconditions(request: SubmitRequest, current: Stored<RuntimeRecord> | undefined): void {
-  if (request.kind === 'create') {
-    if (current) {
-      throw conflict(
-        `A runtime named ${current.name} already exists. Pick another name, or reset or stop the existing one.`,
-      );
-    }
-    return;
-  }
-  if (!current) throw notFound(`There is no runtime named ${request.runtimeName}.`);
-  if (request.ifMatch && request.ifMatch !== '*' && request.ifMatch !== current.eTag) {
-    throw new AppError(
-      ErrorCode.PreconditionFailed,
-      `${current.name} changed since you read it (it is now ${current.status}); read it again and retry.`,
-    );
-  }
-  if (current.activeOperation) {
-    const a = current.activeOperation;
-    throw new AppError(
-      ErrorCode.Busy,
-      `${current.name} is busy: a ${a.kind} requested by ${a.requestedBy.name ?? a.requestedBy.objectId} is still running. Try again when it ends.`,
-      {
-        facts: { operationId: a.id },
-      },
-    );
-  }
-}
-
-function idempotencyId(actor: Person, key: string): string {
-  return sha256(`${actor.objectId}\n${key}`);
-}
-
-export function sha256(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
 }

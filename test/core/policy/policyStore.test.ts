@@ -1,5 +1,5 @@
 /** PolicyStore: loading, hot reload from a real temp file, broken edits, and the chat overlay. */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -108,6 +108,12 @@ describe('PolicyStore loading', () => {
     await expect(store.load()).rejects.toThrow('nope.yaml: the policy file cannot be read (ENOENT)');
   });
 
+  it('should refuse a file over 1 MB without parsing it', async () => {
+    writeFileSync(file, `${policyText()}# ${'x'.repeat(1024 * 1024)}\n`);
+    const store = makeStore({ file });
+    await expect(store.load()).rejects.toThrow('policy.yaml: the policy file is larger than 1 MB');
+  });
+
   it('should not be fooled by names such as constructor', async () => {
     writeFileSync(file, policyText());
     const store = makeStore({ file });
@@ -126,6 +132,26 @@ describe('PolicyStore reloading', () => {
     writeFileSync(file, policyText({ approvals: 3, defaultRole: 'viewer' }));
     await eventually(() => store.current()?.rules[0].approvals === 3);
     expect(store.current()?.defaultRole).toBe('viewer');
+  });
+
+  it('should pick up an edit made between load() and start()', async () => {
+    writeFileSync(file, policyText());
+    const store = makeStore({ file, pollMs: 50 });
+    await store.load();
+    writeFileSync(file, policyText({ approvals: 7, defaultRole: 'viewer' }));
+    store.start();
+    await eventually(() => store.current()?.rules[0].approvals === 7);
+  });
+
+  it('should pick up a file replaced by rename, as editors save', async () => {
+    writeFileSync(file, policyText());
+    const store = makeStore({ file, pollMs: 50 });
+    await store.load();
+    store.start();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    writeFileSync(`${file}.tmp`, policyText({ approvals: 6 }));
+    renameSync(`${file}.tmp`, file);
+    await eventually(() => store.current()?.rules[0].approvals === 6);
   });
 
   it('should keep the previous policy after a broken edit and report where it broke', async () => {

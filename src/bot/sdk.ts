@@ -1,0 +1,22 @@
+/**
+ * The one door to the Bot Framework SDK. `botbuilder` is archived; its successor
+ * (`@microsoft/agents-hosting`) keeps nearly the same names, so a port changes this file and the
+ * few places that construct the adapter, not the whole edge.
+ */
+export {
+  ActivityTypes,
+  CardFactory,
+  CloudAdapter,
+  ConfigurationBotFrameworkAuthentication,
+  ConfigurationServiceClientCredentialFactory,
+  TeamsActivityHandler,
+  TurnContext,
+} from 'botbuilder';
+export type {
+  Activity,
+  AdaptiveCardInvokeResponse,
+  AdaptiveCardInvokeValue,
+  ConfigurationBotFrameworkAuthenticationOptions,
+  ConversationReference,
+  Middleware,
+} from 'botbuilder';
