@@ -48,6 +48,8 @@ export class ActionRouter {
       if (!claim.fresh) {
         log.info('duplicate card action', { operationId: claim.operationId });
         if (!claim.operationId) return { kind: 'text', text: 'I am already working on that click.' };
+        if (claim.operationId.startsWith('approval:'))
+          return this.deps.approvals.show(claim.operationId.slice(9), request.user);
         const operation = await this.deps.client.getOperation(claim.operationId);
         return { kind: 'operation', operation, title: operationTitle(operation) };
       }
@@ -61,6 +63,8 @@ export class ActionRouter {
         idempotencyKey,
       });
       if (key && reply.kind === 'operation') await this.guard.remember(key, reply.operation.id);
+      else if (key && reply.kind === 'approval' && !request.verb.startsWith('approval.'))
+        await this.guard.remember(key, `approval:${reply.approval.id}`);
       else if (key) await this.guard.release(key);
       log.info('card action handled', { reply: reply.kind });
       return reply;

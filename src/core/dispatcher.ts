@@ -75,7 +75,10 @@ export class Dispatcher {
     }
     const replies = await this.run(command, request, parsed.command, log, claim.idempotencyKey);
     const op = replies.find((r): r is Extract<Reply, { kind: 'operation' }> => r.kind === 'operation');
+    const approvalReply = replies.find((r): r is Extract<Reply, { kind: 'approval' }> => r.kind === 'approval');
     if (op) await this.guard.remember(key, op.operation.id);
+    else if (approvalReply && parsed.command.verb !== 'approve')
+      await this.guard.remember(key, `approval:${approvalReply.approval.id}`);
     else {
       await this.guard.release(key); // it failed: the user may send the same text again at once
       if (delivery) await this.deliveries.release(delivery);

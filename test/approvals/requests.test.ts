@@ -1,9 +1,11 @@
 /** The change gate and the approval card: what is checked first, what the card shows and to whom. */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Verb } from '../../src/cards/verbs';
+import { approvalCard } from '../../src/cards/views/approval';
 import { PEOPLE } from '../helpers/activities';
 import {
   ADAPTIVE,
+  type Anyone,
   type ApprovalStack,
   buttonVerbs,
   CHANNEL_ID,
@@ -21,11 +23,11 @@ let s: ApprovalStack;
 beforeEach(async () => {
   s = await startApprovalStack();
 });
-afterEach(async () => s.close());
-
-afterEach(() => {
+afterEach(async () => {
+  const cards = connectorCards(s.stack);
+  await s.close();
   // Every card the bot sent or updated must be a valid card, whatever the test looked at.
-  for (const card of connectorCards(s.stack)) expect(validateApprovalCard(card)).toEqual([]);
+  for (const card of cards) expect(validateApprovalCard(card)).toEqual([]);
 });
 
 describe('the change gate', () => {
@@ -121,10 +123,10 @@ describe('the approval card', () => {
     expect(buttonVerbs(card)).toEqual(expect.arrayContaining([Verb.Approve, Verb.Reject]));
   });
 
-  it.each([
-    { who: 'megan' as const, role: 'the approver', buttons: [Verb.Approve, Verb.Reject] },
-    { who: 'alex' as const, role: 'the requester', buttons: [Verb.CancelApproval] },
-    { who: 'adele' as const, role: 'a data scientist', buttons: [] },
+  it.each<{ who: Anyone; role: string; buttons: string[] }>([
+    { who: 'megan', role: 'the approver', buttons: [Verb.Approve, Verb.Reject] },
+    { who: 'alex', role: 'the requester', buttons: [Verb.CancelApproval] },
+    { who: 'adele', role: 'a data scientist', buttons: [] },
     { who: ISAIAH, role: 'a viewer', buttons: [] },
   ])('should show $role only the buttons they may use', async ({ who, buttons }) => {
     const { id, messageId } = await s.request('reset chat-dev');
@@ -157,11 +159,25 @@ describe('the approval card', () => {
       expect(f).toMatch(/^\{\{(DATE|TIME)\(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z(, ?(COMPACT|LONG|SHORT))?\)\}\}$/);
   });
 
+  it.each([
+    { kind: 'reset', text: 'reset chat-dev' },
+    { kind: 'stop', text: 'stop prod-chat' },
+    { kind: 'upgrade', text: 'upgrade prod-chat' },
+    { kind: 'update', text: 'update prod-chat --idle 600' },
+    { kind: 'install', text: 'install prod-chat tiktoken' },
+    { kind: 'create', text: 'create prod-new --vm-size Standard_E4ds_v4' },
+  ])('should render a valid card for a request to $kind', async ({ text }) => {
+    // Changes without a "before" (a new runtime, the install-now flag) must not leave empty text runs.
+    const { card } = await s.request(text);
+    expect(validateApprovalCard(card)).toEqual([]);
+  });
+
   it('should use Action.Execute with the request id for every button', async () => {
     const { id, card } = await s.request('reset chat-dev');
+    // The card as posted, and as every vote re-renders it for everyone (an empty viewer id).
     const broadcast = await s.stack.bot.approvals.view(await s.record(id), { id: '' });
-    const { approvalCard } = await import('../../src/cards/views/approval');
-    for (const c of [card, approvalCard(broadcast as any)]) {
+    if (broadcast.kind !== 'approval') throw new Error(`a ${broadcast.kind} reply, not an approval`);
+    for (const c of [card, approvalCard(broadcast)]) {
       expect(validateApprovalCard(c)).toEqual([]);
       const json = c as any;
       for (const action of [json.refresh.action, ...json.actions, ...json.body.flatMap((b: any) => b.actions ?? [])]) {

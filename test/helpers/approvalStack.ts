@@ -101,12 +101,13 @@ export interface InvokeAnswer {
 export interface ApprovalStack {
   stack: Stack;
   policyFile: string;
-  /** Sends a message as anyone; `cards` are the Adaptive Cards of the replies. */
+  /** Sends a message as anyone: what the replies show, their markdown as sent, ids and Adaptive Cards. */
   say(
     text: string,
     who?: Anyone,
     where?: Where,
-  ): Promise<{ status: number; replies: string[]; ids: string[]; cards: unknown[] }>;
+    options?: { id?: string },
+  ): Promise<{ status: number; replies: string[]; markdown: string[]; ids: string[]; cards: unknown[] }>;
   /** Clicks an Action.Execute on the message `replyToId`; `id` repeats a delivery. */
   click(
     verb: string,
@@ -143,13 +144,15 @@ export async function startApprovalStack(policy?: string): Promise<ApprovalStack
   const self: ApprovalStack = {
     stack,
     policyFile,
-    async say(text, who = 'alex', where = CHANNEL) {
+    async say(text, who = 'alex', where = CHANNEL, options = {}) {
       const before = stack.connector.calls.length;
-      const { status } = await postActivity(stack.botUrl, activityOf(text, who, where));
+      const activity = { ...activityOf(text, who, where), ...(options.id ? { id: options.id } : {}) };
+      const { status } = await postActivity(stack.botUrl, activity);
       const fresh = stack.connector.calls.slice(before).filter((c) => c.method === 'POST');
       return {
         status,
         replies: fresh.map((c) => visibleText(c.activity)),
+        markdown: fresh.map((c) => c.activity.text ?? ''),
         ids: fresh.map((c) => c.id),
         cards: fresh.flatMap(cardsOf),
       };
@@ -176,7 +179,8 @@ export async function startApprovalStack(policy?: string): Promise<ApprovalStack
       const before = (await stack.bot.approvals.requests.ids()).length;
       const answer = await self.say(text, who, CHANNEL);
       const ids = await stack.bot.approvals.requests.ids();
-      if (ids.length !== before + 1) throw new Error(`no approval request for "${text}": ${answer.replies.join(' | ')}`);
+      if (ids.length !== before + 1)
+        throw new Error(`no approval request for "${text}": ${answer.replies.join(' | ')}`);
       const records = await stack.bot.approvals.requests.getMany(ids);
       const newest = records.sort((a, b) => a.createdOn.localeCompare(b.createdOn)).at(-1)!;
       const mine = records.find((r) => r.messageId === answer.ids[0]) ?? newest;

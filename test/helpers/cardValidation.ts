@@ -115,8 +115,18 @@ export function validateCard(card: unknown): string[] {
   if (!isObject(card)) return ['the card is not an object'];
   if (card.type !== 'AdaptiveCard') errors.push(`type is ${JSON.stringify(card.type)}, not AdaptiveCard`);
   if (card.version !== '1.5') errors.push(`version is ${JSON.stringify(card.version)}, not 1.5`);
-  if (card.msteams !== undefined && !isDeepStrictEqual(card.msteams, { width: 'Full' }))
-    errors.push(`msteams is ${JSON.stringify(card.msteams)}`);
+  if (card.msteams !== undefined) {
+    // Allowed: width Full, and mention entities whose <at> text appears in a TextBlock of the card.
+    const { entities, ...rest } = card.msteams as { entities?: unknown[] } & Json;
+    if (!isDeepStrictEqual(rest, { width: 'Full' }) && Object.keys(rest).length > 0)
+      errors.push(`msteams is ${JSON.stringify(card.msteams)}`);
+    for (const e of Array.isArray(entities) ? entities : entities === undefined ? [] : [entities]) {
+      const m = e as { type?: string; text?: string; mentioned?: { id?: string; name?: string } };
+      const ok = m.type === 'mention' && /^<at>.+<\/at>$/.test(m.text ?? '') && m.mentioned?.id && m.mentioned.name;
+      if (!ok || !JSON.stringify(card.body).includes(JSON.stringify(m.text).slice(1, -1)))
+        errors.push(`bad mention entity ${JSON.stringify(e)}`);
+    }
+  }
   if (!Array.isArray(card.body) || card.body.length === 0) errors.push('the card has no body');
 
   errors.push(...sdkErrors(card));

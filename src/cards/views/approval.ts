@@ -1,7 +1,7 @@
 /** The approval card: what will change, who asked, who may decide, the votes, and the buttons the viewer may use. */
 import type { Reply } from '../../core/replies';
 import { type AdaptiveCard, clip } from '../render';
-import { kindLabel, renderWithin, safeText } from './common';
+import { cardTime, kindLabel, renderWithin, safeText } from './common';
 
 export interface ApprovalCardData {
   id: string;
@@ -62,7 +62,7 @@ export function approvalCard(reply: Extract<Reply, { kind: 'approval' }>): Adapt
       })),
       warnings: a.warnings.slice(0, 5).map((w) => safeText(w, max(300))),
       rule: pending
-        ? `Needs ${a.approvalsRequired} approval${a.approvalsRequired === 1 ? '' : 's'} from the ${a.approverRole} role · expires {{DATE(${a.expiresAt}, SHORT)}} {{TIME(${a.expiresAt})}}`
+        ? `Needs ${a.approvalsRequired} approval${a.approvalsRequired === 1 ? '' : 's'} from the ${a.approverRole} role · expires ${cardTime(a.expiresAt)}`
         : `Needed ${a.approvalsRequired} approval${a.approvalsRequired === 1 ? '' : 's'} from the ${a.approverRole} role`,
       mentionLine: mentions.length ? `Approvers: ${mentions.map((m) => m.text).join(', ')}` : '',
       mentions,

@@ -44,6 +44,8 @@ export interface ApprovalRecord {
   createdOn: string;
   expiresAt: string;
   decidedOn?: string;
+  /** When an executor claimed it; a claim older than a minute may be taken over. */
+  claimedOn?: string;
   operationId?: string;
   result?: { status: string; message?: string };
 }

@@ -114,7 +114,8 @@ export class ApprovalService implements ChangeRequester {
         expiresAfter: formatDuration(rule.expiresAfterMs),
       },
     });
-    return this.view(record, ctx.user);
+    // The posted card is the one everyone sees; refresh gives approvers and the requester their own.
+    return this.view(record, { id: '' });
   }
 
   /** Remembers where the request's card is, so that every later change updates it for everyone. */
@@ -128,8 +129,9 @@ export class ApprovalService implements ChangeRequester {
     return this.view(await this.refreshState(await this.find(id)), user);
   }
 
-  async approve(id: string, user: ChatUser): Promise<Reply> {
-    const record = await this.refreshState(await this.find(id));
+  async approve(rawId: string, user: ChatUser): Promise<Reply> {
+    const record = await this.refreshState(await this.find(rawId));
+    const id = record.id;
     const denial = await this.voteDenial(record, user);
     if (denial) return this.deny(record, user, denial);
     let approved = false;
@@ -161,8 +163,9 @@ export class ApprovalService implements ChangeRequester {
     return this.view(next, user);
   }
 
-  async reject(id: string, user: ChatUser, reason: string): Promise<Reply> {
-    const record = await this.refreshState(await this.find(id));
+  async reject(rawId: string, user: ChatUser, reason: string): Promise<Reply> {
+    const record = await this.refreshState(await this.find(rawId));
+    const id = record.id;
     const denial = await this.voteDenial(record, user);
     if (denial) return this.deny(record, user, denial);
     const why = reason.trim().slice(0, 500);
@@ -182,8 +185,9 @@ export class ApprovalService implements ChangeRequester {
     return this.view(next, user);
   }
 
-  async cancel(id: string, user: ChatUser): Promise<Reply> {
-    const record = await this.refreshState(await this.find(id));
+  async cancel(rawId: string, user: ChatUser): Promise<Reply> {
+    const record = await this.refreshState(await this.find(rawId));
+    const id = record.id;
     if (record.requester.objectId !== user.id)
       return this.deny(record, user, 'Only the requester can cancel a request.');
     if (record.status !== 'pending') return this.deny(record, user, `This request is already ${record.status}.`);
@@ -225,7 +229,7 @@ export class ApprovalService implements ChangeRequester {
       if (next) await this.close(next, { id: 'system', name: 'system' }, 'expire', {});
       return next ?? (await this.find(record.id));
     }
-    const stuck = now - Date.parse(record.decidedOn ?? record.createdOn) > STUCK_MS;
+    const stuck = now - Date.parse(record.claimedOn ?? record.decidedOn ?? record.createdOn) > STUCK_MS;
     if (record.status === 'approved' || (record.status === 'executing' && !record.operationId && stuck)) {
       await this.execute(record.id, record.status === 'executing');
       return this.find(record.id);
@@ -249,15 +253,25 @@ export class ApprovalService implements ChangeRequester {
 
   /** Executes an approved request once; `resume` retries one whose executor died mid-way. */
   private async execute(id: string, resume = false): Promise<Reply | undefined> {
+    const now = this.deps.clock.now();
+    // Each claim stamps its time, so of concurrent resumers of a stuck execution only one wins.
+    const stale = (r: ApprovalRecord) => now - Date.parse(r.claimedOn ?? r.decidedOn ?? r.createdOn) > STUCK_MS;
     const claimed = await this.transition(id, async (r) =>
-      r.status === 'approved' || (resume && r.status === 'executing' && !r.operationId)
-        ? { ...r, status: 'executing' as const }
+      r.status === 'approved' || (resume && r.status === 'executing' && !r.operationId && stale(r))
+        ? { ...r, status: 'executing' as const, claimedOn: iso(now) }
         : undefined,
     );
     if (!claimed) return undefined;
     const change = this.deps.sealer.unseal<Change>(claimed.sealed);
     const actor = claimed.requester;
     try {
+      const roles = await this.deps.policy.rolesOf(actor.objectId);
+      if (this.deps.policy.current() && !REQUESTER_ROLES.some((r) => roles.includes(r))) {
+        throw new AppError(
+          ErrorCode.Forbidden,
+          `${actor.name ?? actor.objectId} no longer holds a role that may request changes; the request does not run.`,
+        );
+      }
       const reply = await runChange(this.deps.client, change, actor, `approval-${id}`);
       if (reply.kind !== 'operation') return reply;
       const done = await this.transition(id, async (r) => ({ ...r, operationId: reply.operation.id }));

@@ -21,7 +21,9 @@ export const auditCommand: Command = {
       // The whole trail goes through `npm run audit-export`; chat gets the newest lines that fit.
       const lines: string[] = [];
       let size = 0;
+      const wanted = runtime?.toLowerCase();
       for await (const line of audit.export()) {
+        if (wanted && (JSON.parse(line) as { runtime?: string }).runtime?.toLowerCase() !== wanted) continue;
         lines.push(line);
         size += line.length + 1;
         while (size > EXPORT_LIMIT && lines.length > 1) size -= (lines.shift() ?? '').length + 1;

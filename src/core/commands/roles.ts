@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { ROLES, type Role } from '../policy/policy';
 import { quoted } from '../userText';
 import type { Command } from './types';
@@ -22,7 +23,7 @@ export const rolesCommand: Command = {
         roles: p.roles,
       })),
       ...(notice ? { notice } : {}),
-      ...(policy.current() ? { policySource: policy.current()!.source } : {}),
+      ...(policy.current() ? { policySource: path.basename(policy.current()!.source) } : {}),
     });
     if (!verb) return list();
     if (verb !== 'grant' && verb !== 'revoke') throw usageError(`Unknown ${quoted(verb, 20)}: use grant or revoke.`);
