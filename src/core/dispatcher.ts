@@ -69,6 +69,10 @@ export class Dispatcher {
     const claim = redelivered ? ({ fresh: false } as const) : await this.guard.claim(key, request.receivedAt);
     if (!claim.fresh) {
       log.info('duplicate command ignored', { verb });
+      // A repeated request that went to approval: show where that request stands now.
+      const remembered = 'operationId' in claim ? claim.operationId : undefined;
+      if (remembered?.startsWith('approval:'))
+        return [await this.deps.approvals.show(remembered.slice(9), request.user)];
       return [
         { kind: 'text', text: `I'm already on that \`${command.name}\`; its progress is in my earlier message.` },
       ];
