@@ -1,4 +1,5 @@
 /** What `npm start` prints: where everything listens, and loudly, when authentication is off. */
+import path from 'node:path';
 import type { Config } from './config';
 
 export function startupBanner(config: Config, botUrl: string, playgroundUrl?: string): string {
@@ -8,6 +9,7 @@ export function startupBanner(config: Config, botUrl: string, playgroundUrl?: st
     `  Bot endpoint:      ${botUrl}/api/messages`,
     `  Runtime service:   ${config.serviceUrl}${config.embedService ? ' (embedded, provider ' + config.service.provider + ')' : ' (shared)'}`,
     `  Try it:            curl ${config.serviceUrl}/v1/runtimes`,
+    `  Approval policy:   ${config.bot.policyFile ? path.relative(process.cwd(), config.bot.policyFile) : 'none (every change runs at once)'}`,
   ];
   if (!config.bot.appId) {
     lines.push(
