@@ -25,6 +25,21 @@ export interface ChangeContext {
   correlationId: string;
 }
 
+/** Who asks and where, from a command's or a card action's context: both have the same parts. */
+export function changeContextOf(ctx: {
+  request: { user: ChatUser; conversation: ChatConversation; correlationId: string };
+  actor: Person;
+  idempotencyKey: string;
+}): ChangeContext {
+  return {
+    user: ctx.request.user,
+    conversation: ctx.request.conversation,
+    actor: ctx.actor,
+    idempotencyKey: ctx.idempotencyKey,
+    correlationId: ctx.request.correlationId,
+  };
+}
+
 export interface ChangeRequester {
   submit(change: Change, ctx: ChangeContext): Promise<Reply>;
 }

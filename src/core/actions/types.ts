@@ -4,6 +4,7 @@
  */
 import type { Person } from '../../domain/runtime';
 import { AppError, ErrorCode } from '../../errors';
+import { type ChangeContext, changeContextOf } from '../changes';
 import type { CommandDeps } from '../commands/types';
 import type { Reply } from '../replies';
 import type { ChatConversation, ChatUser } from '../request';
@@ -59,12 +60,4 @@ export function formValues(ctx: ActionContext, names: readonly string[]): Record
 }
 
 /** The change context of a clicked action. */
-export function changeContext(ctx: ActionContext) {
-  return {
-    user: ctx.request.user,
-    conversation: ctx.request.conversation,
-    actor: ctx.actor,
-    idempotencyKey: ctx.idempotencyKey,
-    correlationId: ctx.request.correlationId,
-  };
-}
+export const changeContext = (ctx: ActionContext): ChangeContext => changeContextOf(ctx);

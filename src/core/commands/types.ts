@@ -6,7 +6,7 @@ import { AppError, ErrorCode } from '../../errors';
 import type { Logger } from '../../logger';
 import type { ApprovalService } from '../approvals/service';
 import type { AuditLog } from '../audit/auditLog';
-import type { ChangeRequester } from '../changes';
+import { type ChangeContext, type ChangeRequester, changeContextOf } from '../changes';
 import type { PolicyStore } from '../policy/policyStore';
 import type { Permissions } from '../permissions';
 import type { CommandHelp, Reply } from '../replies';
@@ -91,12 +91,4 @@ export function toHelp(c: Command): CommandHelp {
 }
 
 /** The change context of a typed command. */
-export function changeContext(ctx: CommandContext) {
-  return {
-    user: ctx.request.user,
-    conversation: ctx.request.conversation,
-    actor: ctx.actor,
-    idempotencyKey: ctx.idempotencyKey,
-    correlationId: ctx.request.correlationId,
-  };
-}
+export const changeContext = (ctx: CommandContext): ChangeContext => changeContextOf(ctx);
