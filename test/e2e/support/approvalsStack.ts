@@ -15,104 +15,22 @@
  * object id. Typed messages are another matter: the Playground sends them as its configured current user
  * whatever the UI says, so the window refuses to send them (a test that typed there would act as Alex).
  */
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Route } from 'playwright-core';
-import { type BotApp, createBotApp } from '../../../src/bot/app';
-import type { BotConfig } from '../../../src/config';
-import { createLogger } from '../../../src/logger';
-import { createRuntimeServiceApp, type RuntimeServiceApp } from '../../../src/service/app';
-import { localTimings } from '../../../src/service/providers/local/localProvider';
-import { MemoryStorage } from '../../../src/storage/memoryStorage';
-import { serviceConfig } from '../../helpers/stack';
 import { openPlayground, type OpenOptions, type PlaygroundPage, type UiMessage } from '../harness/browser';
+import { PEOPLE, type ProductStack, ROOT, startProductStack } from './productStack';
 
-export const ROOT = path.resolve(__dirname, '../../..');
+export { PEOPLE, productPlaygroundYaml, ROOT } from './productStack';
 export const DEMO_POLICY = path.join(ROOT, 'playground/policy.yaml');
-
-/** The product's own Playground config: Alex (current user), Megan, Adele; team ML Platform, group chat Flow Builders. */
-export function productPlaygroundYaml(): string {
-  return readFileSync(path.join(ROOT, 'playground/.m365agentsplayground.yml'), 'utf8');
-}
-
-/** People of playground/.m365agentsplayground.yml, as the demo policy knows them. */
-export const PEOPLE = {
-  alex: { id: 'user-id-0', name: 'Alex Wilber', aadObjectId: '00000000-0000-0000-0000-0000000000020' },
-  megan: { id: 'user-id-1', name: 'Megan Bowen', aadObjectId: '00000000-0000-0000-0000-0000000000021' },
-  adele: { id: 'user-id-2', name: 'Adele Vance', aadObjectId: '00000000-0000-0000-0000-0000000000022' },
-} as const;
 
 export type Person = (typeof PEOPLE)[keyof typeof PEOPLE];
 
-export interface LogRecord {
-  time: string;
-  level: string;
-  msg: string;
-  [field: string]: unknown;
-}
+export type { LogRecord } from './productStack';
+export type ApprovalStack = ProductStack;
 
-export interface ApprovalStack {
-  service: RuntimeServiceApp;
-  serviceUrl: string;
-  bot: BotApp;
-  botEndpoint: string;
-  logs: LogRecord[];
-  stop(): Promise<void>;
-}
-
-/** Service (demo data, emulator at 0.15 speed, real time) + bot with the demo policy, both in memory. */
-export async function startApprovalStack(policyFile = DEMO_POLICY): Promise<ApprovalStack> {
-  const logs: LogRecord[] = [];
-  const echo = process.env.TEST_LOG === '1';
-  const log = createLogger('info', {}, (line) => {
-    try {
-      logs.push(JSON.parse(line) as LogRecord);
-    } catch {
-      // not JSON: nothing to keep
-    }
-    if (echo) process.stdout.write(`${line}\n`);
-  });
-  const service = createRuntimeServiceApp({
-    config: serviceConfig({ demoData: true }),
-    storage: new MemoryStorage(),
-    log: log.child({ app: 'service' }),
-    timings: localTimings(0.15),
-    runWorkers: true,
-  });
-  const serviceUrl = await service.start();
-  const config: BotConfig = {
-    port: 0,
-    host: '127.0.0.1',
-    appType: 'MultiTenant',
-    allowedTenantIds: [],
-    allowedServiceUrlHosts: ['localhost', '127.0.0.1'],
-    policyFile,
-  };
-  const bot = createBotApp({
-    config,
-    storage: new MemoryStorage(),
-    log: log.child({ app: 'bot' }),
-    serviceUrl,
-    runTracker: true,
-  });
-  let botUrl: string;
-  try {
-    botUrl = await bot.start();
-  } catch (error) {
-    await service.stop();
-    throw error;
-  }
-  return {
-    service,
-    serviceUrl,
-    bot,
-    botEndpoint: `${botUrl}/api/messages`,
-    logs,
-    async stop() {
-      await bot.stop().catch(() => undefined);
-      await service.stop().catch(() => undefined);
-    },
-  };
+/** The product stack with the demo policy (or another policy file). */
+export function startApprovalStack(policyFile = DEMO_POLICY): Promise<ApprovalStack> {
+  return startProductStack({ policyFile });
 }
 
 interface ConfigUser {

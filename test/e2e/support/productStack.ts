@@ -48,7 +48,8 @@ export interface ProductStack {
   stop(): Promise<void>;
 }
 
-export async function startProductStack(): Promise<ProductStack> {
+/** Service (demo data, emulator at 0.15 speed, real time) + bot, in memory; with a policy file when given. */
+export async function startProductStack(options: { policyFile?: string } = {}): Promise<ProductStack> {
   const logs: LogRecord[] = [];
   const echo = process.env.TEST_LOG === '1';
   const log = createLogger('info', {}, (line) => {
@@ -74,6 +75,7 @@ export async function startProductStack(): Promise<ProductStack> {
     allowedTenantIds: [],
     // The Playground's connector is http://localhost:<port>/_connector.
     allowedServiceUrlHosts: ['localhost', '127.0.0.1'],
+    ...(options.policyFile ? { policyFile: options.policyFile } : {}),
   };
   const bot = createBotApp({
     config,
