@@ -96,6 +96,32 @@ export class Collection<T extends object> {
     }
     throw new Error(`could not update ${this.key(id)}: too much contention`);
   }
+
+  /**
+   * A state transition of an existing record: like update, but the mutator may be async (it may
+   * consult other stores) and returns undefined to decline, when the state has moved on.
+   */
+  async transition(
+    id: string,
+    mutate: (current: T) => Promise<T | undefined>,
+    contention: () => Error = () => new Error(`could not update ${this.key(id)}: too much contention`),
+    attempts = 20,
+  ): Promise<T | undefined> {
+    for (let i = 0; i < attempts; i++) {
+      const current = await this.get(id);
+      if (!current) return undefined;
+      const next = await mutate(withoutEtag(current));
+      if (!next) return undefined;
+      try {
+        await this.replace(id, next, current.eTag);
+        return next;
+      } catch (error) {
+        if (!isEtagConflict(error)) throw error;
+        await jitter(i);
+      }
+    }
+    throw contention();
+  }
 }
 
 export function withoutEtag<T extends object>(value: Stored<T>): T {

@@ -14,7 +14,7 @@ import { redactSecrets } from '../../domain/secrets';
 import { AppError, ErrorCode, notFound } from '../../errors';
 import type { Logger } from '../../logger';
 import { Collection, UNCHANGED } from '../../storage/collection';
-import { isEtagConflict, type Storage } from '../../storage/storage';
+import type { Storage } from '../../storage/storage';
 import type { AuditLog } from '../audit/auditLog';
 import { type Change, type ChangeContext, type ChangeRequester, runChange } from '../changes';
 import { operationTitle } from '../operationTitle';
@@ -366,24 +366,10 @@ export class ApprovalService implements ChangeRequester {
   }
 
   /** An eTag-guarded transition; undefined when the mutator declines (the state moved on). */
-  private async transition(
-    id: string,
-    mutate: (r: ApprovalRecord) => Promise<ApprovalRecord | undefined>,
-  ): Promise<ApprovalRecord | undefined> {
-    for (let attempt = 0; attempt < 20; attempt++) {
-      const current = await this.requests.get(id);
-      if (!current) return undefined;
-      const { eTag, ...record } = current;
-      const next = await mutate(record);
-      if (!next) return undefined;
-      try {
-        await this.requests.replace(id, next, eTag);
-        return next;
-      } catch (error) {
-        if (!isEtagConflict(error)) throw error;
-      }
-    }
-    throw new AppError(ErrorCode.Conflict, 'Too many people are acting on this request at once; try again.');
+  private transition(id: string, mutate: (r: ApprovalRecord) => Promise<ApprovalRecord | undefined>) {
+    const busy = () =>
+      new AppError(ErrorCode.Conflict, 'Too many people are acting on this request at once; try again.');
+    return this.requests.transition(id, mutate, busy);
   }
 
   private auditBase(record: ApprovalRecord, user: ChatUser) {
