@@ -18,6 +18,25 @@ export interface BotConfig {
   policyFile?: string;
   /** Seals approval requests at rest (base64, 32 bytes); default: a key file in the data folder. */
   secretsKey?: string;
+  notifications: NotificationConfig;
+}
+
+export interface NotificationConfig {
+  /** Daily on-call digest time, HH:MM in UTC; undefined turns the digest off. */
+  digestTime?: string;
+  /** How long before an idle shutdown subscribers are warned. */
+  idleWarningMinutes: number;
+  /** Sends per second across all conversations (Teams allows roughly 30-50 per app and tenant). */
+  globalSendsPerSecond: number;
+}
+
+/** An OCI distribution registry that the image watcher polls for new base-image tags. */
+export interface RegistryConfig {
+  /** Base URL, e.g. https://mcr.microsoft.com */
+  url: string;
+  /** Repository inside the registry, e.g. azureml/promptflow/promptflow-runtime-stable */
+  repository: string;
+  pollSeconds: number;
 }
 
 export interface ServiceConfig {
@@ -30,6 +49,8 @@ export interface ServiceConfig {
   catalogueFile: string;
   workspaceFile: string;
   maxBodyBytes: number;
+  /** Where new image versions come from; absent: only the catalogue and `publish-version`. */
+  registry?: RegistryConfig;
 }
 
 export interface Config {
@@ -122,6 +143,26 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       `RUNTIME_SERVICE_HOST=${serviceHost} without RUNTIME_SERVICE_TOKEN would expose the service unauthenticated; set a token`,
     );
   }
+  const provider = oneOf('RUNTIME_PROVIDER', ['local', 'azureml'] as const, 'local');
+  /** In azureml mode the public Microsoft registry by default; in local mode only when configured. */
+  const registry = (): { registry?: RegistryConfig } => {
+    const url = str('IMAGE_REGISTRY_URL') ?? (provider === 'azureml' ? 'https://mcr.microsoft.com' : undefined);
+    const pollSeconds = int('IMAGE_REGISTRY_POLL_SECONDS', 300, 5, 24 * 3600);
+    if (!url || url.toLowerCase() === 'none') return {};
+    if (!/^https?:\/\/[^\s/]+/i.test(url)) {
+      problems.push(`IMAGE_REGISTRY_URL must be an http(s) URL (got "${url}")`);
+      return {};
+    }
+    const repository = (str('IMAGE_REGISTRY_REPOSITORY') ?? 'azureml/promptflow/promptflow-runtime-stable').replace(
+      /^\/+|\/+$/g,
+      '',
+    );
+    if (!/^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$/.test(repository))
+      problems.push(
+        `IMAGE_REGISTRY_REPOSITORY must be a repository name like azureml/promptflow/promptflow-runtime-stable (got "${repository}")`,
+      );
+    return { registry: { url: url.replace(/\/+$/, ''), repository, pollSeconds } };
+  };
   const dataDir = path.resolve(str('DATA_DIR') ?? path.join(ROOT, 'data'));
 
   const config: Config = {
@@ -138,12 +179,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         : ['smba.trafficmanager.net', '*.botframework.com', ...(appId ? [] : ['localhost', '127.0.0.1'])],
       ...policyFile(str('POLICY_FILE'), !appId && bool('PLAYGROUND', true)),
       ...(str('SECRETS_KEY') ? { secretsKey: str('SECRETS_KEY')! } : {}),
+      notifications: {
+        ...digestTime(str('DIGEST_TIME') ?? '08:00', problems),
+        idleWarningMinutes: int('IDLE_WARNING_MINUTES', 15, 1, 24 * 60),
+        globalSendsPerSecond: int('SEND_RATE_GLOBAL_PER_SECOND', 30, 1, 1000),
+      },
     },
     service: {
       port: servicePort,
       host: serviceHost,
       ...(serviceToken ? { token: serviceToken } : {}),
-      provider: oneOf('RUNTIME_PROVIDER', ['local', 'azureml'] as const, 'local'),
+      provider,
       demoData: bool('DEMO_DATA', true),
       durationScale: num('LOCAL_DURATION_SCALE', 1, 0, 100),
       catalogueFile: path.resolve(
@@ -151,6 +197,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       ),
       workspaceFile: path.resolve(str('LOCAL_WORKSPACE_FILE') ?? path.join(ROOT, 'catalogue/local-workspace.json')),
       maxBodyBytes: int('RUNTIME_SERVICE_MAX_BODY_BYTES', 256 * 1024, 1024, 10 * 1024 * 1024),
+      ...registry(),
     },
     serviceUrl: (serviceUrl ?? `http://127.0.0.1:${servicePort}`).replace(/\/+$/, ''),
     embedService: !serviceUrl,
@@ -173,6 +220,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 function policyFile(configured: string | undefined, local: boolean): { policyFile?: string } {
   if (configured) return configured.toLowerCase() === 'none' ? {} : { policyFile: path.resolve(configured) };
   return local ? { policyFile: path.join(ROOT, 'playground/policy.yaml') } : {};
+}
+
+/** DIGEST_TIME: HH:MM in UTC, or off. */
+function digestTime(raw: string, problems: string[]): { digestTime?: string } {
+  if (raw.toLowerCase() === 'off') return {};
+  const match = /^([01]?\d|2[0-3]):([0-5]\d)$/.exec(raw);
+  if (!match) {
+    problems.push(`DIGEST_TIME must be HH:MM (24-hour, UTC) or off (got "${raw}")`);
+    return {};
+  }
+  return { digestTime: `${match[1].padStart(2, '0')}:${match[2]}` };
 }
 
 export function isLoopback(host: string): boolean {

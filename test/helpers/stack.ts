@@ -60,6 +60,7 @@ export function botConfig(overrides: Partial<BotConfig> = {}): BotConfig {
     appType: 'MultiTenant',
     allowedTenantIds: [],
     allowedServiceUrlHosts: ['127.0.0.1', 'localhost'],
+    notifications: { digestTime: '08:00', idleWarningMinutes: 15, globalSendsPerSecond: 30 },
     ...overrides,
   };
 }

@@ -75,6 +75,7 @@ export async function startProductStack(options: { policyFile?: string } = {}): 
     allowedTenantIds: [],
     // The Playground's connector is http://localhost:<port>/_connector.
     allowedServiceUrlHosts: ['localhost', '127.0.0.1'],
+    notifications: { idleWarningMinutes: 15, globalSendsPerSecond: 30 },
     ...(options.policyFile ? { policyFile: options.policyFile } : {}),
   };
   const bot = createBotApp({
