@@ -1,9 +1,14 @@
 /** Time source. Production uses the system clock; tests inject a FakeClock to drive timers. */
 export interface Clock {
   now(): number;
+  /** Waits `ms` of this clock's time (a FakeClock just moves on); default a real timer. */
+  sleep?(ms: number): Promise<void>;
 }
 
-export const systemClock: Clock = { now: () => Date.now() };
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+};
 
 export class FakeClock implements Clock {
   constructor(private current = Date.parse('2026-01-01T00:00:00Z')) {}
@@ -15,6 +20,9 @@ export class FakeClock implements Clock {
   }
   set(epochMs: number): void {
     this.current = epochMs;
+  }
+  async sleep(ms: number): Promise<void> {
+    this.current += Math.max(0, ms);
   }
 }
 

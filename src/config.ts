@@ -51,6 +51,28 @@ export interface ServiceConfig {
   maxBodyBytes: number;
   /** Where new image versions come from; absent: only the catalogue and `publish-version`. */
   registry?: RegistryConfig;
+  /** The Azure ML workspace whose prompt flow runtimes the `azureml` provider manages. */
+  azureml?: AzureMlConfig;
+}
+
+/** RUNTIME_PROVIDER=azureml: the workspace, the prompt flow API host, token scopes and time limits. */
+export interface AzureMlConfig {
+  subscriptionId: string;
+  resourceGroup: string;
+  workspace: string;
+  /** The regional API host, e.g. https://eastus.api.azureml.ms (no trailing slash). */
+  apiUrl: string;
+  /** Entra authority for DefaultAzureCredential, e.g. https://login.microsoftonline.us; absent: public cloud. */
+  authorityHost?: string;
+  /** Scope of the bearer token on every call (an ARM token). */
+  armScope: string;
+  /** Scope of the `aml-user-token` header on session calls. */
+  amlScope: string;
+  requestTimeoutSeconds: number;
+  /** A create, install, reset… that has not finished after this long fails with a clear message. */
+  operationTimeoutMinutes: number;
+  /** How often runtimes created or changed outside the bot are mirrored into the service. */
+  syncSeconds: number;
 }
 
 export interface Config {
@@ -163,6 +185,57 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       );
     return { registry: { url: url.replace(/\/+$/, ''), repository, pollSeconds } };
   };
+  /** RUNTIME_PROVIDER=azureml needs the workspace and where its API is; every problem is listed. */
+  const azureml = (): { azureml?: AzureMlConfig } => {
+    if (provider !== 'azureml') return {};
+    const required = (name: string) => {
+      const v = str(name);
+      if (!v) problems.push(`${name} is required when RUNTIME_PROVIDER=azureml`);
+      return v ?? '';
+    };
+    const subscriptionId = required('AZUREML_SUBSCRIPTION_ID');
+    if (subscriptionId && !/^[0-9a-f]{8}-(?:[0-9a-f]{4}-){3}[0-9a-f]{12}$/i.test(subscriptionId))
+      problems.push(`AZUREML_SUBSCRIPTION_ID must be a subscription id (a GUID) (got "${subscriptionId}")`);
+    const resourceGroup = required('AZUREML_RESOURCE_GROUP');
+    const workspace = required('AZUREML_WORKSPACE');
+    const httpsUrl = (name: string) => {
+      const raw = str(name);
+      if (raw === undefined) return undefined;
+      const parsed = URL.canParse(raw) ? new URL(raw) : undefined;
+      if (!parsed || !(parsed.protocol === 'https:' || (parsed.protocol === 'http:' && isLoopback(parsed.hostname)))) {
+        problems.push(`${name} must be an https URL (got "${raw}")`);
+        return undefined;
+      }
+      return parsed;
+    };
+    if (!str('AZUREML_API_URL') && !str('AZUREML_DISCOVERY_URL'))
+      problems.push(
+        'AZUREML_DISCOVERY_URL (az ml workspace show --query discovery_url) or AZUREML_API_URL is required when RUNTIME_PROVIDER=azureml',
+      );
+    const discovery = httpsUrl('AZUREML_DISCOVERY_URL');
+    let apiUrl = httpsUrl('AZUREML_API_URL')?.href;
+    if (!apiUrl && discovery) {
+      // As the Azure ML SDK does: the API host is the discovery URL cut at "discovery".
+      const at = discovery.href.toLowerCase().lastIndexOf('/discovery');
+      if (at > 0) apiUrl = discovery.href.slice(0, at);
+      else problems.push(`AZUREML_DISCOVERY_URL must end in /discovery (got "${discovery.href}")`);
+    }
+    const authorityHost = httpsUrl('AZURE_AUTHORITY_HOST');
+    return {
+      azureml: {
+        subscriptionId,
+        resourceGroup,
+        workspace,
+        apiUrl: (apiUrl ?? '').replace(/\/+$/, ''),
+        ...(authorityHost ? { authorityHost: authorityHost.href.replace(/\/+$/, '') } : {}),
+        armScope: str('AZUREML_ARM_SCOPE') ?? 'https://management.azure.com/.default',
+        amlScope: str('AZUREML_AML_SCOPE') ?? 'https://ml.azure.com/.default',
+        requestTimeoutSeconds: int('AZUREML_REQUEST_TIMEOUT_SECONDS', 30, 1, 300),
+        operationTimeoutMinutes: int('AZUREML_OPERATION_TIMEOUT_MINUTES', 30, 1, 24 * 60),
+        syncSeconds: int('AZUREML_SYNC_SECONDS', 60, 5, 24 * 3600),
+      },
+    };
+  };
   const dataDir = path.resolve(str('DATA_DIR') ?? path.join(ROOT, 'data'));
 
   const config: Config = {
@@ -198,6 +271,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       workspaceFile: path.resolve(str('LOCAL_WORKSPACE_FILE') ?? path.join(ROOT, 'catalogue/local-workspace.json')),
       maxBodyBytes: int('RUNTIME_SERVICE_MAX_BODY_BYTES', 256 * 1024, 1024, 10 * 1024 * 1024),
       ...registry(),
+      ...azureml(),
     },
     serviceUrl: (serviceUrl ?? `http://127.0.0.1:${servicePort}`).replace(/\/+$/, ''),
     embedService: !serviceUrl,
@@ -206,9 +280,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: oneOf('LOG_LEVEL', ['debug', 'info', 'warn', 'error', 'silent'] as const, 'info'),
     playground: { enabled: bool('PLAYGROUND', !appId), port: int('PLAYGROUND_PORT', 56150, 1, 65535) },
   };
-  if (config.service.provider === 'azureml') {
-    problems.push('RUNTIME_PROVIDER=azureml is not available yet; use local');
-  }
   if (config.bot.secretsKey && Buffer.from(config.bot.secretsKey, 'base64').length !== 32) {
     problems.push('SECRETS_KEY must be 32 bytes, base64-encoded (openssl rand -base64 32)');
   }

@@ -12,6 +12,7 @@ import { Dispatcher } from '../core/dispatcher';
 import { ApprovalService } from '../core/approvals/service';
 import { Sealer } from '../core/approvals/sealer';
 import { AuditLog } from '../core/audit/auditLog';
+import { Notifications } from '../core/notifications';
 import { PeopleDirectory } from '../core/people';
 import { policyPermissions } from '../core/permissions';
 import { PolicyStore } from '../core/policy/policyStore';
@@ -22,6 +23,7 @@ import { createAdapter } from './adapter';
 import { readAttachment } from './attachments';
 import { ConversationStore } from './conversations';
 import { correlation } from './correlation';
+import { TeamsNotificationSender } from './proactiveSender';
 import { createBotServer } from './server';
 import { TeamsBot } from './teamsBot';
 import { tenantGuard } from './tenantGuard';
@@ -34,6 +36,7 @@ export interface BotApp {
   approvals: ApprovalService;
   policy: PolicyStore;
   audit: AuditLog;
+  notifications: Notifications;
   start(): Promise<string>;
   stop(): Promise<void>;
 }
@@ -45,7 +48,7 @@ export interface BotAppOptions {
   serviceUrl: string;
   serviceToken?: string;
   clock?: Clock;
-  /** Tests poll the tracker and the approval sweep by hand. */
+  /** Tests poll the tracker, the approval sweep and the notifications by hand. */
   runTracker?: boolean;
   /** Seals approval requests; default a random key (fine for one process; index.ts passes the shared one). */
   sealer?: Sealer;
@@ -80,6 +83,15 @@ export function createBotApp(options: BotAppOptions): BotApp {
     tracker,
     people,
   });
+  const notifications = new Notifications({
+    storage,
+    client,
+    audit,
+    clock,
+    log,
+    config: config.notifications,
+    sender: new TeamsNotificationSender(adapter, config.appId ?? '', conversations, log),
+  });
   const deps = {
     client,
     log,
@@ -90,6 +102,7 @@ export function createBotApp(options: BotAppOptions): BotApp {
     approvals,
     policy,
     audit,
+    subscriptions: notifications.subscriptions,
   };
   const dispatcher = new Dispatcher(deps, storage);
   const actions = new ActionRouter(deps, storage);
@@ -103,11 +116,13 @@ export function createBotApp(options: BotAppOptions): BotApp {
     approvals,
     policy,
     audit,
+    notifications,
     async start() {
       await policy.load(); // a broken policy stops start-up with its line and column
       policy.start();
       if (options.runTracker !== false) {
         tracker.start();
+        notifications.start();
         sweeper = setInterval(
           () => void approvals.sweep().catch((error) => log.warn('approval sweep failed', { error })),
           10_000,
@@ -122,6 +137,7 @@ export function createBotApp(options: BotAppOptions): BotApp {
     },
     async stop() {
       tracker.stop();
+      notifications.stop();
       policy.stop();
       if (sweeper) clearInterval(sweeper);
       server.server.closeAllConnections();

@@ -64,6 +64,7 @@ export class TeamsBot extends TeamsActivityHandler {
     if (!request.user.id)
       return toInvokeResponse({ kind: 'error', text: 'I can only act for signed-in Microsoft 365 users.' });
     const conversationKey = await this.remember(context);
+    if (conversationKey) request.conversation.key = conversationKey;
     await this.deps.people.remember(request.user);
     const reply = await this.deps.actions.handle(request);
     if (context.activity.replyToId) await this.track(reply, conversationKey, context.activity.replyToId);
@@ -91,6 +92,7 @@ export class TeamsBot extends TeamsActivityHandler {
       return;
     }
     const request = toChatRequest(activity, this.deps.clock.now(), correlationIdOf(context));
+    if (conversationKey) request.conversation.key = conversationKey;
     if (!request.user.id) {
       await context.sendActivity('I can only act for signed-in Microsoft 365 users.');
       return;

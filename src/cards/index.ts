@@ -3,6 +3,7 @@
  */
 import type { Reply } from '../core/replies';
 import type { AdaptiveCard } from './render';
+import { alertCard } from './views/alert';
 import { approvalCard } from './views/approval';
 import { createFormCard } from './views/createForm';
 import { editFormCard } from './views/editForm';
@@ -36,6 +37,8 @@ export function cardFor(reply: Reply): AdaptiveCard | undefined {
       return versionCheckCard(reply);
     case 'operation':
       return progressCard(reply);
+    case 'alert':
+      return alertCard(reply);
     case 'approval':
       return approvalCard(reply);
     case 'createForm':

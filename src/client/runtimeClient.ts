@@ -14,6 +14,7 @@ import type {
   Page,
   Person,
   Runtime,
+  ServiceEvent,
   UpdateRuntimeRequest,
   VersionCheck,
   VersionsReport,
@@ -155,6 +156,11 @@ export class RuntimeClient {
 
   publishVersion(tag: string, notes: string | undefined, actor: Person): Promise<ImageVersionInfo> {
     return this.call('POST', '/v1/versions', { actor, body: { tag, ...(notes ? { notes } : {}) } });
+  }
+
+  /** One page of the service's event log after `after` (a cursor); `head` is the newest id. */
+  events(after: string, limit = 100): Promise<{ value: ServiceEvent[]; next: string; head: string }> {
+    return this.call('GET', `/v1/events?after=${encodeURIComponent(after)}&limit=${limit}`);
   }
 
   async computeInstances(usableBy?: Person): Promise<ComputeInstance[]> {

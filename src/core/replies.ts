@@ -26,6 +26,19 @@ export interface OnCallSummary {
   generatedAt: string;
 }
 
+/** A proactive notice about one runtime: it failed, or it is about to stop or has stopped when idle. */
+export interface RuntimeAlert {
+  kind: 'failure' | 'idleWarning' | 'idleStopped';
+  runtime: string;
+  /** When it happened, or for a warning when the shutdown will happen (ISO). */
+  at: string;
+  reason?: string;
+  by?: string;
+  operationKind?: OperationKind;
+  /** Buttons offered; each goes through the same rules (and approvals) as in any other card. */
+  actions: ('view' | 'retry' | 'reset')[];
+}
+
 /** A form's state: what the user typed (kept on errors), field errors, and the choices offered. */
 export interface FormState {
   values: Record<string, string>;
@@ -71,8 +84,11 @@ export type Reply =
     }
   /** `actions`: what the viewer may do to this runtime, so cards show only those buttons. */
   | { kind: 'runtimeDetail'; runtime: Runtime; actions: OperationKind[] }
-  | { kind: 'summary'; summary: OnCallSummary }
-  | { kind: 'versions'; report: VersionsReport; canUpgrade: boolean }
+  /** `title`: the daily digest shows the summary under its own title. */
+  | { kind: 'summary'; summary: OnCallSummary; title?: string }
+  /** `notice`: a proactive new-version report rather than an answer to `versions`. */
+  | { kind: 'versions'; report: VersionsReport; canUpgrade: boolean; notice?: { tag: string; previousLatest?: string } }
+  | { kind: 'alert'; alert: RuntimeAlert }
   | { kind: 'versionCheck'; check: VersionCheck }
   /** A change was accepted; the edge tracks it and updates this message until it ends. */
   | { kind: 'operation'; operation: Operation; title: string }

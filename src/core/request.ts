@@ -16,6 +16,8 @@ export interface ChatConversation {
   type: 'personal' | 'groupChat' | 'channel';
   tenantId?: string;
   name?: string;
+  /** Durable key of the conversation's stored address, when the channel could store one (needed to post later). */
+  key?: string;
 }
 
 export interface ChatAttachment {

@@ -1,6 +1,7 @@
 /**
- * Composition root of the runtime service: storage, versions, provider, engine, views, server.
- * `npm start` embeds it; `npm run service` runs it alone; tests build it with their own clock.
+ * Composition root of the runtime service: storage, versions, registry watcher, provider, engine,
+ * views, server. `npm start` embeds it; `npm run service` runs it alone; tests build it with their
+ * own clock.
  */
 import type restify from 'restify';
 import { type Clock, systemClock } from '../clock';
@@ -14,6 +15,7 @@ import { LocalProvider, localTimings } from './providers/local/localProvider';
 import type { LocalTimings } from './providers/local/steps';
 import { RuntimeViews } from './runtimeViews';
 import { createServiceServer } from './server';
+import { RegistryWatcher, type RegistryWatcherOptions } from './versions/registryWatcher';
 import { VersionStore } from './versions/versionStore';
 
 export interface RuntimeServiceApp {
@@ -21,6 +23,8 @@ export interface RuntimeServiceApp {
   engine: OperationEngine;
   events: EventLog;
   versions: VersionStore;
+  /** Present when `config.registry` is set; it polls only while the workers run. */
+  registry?: RegistryWatcher;
   /** Seeds demo data, starts the workers, and listens. Resolves with the base URL. */
   start(): Promise<string>;
   stop(): Promise<void>;
@@ -35,6 +39,8 @@ export interface ServiceAppOptions {
   engine?: EngineOptions;
   /** Tests drive the engine by hand with a fake clock. */
   runWorkers?: boolean;
+  /** Overrides for the registry watcher (backoff, timeouts); tests make it fast. */
+  registryWatcher?: Partial<RegistryWatcherOptions>;
 }
 
 export function createRuntimeServiceApp(options: ServiceAppOptions): RuntimeServiceApp {
@@ -57,6 +63,14 @@ export function createRuntimeServiceApp(options: ServiceAppOptions): RuntimeServ
     log.child({ component: 'engine' }),
     options.engine,
   );
+  const registry = config.registry
+    ? new RegistryWatcher(storage, versions, clock, log.child({ component: 'registry' }), {
+        registryUrl: config.registry.url,
+        repository: config.registry.repository,
+        pollMs: config.registry.pollSeconds * 1000,
+        ...options.registryWatcher,
+      })
+    : undefined;
   const views = new RuntimeViews(engine, versions);
   const server = createServiceServer({
     engine,
@@ -75,13 +89,17 @@ export function createRuntimeServiceApp(options: ServiceAppOptions): RuntimeServ
     engine,
     events,
     versions,
+    ...(registry ? { registry } : {}),
     async start() {
       await provider.reference.seed();
       if (config.demoData) {
         const seeded = await seedDemoData(storage, versions, clock);
         if (seeded) log.info('demo data written', { runtimes: seeded });
       }
-      if (options.runWorkers !== false) engine.start();
+      if (options.runWorkers !== false) {
+        engine.start();
+        registry?.start();
+      }
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
         server.listen(config.port, config.host, () => resolve());
@@ -91,6 +109,7 @@ export function createRuntimeServiceApp(options: ServiceAppOptions): RuntimeServ
     },
     async stop() {
       engine.stop();
+      await registry?.stop();
       server.server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },

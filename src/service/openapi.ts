@@ -248,15 +248,35 @@ export function buildOpenApi(): Record<string, unknown> {
       },
       '/v1/events': {
         get: {
-          summary: 'Server-Sent Events; resume with Last-Event-ID.',
+          summary: 'Server-Sent Events; resume with Last-Event-ID. With `after`, one JSON page for polling workers.',
           parameters: [
             { name: 'Last-Event-ID', in: 'header', schema: { type: 'string' } },
             { name: 'types', in: 'query', schema: { type: 'string' }, description: 'Comma-separated event types.' },
+            {
+              name: 'after',
+              in: 'query',
+              schema: { type: 'string', pattern: '^\\d{1,12}$' },
+              description: 'Answer a JSON page of the events after this id instead of a stream.',
+            },
+            { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 0, maximum: 500, default: 100 } },
           ],
           responses: {
             '200': {
-              description: 'An event stream.',
-              content: { 'text/event-stream': { schema: { type: 'string' } } },
+              description: 'An event stream, or with `after` a page of events.',
+              content: {
+                'text/event-stream': { schema: { type: 'string' } },
+                'application/json': {
+                  schema: {
+                    type: 'object',
+                    required: ['value', 'next', 'head'],
+                    properties: {
+                      value: { type: 'array', items: ref('ServiceEvent') },
+                      next: { type: 'string', description: 'The cursor for the next page.' },
+                      head: { type: 'string', description: 'The newest event id in the log.' },
+                    },
+                  },
+                },
+              },
             },
             ...errors,
           },

@@ -49,10 +49,15 @@ function runtime(name: string): Runtime {
   };
 }
 
-/** The few client methods the commands under test use, each a spy. */
 /** These tests never reach the approval commands: their dependencies are absent on purpose. */
-const NO_APPROVALS = { approvals: undefined as never, policy: undefined as never, audit: undefined as never };
+const NO_APPROVALS = {
+  approvals: undefined as never,
+  policy: undefined as never,
+  audit: undefined as never,
+  subscriptions: undefined as never,
+};
 
+/** The few client methods the commands under test use, each a spy. */
 function fakeClient() {
   const fake = {
     runAction: vi.fn(async (name: string, action: 'reset' | 'stop' | 'upgrade', _actor: unknown, _key?: string) =>

@@ -33,7 +33,11 @@ function summaryOf(reply: Reply): string {
     case 'runtimeDetail':
       return `${reply.runtime.name}: ${reply.runtime.status}`;
     case 'summary':
-      return 'On-call summary';
+      return reply.title ?? 'On-call summary';
+    case 'versions':
+      return reply.notice ? `New base image ${reply.notice.tag}` : 'Base image versions';
+    case 'alert':
+      return `${reply.alert.runtime}: ${reply.alert.kind === 'failure' ? 'failed' : reply.alert.kind === 'idleWarning' ? 'idle shutdown soon' : 'stopped when idle'}`;
     default:
       return 'Prompt flow runtimes';
   }

@@ -4,6 +4,7 @@
  */
 
 import type { OnCallSummary, Reply } from '../../core/replies';
+import { alertHeadline, alertTitle } from '../../core/notifications/alertText';
 import { escapeMarkdown } from '../../core/userText';
 import type { Operation, Runtime } from '../../domain/runtime';
 
@@ -30,10 +31,11 @@ export function toMarkdown(reply: Reply): string {
       return summary(reply.summary);
     case 'versions': {
       const r = reply.report;
+      const head = reply.notice ? `**New base image ${reply.notice.tag}**\n\n` : '';
       const lines = r.outdated.map(
         (o) => `- **${esc(o.name)}** on ${o.imageVersion ?? 'unknown'} (${o.newer.length} newer)`,
       );
-      return `Latest base image: **${r.latest ?? 'unknown'}** (${esc(r.repository)})\n\n${lines.length ? `Outdated runtimes:\n${lines.join('\n')}\n\nSay \`upgrade <name>\` to move one to ${r.latest}.` : 'Every runtime is up to date.'}`;
+      return `${head}Latest base image: **${r.latest ?? 'unknown'}** (${esc(r.repository)})\n\n${lines.length ? `Outdated runtimes:\n${lines.join('\n')}\n\nSay \`upgrade <name>\` to move one to ${r.latest}.` : 'Every runtime is up to date.'}`;
     }
     case 'versionCheck': {
       const c = reply.check;
@@ -44,6 +46,11 @@ export function toMarkdown(reply: Reply): string {
     }
     case 'operation':
       return operation(reply.operation, reply.title);
+    case 'alert': {
+      const a = reply.alert;
+      const reason = a.reason ? `\n\n${codeBlock(a.reason)}` : '';
+      return `**${alertTitle(a)}**: ${esc(alertHeadline(a, a.at))}${reason}`;
+    }
     case 'welcome':
       return 'Hi! I manage prompt flow runtimes from chat. Say `status` for the on-call summary, `list` for every runtime, or `help` for all I can do.';
     case 'approval':

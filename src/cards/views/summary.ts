@@ -70,6 +70,7 @@ export interface RecentRow {
 }
 
 export interface SummaryCardData {
+  title: string;
   subtitle: string;
   counts: TextRunData[];
   quiet: boolean;
@@ -81,15 +82,16 @@ export interface SummaryCardData {
 }
 
 export function summaryCard(reply: SummaryReply): AdaptiveCard {
-  return renderWithin('summary', (scale) => summaryData(reply.summary, scale));
+  return renderWithin('summary', (scale) => summaryData(reply.summary, scale, reply.title));
 }
 
-export function summaryData(s: OnCallSummary, scale = 1): SummaryCardData {
+export function summaryData(s: OnCallSummary, scale = 1, title = 'On-call summary'): SummaryCardData {
   const b = (max: number) => budget(max, scale);
   const now = Date.parse(s.generatedAt);
   const clock = Number.isNaN(now) ? Date.now() : now;
   const name = (n: string) => safeText(n, b(60));
   return {
+    title,
     subtitle: `${plural(s.total, 'runtime')} · as of ${cardTime(s.generatedAt)}`,
     counts: counts(s, b),
     quiet: s.failing.length + s.outdated.length + s.busy.length === 0,

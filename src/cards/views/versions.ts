@@ -38,6 +38,8 @@ export interface VersionsRow {
 }
 
 export interface VersionsCardData {
+  /** "Base image versions", or for a notice "New base image version". */
+  title: string;
   latest: string;
   hasPublished: boolean;
   published: string;
@@ -63,13 +65,17 @@ export function versionsData(reply: VersionsReply, scale = 1): VersionsCardData 
   const { shown, more } = capList(r.outdated, VERSIONS_ROWS);
   const n = r.outdated.length;
   return {
+    title: reply.notice ? 'New base image version' : 'Base image versions',
     latest: safeText(r.latest, b(40), 'unknown'),
     hasPublished: !!latestInfo?.publishedOn,
     published: `${DOT}published ${cardTime(latestInfo?.publishedOn)}`,
     repository: safeText(r.repository, b(160), 'unknown repository'),
     hasNotes: !!latestInfo?.notes?.trim(),
     notes: safeText(latestInfo?.notes, b(400)),
-    headline: n === 0 ? 'Every runtime is up to date.' : `${plural(n, 'runtime')} ${n === 1 ? 'is' : 'are'} outdated`,
+    headline:
+      n === 0
+        ? 'Every runtime is up to date.'
+        : `${plural(n, 'runtime')} ${n === 1 ? 'is' : 'are'} outdated${reply.notice ? ': upgrade them from here' : ''}`,
     headlineColor: n === 0 ? 'Good' : 'Warning',
     rows: shown.map((o) => ({
       name: safeText(o.name, b(80)),

@@ -22,7 +22,9 @@ export type AuditAction =
   | 'deny'
   | 'grant'
   | 'revoke'
-  | 'direct';
+  | 'direct'
+  | 'subscribe'
+  | 'unsubscribe';
 
 export interface AuditEntry {
   id: string;

@@ -14,8 +14,11 @@ import { rejectCommand } from './reject';
 import { resetCommand } from './reset';
 import { rolesCommand } from './roles';
 import { statusCommand } from './status';
+import { subscribeCommand } from './subscribe';
+import { subscriptionsCommand } from './subscriptions';
 import { stopCommand } from './stop';
 import type { Command } from './types';
+import { unsubscribeCommand } from './unsubscribe';
 import { updateCommand } from './update';
 import { upgradeCommand } from './upgrade';
 import { versionsCommand } from './versions';
@@ -31,6 +34,9 @@ export const COMMANDS: readonly Command[] = [
   stopCommand,
   versionsCommand,
   upgradeCommand,
+  subscribeCommand,
+  unsubscribeCommand,
+  subscriptionsCommand,
   approvalsCommand,
   approveCommand,
   rejectCommand,

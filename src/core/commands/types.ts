@@ -7,6 +7,7 @@ import type { Logger } from '../../logger';
 import type { ApprovalService } from '../approvals/service';
 import type { AuditLog } from '../audit/auditLog';
 import { type ChangeContext, type ChangeRequester, changeContextOf } from '../changes';
+import type { SubscriptionStore } from '../notifications/subscriptions';
 import type { PolicyStore } from '../policy/policyStore';
 import type { Permissions } from '../permissions';
 import type { CommandHelp, Reply } from '../replies';
@@ -24,6 +25,7 @@ export interface CommandDeps {
   approvals: ApprovalService;
   policy: PolicyStore;
   audit: AuditLog;
+  subscriptions: SubscriptionStore;
   /** Reads an attached file's text (size-capped); the edge knows how to download. */
   readAttachment(attachment: ChatAttachment): Promise<string>;
 }
@@ -92,3 +94,12 @@ export function toHelp(c: Command): CommandHelp {
 
 /** The change context of a typed command. */
 export const changeContext = (ctx: CommandContext): ChangeContext => changeContextOf(ctx);
+
+/** Who and where, for audit entries of a command. */
+export function auditBase(ctx: CommandContext) {
+  const { user, conversation } = ctx.request;
+  return {
+    actor: { id: user.id, ...(user.name ? { name: user.name } : {}) },
+    conversation: { id: conversation.id, type: conversation.type },
+  };
+}

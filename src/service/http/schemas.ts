@@ -339,4 +339,14 @@ export const responseSchemas = {
       storage: { type: 'object' },
     },
   },
+  ServiceEvent: {
+    type: 'object',
+    required: ['id', 'type', 'time', 'data'],
+    properties: {
+      id: { type: 'string', pattern: '^\\d{12}$' },
+      type: { type: 'string' },
+      time: { type: 'string', format: 'date-time' },
+      data: { type: 'object' },
+    },
+  },
 } as const;

@@ -8,7 +8,7 @@ import { type Clock, iso } from '../../clock';
 import { IMAGE_REPOSITORY, isImageVersion, latestImageVersion, sortImageVersions } from '../../domain/imageVersion';
 import type { ImageVersionInfo, Person } from '../../domain/runtime';
 import { fieldError } from '../../errors';
-import { Collection } from '../../storage/collection';
+import { Collection, UNCHANGED } from '../../storage/collection';
 import type { Storage } from '../../storage/storage';
 import type { EventLog } from '../events/eventLog';
 
@@ -19,6 +19,8 @@ interface Catalogue {
 
 interface Published {
   versions: (ImageVersionInfo & { publishedBy: Person })[];
+  /** Sources (e.g. a registry repository) whose existing tags were imported once, without events. */
+  importedFrom?: string[];
 }
 
 export class VersionStore {
@@ -83,10 +85,10 @@ export class VersionStore {
     const version = { tag, publishedOn: iso(this.clock.now()), ...(notes ? { notes } : {}), publishedBy: actor };
     let created = false;
     await this.published.update('published', (current) => {
-      const versions = current?.versions ?? [];
-      if (versions.some((v) => v.tag === tag)) return { versions };
-      created = true;
-      return { versions: [...versions, version] };
+      // Set on every attempt: a retry after an eTag conflict may find that another replica added it.
+      created = !current?.versions.some((v) => v.tag === tag);
+      if (!created) return UNCHANGED;
+      return { ...current, versions: [...(current?.versions ?? []), version] };
     });
     const { publishedBy: _p, ...info } = version;
     if (created) {
@@ -100,5 +102,35 @@ export class VersionStore {
       });
     }
     return { created, version: info };
+  }
+
+  /**
+   * Adds versions that already existed somewhere (a registry's tags when a watcher first sees it)
+   * without any event, so that they do not flood subscribers. Tags that are known or are not
+   * versions are skipped. With `source`, this happens at most once per source, atomically with
+   * the versions: a second call reports `alreadyImported` and adds nothing, and its caller should
+   * publish the tags instead.
+   */
+  async importKnown(
+    tags: Iterable<string>,
+    actor: Person,
+    source?: string,
+  ): Promise<{ added: string[]; alreadyImported: boolean }> {
+    const catalogued = new Set(this.catalogue.versions.map((v) => v.tag));
+    const candidates = sortImageVersions(tags).filter((t) => !catalogued.has(t));
+    let added: string[] = [];
+    let alreadyImported = false;
+    await this.published.update('published', (current) => {
+      alreadyImported = source !== undefined && (current?.importedFrom ?? []).includes(source);
+      const known = new Set(current?.versions.map((v) => v.tag));
+      added = alreadyImported ? [] : candidates.filter((t) => !known.has(t));
+      if (alreadyImported || (added.length === 0 && source === undefined)) return UNCHANGED;
+      return {
+        ...current,
+        versions: [...(current?.versions ?? []), ...added.map((tag) => ({ tag, publishedBy: actor }))],
+        ...(source !== undefined ? { importedFrom: [...(current?.importedFrom ?? []), source] } : {}),
+      };
+    });
+    return { added, alreadyImported };
   }
 }

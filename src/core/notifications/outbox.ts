@@ -1,0 +1,113 @@
+/**
+ * The durable send queue of notifications. A notification (one card) is stored once; each
+ * conversation it goes to is a queue item. Items are created only if absent and are marked sent
+ * before they are deleted, so producing the same notification twice (two replicas, a replay after
+ * a crash) never posts it twice. Everything lives in storage: the queue survives a restart.
+ */
+import type { Clock } from '../../clock';
+import { Collection, UNCHANGED } from '../../storage/collection';
+import { isEtagConflict, type Storage } from '../../storage/storage';
+import type { Reply } from '../replies';
+import type { Topic } from './topics';
+
+export interface Notification {
+  id: string;
+  topic: Topic;
+  reply: Reply;
+  createdAt: number;
+  /** Set once every item is queued; a producer that finds it set has nothing to do. */
+  enqueuedAt?: number;
+  recipients?: number;
+}
+
+export interface OutboxItem {
+  notificationId: string;
+  conversationKey: string;
+  createdAt: number;
+  attempts: number;
+  /** Not sent before this time (epoch ms): backoff and Retry-After. */
+  notBefore: number;
+  lease?: { owner: string; until: number };
+  lastError?: string;
+}
+
+export interface SentMark {
+  at: number;
+  messageId?: string;
+  attempts: number;
+}
+
+/** Notification ids become storage keys: letters, digits, dot, dash, underscore. */
+const ID = /^[A-Za-z0-9._-]{1,120}$/;
+
+export class Outbox {
+  readonly notifications: Collection<Notification>;
+  readonly items: Collection<OutboxItem>;
+  readonly sent: Collection<SentMark>;
+  readonly deadLetters: Collection<OutboxItem>;
+
+  constructor(
+    storage: Storage,
+    private readonly clock: Clock,
+  ) {
+    this.notifications = new Collection(storage, 'notifications');
+    this.items = new Collection(storage, 'outbox');
+    this.sent = new Collection(storage, 'outbox-sent');
+    this.deadLetters = new Collection(storage, 'outbox-dead');
+  }
+
+  static itemId(notificationId: string, conversationKey: string): string {
+    return `${notificationId}~${conversationKey}`;
+  }
+
+  /** Has a notification with this id been produced already (by anyone)? Doubles as a claim. */
+  async exists(id: string): Promise<boolean> {
+    return (await this.notifications.get(id)) !== undefined;
+  }
+
+  /**
+   * Queues `reply` for every conversation, once. Safe to call again with the same id: queued or
+   * sent conversations are skipped. Returns how many items this call queued.
+   */
+  async enqueue(id: string, topic: Topic, reply: Reply, conversationKeys: string[]): Promise<number> {
+    if (!ID.test(id)) throw new Error(`invalid notification id ${JSON.stringify(id)}`);
+    const now = this.clock.now();
+    const stored = await this.notifications.update(id, (current) =>
+      current ? UNCHANGED : { id, topic, reply, createdAt: now },
+    );
+    if (stored?.enqueuedAt) return 0;
+    let queued = 0;
+    for (const key of new Set(conversationKeys)) {
+      const itemId = Outbox.itemId(id, key);
+      if (await this.sent.get(itemId)) continue;
+      try {
+        await this.items.create(itemId, { notificationId: id, conversationKey: key, createdAt: now, attempts: 0, notBefore: now });
+        queued++;
+      } catch (error) {
+        if (!isEtagConflict(error)) throw error;
+      }
+    }
+    await this.notifications.update(id, (current) =>
+      current && !current.enqueuedAt ? { ...current, enqueuedAt: this.clock.now(), recipients: new Set(conversationKeys).size } : UNCHANGED,
+    );
+    return queued;
+  }
+
+  async pending(): Promise<number> {
+    return (await this.items.ids()).length;
+  }
+
+  /** Deletes notifications older than `maxAgeMs` whose items are all gone, with their sent marks. */
+  async prune(maxAgeMs = 3 * 86_400_000): Promise<number> {
+    const cutoff = this.clock.now() - maxAgeMs;
+    const pendingIds = new Set((await this.items.ids()).map((i) => i.split('~')[0]));
+    let pruned = 0;
+    for (const n of await this.notifications.all()) {
+      if (n.createdAt > cutoff || pendingIds.has(n.id)) continue;
+      for (const mark of await this.sent.ids(`${n.id}~`)) await this.sent.delete(mark);
+      await this.notifications.delete(n.id);
+      pruned++;
+    }
+    return pruned;
+  }
+}

@@ -1,0 +1,190 @@
+/**
+ * Drains the outbox within Teams' limits: per conversation (7/1 s, 8/2 s, 60/30 s) and a global
+ * cap per second, both reserved in storage so replicas share them. An item is leased before it is
+ * sent, so two replicas never send the same one. Definite refusals (429, 412, 502, 503, 504) are
+ * retried after Retry-After or a backoff; 403/404 mean the bot is gone from the conversation and
+ * its subscription is dropped; anything else goes to the dead letters with the reason.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Clock } from '../../clock';
+import type { Logger } from '../../logger';
+import { withoutEtag } from '../../storage/collection';
+import { isEtagConflict } from '../../storage/storage';
+import type { Reply } from '../replies';
+import { Outbox, type OutboxItem } from './outbox';
+import { RateLimiter, TEAMS_CONVERSATION_WINDOWS } from './rateLimiter';
+
+export type SendOutcome =
+  | { ok: true; messageId?: string }
+  /** status 0: no HTTP answer (connection refused, reset, timeout). */
+  | { ok: false; status: number; retryAfterMs?: number; code?: string; message?: string };
+
+/** The channel edge: posts a new message to a conversation it has a stored reference for. */
+export interface NotificationSender {
+  send(conversationKey: string, reply: Reply): Promise<SendOutcome>;
+}
+
+export interface OutboxWorkerOptions {
+  outbox: Outbox;
+  limiter: RateLimiter;
+  sender: NotificationSender;
+  clock: Clock;
+  log: Logger;
+  globalPerSecond: number;
+  /** The bot was removed or blocked there: drop the subscription (and audit it). */
+  onGone(conversationKey: string, outcome: Extract<SendOutcome, { ok: false }>): Promise<void>;
+  concurrency?: number;
+  maxAttempts?: number;
+}
+
+const RETRYABLE = new Set([0, 412, 429, 502, 503, 504]);
+const GONE = new Set([403, 404]);
+const LEASE_MS = 60_000;
+
+export interface TickResult {
+  sent: number;
+  retried: number;
+  dropped: number;
+  failed: number;
+}
+
+export class OutboxWorker {
+  private readonly owner = `outbox-${process.pid}-${randomBytes(3).toString('hex')}`;
+  private timer?: NodeJS.Timeout;
+  private running = false;
+  private stopped = false;
+
+  constructor(private readonly o: OutboxWorkerOptions) {}
+
+  start(intervalMs = 500): void {
+    this.stopped = false;
+    this.timer = setInterval(() => void this.tickOnce(), intervalMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+  }
+
+  /** One pass over the items that are due; sends run concurrently, reservations in order. */
+  async tick(): Promise<TickResult> {
+    const result: TickResult = { sent: 0, retried: 0, dropped: 0, failed: 0 };
+    const inFlight = new Set<Promise<void>>();
+    for (const id of await this.dueIds()) {
+      if (this.stopped) break;
+      const claimed = await this.claim(id);
+      if (!claimed) continue;
+      const conv = await this.o.limiter.reserve(`conversation.${claimed.conversationKey}`, TEAMS_CONVERSATION_WINDOWS);
+      if (!conv.ok) {
+        await this.release(id, { notBefore: this.o.clock.now() + conv.waitMs });
+        continue;
+      }
+      await this.reserveGlobal();
+      while (inFlight.size >= (this.o.concurrency ?? 16)) await Promise.race(inFlight);
+      const send = this.send(id, claimed, result).catch((error) =>
+        this.o.log.warn('sending a notification failed; it stays queued', { item: id, error }),
+      );
+      inFlight.add(send);
+      void send.finally(() => inFlight.delete(send));
+    }
+    await Promise.all(inFlight);
+    return result;
+  }
+
+  private async tickOnce(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    try {
+      await this.tick();
+    } catch (error) {
+      this.o.log.warn('outbox pass failed; will retry', { error });
+    } finally {
+      this.running = false;
+    }
+  }
+
+  private async dueIds(): Promise<string[]> {
+    const now = this.o.clock.now();
+    const ids = await this.o.outbox.items.ids();
+    const due: [string, number][] = [];
+    for (let i = 0; i < ids.length; i += 200) {
+      for (const [id, item] of await this.o.outbox.items.getManyWithIds(ids.slice(i, i + 200))) {
+        if (item.notBefore <= now && !(item.lease && item.lease.until > now)) due.push([id, item.createdAt]);
+      }
+    }
+    return due.sort((a, b) => a[1] - b[1]).map(([id]) => id);
+  }
+
+  private async claim(id: string): Promise<OutboxItem | undefined> {
+    const item = await this.o.outbox.items.get(id);
+    const now = this.o.clock.now();
+    if (!item || item.notBefore > now || (item.lease && item.lease.until > now)) return undefined;
+    const leased = { ...withoutEtag(item), lease: { owner: this.owner, until: now + LEASE_MS } };
+    try {
+      await this.o.outbox.items.replace(id, leased, item.eTag);
+      return leased;
+    } catch (error) {
+      if (isEtagConflict(error)) return undefined;
+      throw error;
+    }
+  }
+
+  private async reserveGlobal(): Promise<void> {
+    for (;;) {
+      const slot = await this.o.limiter.reserve('global', [{ limit: this.o.globalPerSecond, ms: 1000 }]);
+      if (slot.ok) return;
+      await (this.o.clock.sleep?.(slot.waitMs) ?? new Promise((r) => setTimeout(r, slot.waitMs)));
+    }
+  }
+
+  private async send(id: string, item: OutboxItem, result: TickResult): Promise<void> {
+    const notification = await this.o.outbox.notifications.get(item.notificationId);
+    if (!notification) {
+      this.o.log.warn('queued item without its notification; dropped', { item: id });
+      await this.o.outbox.items.delete(id);
+      return;
+    }
+    const attempts = item.attempts + 1;
+    const outcome = await this.o.sender.send(item.conversationKey, notification.reply);
+    if (outcome.ok) {
+      await this.o.outbox.sent
+        .create(id, { at: this.o.clock.now(), attempts, ...(outcome.messageId ? { messageId: outcome.messageId } : {}) })
+        .catch((error) => (isEtagConflict(error) ? undefined : Promise.reject(error)));
+      await this.o.outbox.items.delete(id);
+      result.sent++;
+      return;
+    }
+    const reason = `${outcome.status || 'no answer'}${outcome.code ? ` ${outcome.code}` : ''}`;
+    if (GONE.has(outcome.status)) {
+      await this.o.outbox.items.delete(id);
+      await this.o.onGone(item.conversationKey, outcome);
+      result.dropped++;
+    } else if (RETRYABLE.has(outcome.status) && attempts < (this.o.maxAttempts ?? 10)) {
+      const wait = Math.max(outcome.retryAfterMs ?? 0, backoffMs(attempts));
+      await this.release(id, { attempts, notBefore: this.o.clock.now() + wait, lastError: reason });
+      result.retried++;
+    } else {
+      await this.o.outbox.deadLetters.put(id, { ...item, attempts, lastError: reason });
+      await this.o.outbox.items.delete(id);
+      this.o.log.error('a notification could not be delivered', { item: id, reason, attempts });
+      result.failed++;
+    }
+  }
+
+  /** Gives the item back (with changes) if this worker still holds its lease. */
+  private async release(id: string, changes: Partial<OutboxItem>): Promise<void> {
+    const current = await this.o.outbox.items.get(id);
+    if (!current || current.lease?.owner !== this.owner) return;
+    const { lease: _lease, ...rest } = withoutEtag(current);
+    await this.o.outbox.items.replace(id, { ...rest, ...changes }, current.eTag).catch((error) => {
+      if (!isEtagConflict(error)) throw error;
+    });
+  }
+}
+
+/** 1 s, 2 s, 4 s … up to 5 minutes, with ±20 % jitter so retries from many items spread out. */
+export function backoffMs(attempt: number): number {
+  const base = Math.min(300_000, 1000 * 2 ** (attempt - 1));
+  return Math.round(base * (0.8 + Math.random() * 0.4));
+}

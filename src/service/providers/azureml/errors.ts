@@ -1,0 +1,118 @@
+/**
+ * Azure ML answers become AppErrors that a chat user can act on: which role is missing, what does
+ * not exist, what is in conflict, or that Azure is busy and to try again. Azure's own message is
+ * quoted only after secret scrubbing and clipping; tokens and hosts never appear.
+ * Facts: `azureStatus`, `retryable` (a later attempt may work), `ambiguous` (a write may or may
+ * not have happened), `retryAfterMs` (Azure's hint).
+ */
+import { redactSecrets } from '../../../domain/secrets';
+import { AppError, ErrorCode } from '../../../errors';
+
+export interface ErrorContext {
+  workspace: string;
+  /** What the call was about, e.g. "runtime chat-dev". */
+  what: string;
+  method: string;
+}
+
+export interface AzureErrorBody {
+  error?: { code?: string | null; message?: string | null; details?: { message?: string | null }[] | null } | null;
+}
+
+export function azureError(
+  status: number,
+  body: unknown,
+  ctx: ErrorContext,
+  extra: { retryAfterMs?: number } = {},
+): AppError {
+  const azure = azureMessage(body);
+  const quote = azure ? `: ${azure}` : '';
+  const facts = {
+    azureStatus: status,
+    ...(azureCode(body) ? { azureCode: azureCode(body) } : {}),
+    ...(extra.retryAfterMs !== undefined ? { retryAfterMs: extra.retryAfterMs } : {}),
+  };
+  const role = `the bot's identity needs the AzureML Data Scientist role on workspace ${ctx.workspace} (a new role assignment takes several minutes to apply)`;
+  switch (status) {
+    case 401:
+      return new AppError(
+        ErrorCode.Forbidden,
+        `Azure ML did not accept the bot's credentials (401). Check its identity (AZURE_TENANT_ID, AZURE_CLIENT_ID and secret, or the managed identity); ${role}.`,
+        { facts },
+      );
+    case 403:
+      return new AppError(ErrorCode.Forbidden, `Azure ML refused to let the bot work on ${ctx.what} (403): ${role}.`, {
+        facts,
+      });
+    case 404:
+      return new AppError(ErrorCode.NotFound, `Azure ML has no ${ctx.what} in workspace ${ctx.workspace}${quote}.`, {
+        facts,
+      });
+    case 409:
+      return new AppError(
+        ErrorCode.Conflict,
+        `Azure ML reports a conflict on ${ctx.what}${quote || ': it already exists, or another change to it is in progress'}.`,
+        { facts },
+      );
+    case 408:
+    case 429:
+      return new AppError(
+        ErrorCode.Unavailable,
+        `Azure ML is busy and asked the bot to slow down (${status}); try again${extra.retryAfterMs ? ` in ${Math.ceil(extra.retryAfterMs / 1000)} seconds` : ' in a minute'}.`,
+        { facts: { ...facts, retryable: true } },
+      );
+    default:
+      if (status >= 500) {
+        const write = ctx.method !== 'GET';
+        return new AppError(
+          ErrorCode.Unavailable,
+          `Azure ML is unavailable right now (${status}); try again in a few minutes.`,
+          { facts: { ...facts, retryable: status !== 500 && status !== 501, ...(write ? { ambiguous: true } : {}) } },
+        );
+      }
+      return new AppError(ErrorCode.BadRequest, `Azure ML refused the request for ${ctx.what} (${status})${quote}.`, {
+        facts,
+      });
+  }
+}
+
+/** No answer at all: the connection failed, or the call timed out. */
+export function transportError(cause: unknown, ctx: ErrorContext, timeoutSeconds: number, sent: boolean): AppError {
+  const timedOut = cause instanceof Error && (cause.name === 'TimeoutError' || cause.name === 'AbortError');
+  const message = timedOut
+    ? `Azure ML did not answer within ${timeoutSeconds} seconds; try again in a few minutes.`
+    : 'The bot cannot reach Azure ML right now; try again in a few minutes.';
+  return new AppError(ErrorCode.Unavailable, message, {
+    facts: { retryable: true, ...(sent && ctx.method !== 'GET' ? { ambiguous: true } : {}) },
+    cause: cause instanceof Error ? new Error(`${cause.name}: ${cause.message}`) : undefined,
+  });
+}
+
+export function breakerOpenError(failures: number, retryInMs: number): AppError {
+  const seconds = Math.max(1, Math.ceil(retryInMs / 1000));
+  return new AppError(
+    ErrorCode.Unavailable,
+    `Azure ML failed ${failures} times in a row, so the bot paused its calls for ${seconds} seconds; try again shortly.`,
+    { facts: { retryable: true, retryAfterMs: retryInMs, circuitOpen: true } },
+  );
+}
+
+/** Azure's message (or the first detail's), scrubbed of secrets and clipped. */
+export function azureMessage(body: unknown): string | undefined {
+  const error = (body as AzureErrorBody | undefined)?.error;
+  const text = error?.message ?? error?.details?.find((d) => d.message)?.message ?? undefined;
+  if (!text) return undefined;
+  const flat = redactSecrets(String(text)).replace(/\s+/g, ' ').trim();
+  return flat.length > 300 ? `${flat.slice(0, 299)}…` : flat;
+}
+
+function azureCode(body: unknown): string | undefined {
+  const code = (body as AzureErrorBody | undefined)?.error?.code;
+  return typeof code === 'string' ? code.slice(0, 80) : undefined;
+}
+
+export const isRetryable = (error: unknown): error is AppError =>
+  error instanceof AppError && error.facts?.retryable === true;
+
+export const azureStatusOf = (error: unknown): number | undefined =>
+  error instanceof AppError && typeof error.facts?.azureStatus === 'number' ? error.facts.azureStatus : undefined;
