@@ -5,7 +5,6 @@
  */
 import {
   CloudAdapter,
-  ConfigurationBotFrameworkAuthentication,
   type ConfigurationBotFrameworkAuthenticationOptions,
   ConfigurationServiceClientCredentialFactory,
   type TurnContext,
@@ -13,6 +12,7 @@ import {
 import type { BotConfig } from '../config';
 import type { Logger } from '../logger';
 import { correlationIdOf } from './correlation';
+import { NoRetryBotFrameworkAuthentication } from './noRetryAuth';
 
 export function createAdapter(config: BotConfig, log: Logger): CloudAdapter {
   const settings = {
@@ -22,7 +22,7 @@ export function createAdapter(config: BotConfig, log: Logger): CloudAdapter {
     MicrosoftAppTenantId: config.appTenantId ?? '',
   };
   const credentials = new ConfigurationServiceClientCredentialFactory(settings);
-  const auth = new ConfigurationBotFrameworkAuthentication(
+  const auth = new NoRetryBotFrameworkAuthentication(
     settings as ConfigurationBotFrameworkAuthenticationOptions,
     credentials,
   );

@@ -44,6 +44,21 @@ export class ConversationStore {
     return key;
   }
 
+  /**
+   * Saves the conversation's top level: in a channel, a message's conversation id names its thread
+   * (`19:…@thread.tacv2;messageid=…`), and posting there would answer in that thread. Notices for a
+   * subscribed channel go to the channel itself, as new posts.
+   */
+  async saveTopLevel(reference: Partial<ConversationReference>): Promise<string | undefined> {
+    const id = reference.conversation?.id;
+    if (!id) return undefined;
+    const top = id.split(';')[0];
+    // Not a thread: the caller's save() of the same reference already stored it.
+    if (top === id) return this.isAllowed(reference.serviceUrl) ? ConversationStore.keyOf(id) : undefined;
+    const { activityId: _thread, ...rest } = reference;
+    return this.save({ ...rest, conversation: { ...reference.conversation!, id: top } });
+  }
+
   async get(key: string): Promise<Partial<ConversationReference> | undefined> {
     const found = await this.refs.get(key);
     return found && this.isAllowed(found.reference.serviceUrl) ? found.reference : undefined;

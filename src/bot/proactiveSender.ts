@@ -22,17 +22,28 @@ export class TeamsNotificationSender implements NotificationSender {
   async send(conversationKey: string, reply: Reply): Promise<SendOutcome> {
     const reference = await this.conversations.get(conversationKey);
     if (!reference) return { ok: false, status: 404, code: 'NoConversationReference' };
-    let messageId: string | undefined;
-    try {
-      await this.adapter.continueConversationAsync(this.appId, reference, async (context) => {
-        messageId = (await context.sendActivity(toActivity(reply)))?.id;
+    let outcome: SendOutcome = { ok: false, status: 0, code: 'NotAttempted' };
+    const { activityId: _last, ...newMessage } = reference;
+    // The error is caught inside the callback: the adapter's turn-error handler would swallow it.
+    const post = this.adapter.continueConversationAsync(this.appId, newMessage, async (context) => {
+      // A new message, not a reply to the continuation's made-up activity id.
+      context.onSendActivities(async (_ctx, activities, next) => {
+        for (const a of activities) delete a.replyToId;
+        return next();
       });
-      return { ok: true, ...(messageId ? { messageId } : {}) };
-    } catch (error) {
-      const outcome = failureOf(error);
+      try {
+        const id = (await context.sendActivity(toActivity(reply)))?.id;
+        outcome = { ok: true, ...(id ? { messageId: id } : {}) };
+      } catch (error) {
+        outcome = failureOf(error);
+      }
+    });
+    await post.catch((error) => {
+      outcome = failureOf(error);
+    });
+    if (!outcome.ok)
       this.log.debug('proactive send refused', { conversationKey, status: outcome.status, code: outcome.code });
-      return outcome;
-    }
+    return outcome;
   }
 }
 

@@ -64,7 +64,8 @@ export class TeamsBot extends TeamsActivityHandler {
     if (!request.user.id)
       return toInvokeResponse({ kind: 'error', text: 'I can only act for signed-in Microsoft 365 users.' });
     const conversationKey = await this.remember(context);
-    if (conversationKey) request.conversation.key = conversationKey;
+    const topLevelKey = conversationKey && (await this.rememberTopLevel(context));
+    if (topLevelKey) request.conversation.key = topLevelKey;
     await this.deps.people.remember(request.user);
     const reply = await this.deps.actions.handle(request);
     if (context.activity.replyToId) await this.track(reply, conversationKey, context.activity.replyToId);
@@ -92,7 +93,8 @@ export class TeamsBot extends TeamsActivityHandler {
       return;
     }
     const request = toChatRequest(activity, this.deps.clock.now(), correlationIdOf(context));
-    if (conversationKey) request.conversation.key = conversationKey;
+    const topLevelKey = conversationKey && (await this.rememberTopLevel(context));
+    if (topLevelKey) request.conversation.key = topLevelKey;
     if (!request.user.id) {
       await context.sendActivity('I can only act for signed-in Microsoft 365 users.');
       return;
@@ -114,6 +116,11 @@ export class TeamsBot extends TeamsActivityHandler {
     }
     if (reply.kind !== 'operation' || isDone(reply.operation.status)) return;
     await this.deps.tracker.track(reply.operation, conversationKey, messageId, reply.title);
+  }
+
+  /** Where notices for this conversation go: a channel's top level rather than this thread. */
+  private rememberTopLevel(context: TurnContext): Promise<string | undefined> {
+    return this.deps.conversations.saveTopLevel(TurnContext.getConversationReference(context.activity));
   }
 
   private async remember(context: TurnContext): Promise<string | undefined> {

@@ -7,6 +7,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startStack, type Stack } from '../helpers/stack';
 
 const CHANNEL = { kind: 'channel' as const, conversationId: '19:runtime-ops@thread.tacv2' };
+/** A message in a channel thread: Teams names the thread in the conversation id. */
+const THREAD = { kind: 'channel' as const, conversationId: '19:runtime-ops@thread.tacv2;messageid=1700000000000' };
 const ALEX = { objectId: '00000000-0000-0000-0000-0000000000020', name: 'Alex Wilber' };
 
 let stack: Stack;
@@ -34,6 +36,16 @@ describe('subscriptions in chat', () => {
     expect((await stack.say('subscriptions', 'alex', CHANNEL)).replies[0]).not.toContain('failures');
   });
 
+  it('should subscribe the channel itself when asked inside a thread', async () => {
+    await stack.say('subscribe versions', 'alex', THREAD);
+    expect((await stack.say('subscriptions', 'alex', CHANNEL)).replies[0]).toContain('**versions**');
+    await stack.bot.notifications.runOnce();
+    await stack.service.versions.publish('20991231.v2', undefined, ALEX);
+    await stack.bot.notifications.runOnce();
+    expect(cardsIn(CHANNEL.conversationId)).toHaveLength(1);
+    expect(cardsIn(THREAD.conversationId)).toHaveLength(0);
+  });
+
   it('should explain an unknown topic with the list of topics', async () => {
     const r = await stack.say('subscribe vresions', 'alex', CHANNEL);
     expect(r.replies[0]).toContain('Unknown topic');
@@ -52,6 +64,9 @@ describe('a new image version', () => {
     expect(round).toMatchObject({ queued: 1, sent: 1 });
     const cards = cardsIn(CHANNEL.conversationId);
     expect(cards).toHaveLength(1);
+    // A new post in the channel, not a reply to the message that subscribed it.
+    const post = stack.connector.sent(CHANNEL.conversationId).at(-1)!;
+    expect(post.activityId).toBeUndefined();
     const json = JSON.stringify(cards[0]);
     expect(json).toContain('New base image version');
     expect(json).toContain('20991231.v1');

@@ -5,7 +5,17 @@
 import type { Reply, RuntimeAlert } from '../../core/replies';
 import { alertTitle } from '../../core/notifications/alertText';
 import type { AdaptiveCard } from '../render';
-import { budget, cardTime, DOT, dataName, kindLabel, renderWithin, safeLines, safeText, type TextColor } from './common';
+import {
+  budget,
+  cardTime,
+  DOT,
+  dataName,
+  kindLabel,
+  renderWithin,
+  safeLines,
+  safeText,
+  type TextColor,
+} from './common';
 
 type AlertReply = Extract<Reply, { kind: 'alert' }>;
 

@@ -125,7 +125,9 @@ export class Notifier {
 
   private async advance(after: string): Promise<void> {
     await this.state.update('cursor', (c) =>
-      c?.lease?.owner === this.owner ? { ...c, after, lease: { owner: this.owner, until: this.o.clock.now() + LEASE_MS } } : UNCHANGED,
+      c?.lease?.owner === this.owner
+        ? { ...c, after, lease: { owner: this.owner, until: this.o.clock.now() + LEASE_MS } }
+        : UNCHANGED,
     );
   }
 }

@@ -81,14 +81,22 @@ export class Outbox {
       const itemId = Outbox.itemId(id, key);
       if (await this.sent.get(itemId)) continue;
       try {
-        await this.items.create(itemId, { notificationId: id, conversationKey: key, createdAt: now, attempts: 0, notBefore: now });
+        await this.items.create(itemId, {
+          notificationId: id,
+          conversationKey: key,
+          createdAt: now,
+          attempts: 0,
+          notBefore: now,
+        });
         queued++;
       } catch (error) {
         if (!isEtagConflict(error)) throw error;
       }
     }
     await this.notifications.update(id, (current) =>
-      current && !current.enqueuedAt ? { ...current, enqueuedAt: this.clock.now(), recipients: new Set(conversationKeys).size } : UNCHANGED,
+      current && !current.enqueuedAt
+        ? { ...current, enqueuedAt: this.clock.now(), recipients: new Set(conversationKeys).size }
+        : UNCHANGED,
     );
     return queued;
   }

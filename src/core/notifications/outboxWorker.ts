@@ -149,7 +149,11 @@ export class OutboxWorker {
     const outcome = await this.o.sender.send(item.conversationKey, notification.reply);
     if (outcome.ok) {
       await this.o.outbox.sent
-        .create(id, { at: this.o.clock.now(), attempts, ...(outcome.messageId ? { messageId: outcome.messageId } : {}) })
+        .create(id, {
+          at: this.o.clock.now(),
+          attempts,
+          ...(outcome.messageId ? { messageId: outcome.messageId } : {}),
+        })
         .catch((error) => (isEtagConflict(error) ? undefined : Promise.reject(error)));
       await this.o.outbox.items.delete(id);
       result.sent++;

@@ -44,7 +44,13 @@ export async function fromEvent(event: ServiceEvent, client: RuntimeClient): Pro
     if (op.status === 'Failed') return [alert(`failure-${op.id}`, failureOf(d.runtimeName, op))];
     if (op.status === 'Succeeded' && op.kind === 'stop' && op.requestedBy.objectId === SYSTEM) {
       const at = op.endedOn ?? event.time;
-      return [alert(`idle-stopped-${op.id}`, { kind: 'idleStopped', runtime: d.runtimeName, at, actions: ['view', 'reset'] }, 'idle')];
+      return [
+        alert(
+          `idle-stopped-${op.id}`,
+          { kind: 'idleStopped', runtime: d.runtimeName, at, actions: ['view', 'reset'] },
+          'idle',
+        ),
+      ];
     }
   }
   // A runtime that breaks without an operation of ours (its compute instance was stopped, say).

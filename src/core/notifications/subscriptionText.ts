@@ -6,9 +6,7 @@ import { parseTopics, type Topic, TOPIC_TITLES, TOPICS } from './topics';
 export function topicsArg(words: string[]): Topic[] {
   const { topics, unknown } = parseTopics(words);
   if (unknown.length)
-    throw usageError(
-      `Unknown topic ${unknown.map((u) => quoted(u, 30)).join(', ')}: use ${TOPICS.join(', ')} or all.`,
-    );
+    throw usageError(`Unknown topic ${unknown.map((u) => quoted(u, 30)).join(', ')}: use ${TOPICS.join(', ')} or all.`);
   return topics;
 }
 
