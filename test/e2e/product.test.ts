@@ -471,4 +471,53 @@ describe.skipIf(!chromium)('the product in the Agents Playground', () => {
     },
     TEST_TIMEOUT,
   );
+
+  it(
+    '13. subscribe versions in the channel; a new base image brings the outdated runtimes; Upgrade runs',
+    async (ctx) => {
+      onFailure(ctx, '14-version-notice');
+      await ui!.switchToChannel(TEAM.name, TEAM.channelName);
+      const subscribed = await chat.ask('subscribe versions', 'Subscribed this conversation to versions', {
+        mention: true,
+      });
+      expect(subscribed.inChannel).toBe(true);
+
+      // Megan publishes a new base image (as the registry watcher or `npm run publish-version` would).
+      const after = await chat.mark();
+      const published = await fetch(`${stack!.serviceUrl}/v1/versions`, {
+        method: 'POST',
+        headers: {
+          'Content-Type': 'application/json',
+          'X-Acting-User-Id': PEOPLE.megan.aadObjectId,
+          'X-Acting-User-Name': 'Megan Bowen',
+        },
+        body: JSON.stringify({ tag: '20991231.v1', notes: 'Python 3.12 and promptflow 1.18' }),
+      });
+      expect(published.status).toBeLessThan(300);
+      const report = (await (await fetch(`${stack!.serviceUrl}/v1/versions`)).json()) as {
+        outdated: { name: string }[];
+      };
+      const notice = await chat.waitForNew(after, 'New base image version', 30_000);
+      expect(notice.inChannel).toBe(true);
+      expect(notice.text).toContain('20991231.v1');
+      expect(notice.text).toContain('Python 3.12 and promptflow 1.18');
+      expect(report.outdated.map((o) => o.name)).toContain('prod-chat');
+      for (const { name } of report.outdated.slice(0, 20)) expect(notice.text).toContain(name);
+      await chat.shot('14-version-notice', notice.seq);
+
+      const upgrade = await chat.rowButton(notice.seq, 'prod-chat', 'Upgrade');
+      const answer = await chat.invoke(notice.seq, upgrade);
+      expect(answer.type).toBe('application/vnd.microsoft.card.adaptive');
+      const progress = await chat.follow(notice.seq, /Upgrad(e|ing) .*prod-chat|prod-chat/);
+      expect(progress).not.toContain('New base image version');
+      const done = await chat.follow(notice.seq, isEnded, OPERATION_TIMEOUT);
+      expect(done).toMatch(/Done/);
+      const runtime = (await (await fetch(`${stack!.serviceUrl}/v1/runtimes/prod-chat`)).json()) as {
+        imageVersion?: string;
+      };
+      expect(runtime.imageVersion).toBe('20991231.v1');
+      await chat.shot('14-version-notice-upgraded', notice.seq);
+    },
+    TEST_TIMEOUT,
+  );
 });
