@@ -58,4 +58,40 @@ describe('configuration', () => {
     expect(config.bot.allowedTenantIds).toEqual(['t1', 't2']);
     expect(config.bot.allowedServiceUrlHosts).toEqual(['smba.trafficmanager.net']);
   });
+
+  it('should default notifications to a digest at 08:00 UTC, 15 minutes of idle warning and 30 sends per second', () => {
+    expect(load({}).bot.notifications).toEqual({
+      digestTime: '08:00',
+      idleWarningMinutes: 15,
+      globalSendsPerSecond: 30,
+    });
+    expect(load({ DIGEST_TIME: '7:05' }).bot.notifications.digestTime).toBe('07:05');
+    expect(load({ DIGEST_TIME: 'off' }).bot.notifications.digestTime).toBeUndefined();
+  });
+
+  it.each([
+    [{ DIGEST_TIME: '25:00' }, /DIGEST_TIME must be HH:MM \(24-hour, UTC\) or off \(got "25:00"\)/],
+    [{ DIGEST_TIME: 'eight' }, /DIGEST_TIME must be HH:MM/],
+    [{ IDLE_WARNING_MINUTES: '0' }, /IDLE_WARNING_MINUTES must be a whole number from 1 to 1440/],
+    [{ SEND_RATE_GLOBAL_PER_SECOND: '2.5' }, /SEND_RATE_GLOBAL_PER_SECOND must be a whole number/],
+    [{ IMAGE_REGISTRY_URL: 'ftp://registry' }, /IMAGE_REGISTRY_URL must be an http\(s\) URL/],
+    [
+      { IMAGE_REGISTRY_URL: 'http://127.0.0.1:5000', IMAGE_REGISTRY_REPOSITORY: 'Bad Repo' },
+      /IMAGE_REGISTRY_REPOSITORY must be a repository name/,
+    ],
+    [{ IMAGE_REGISTRY_POLL_SECONDS: '1' }, /IMAGE_REGISTRY_POLL_SECONDS must be a whole number from 5/],
+  ])('should refuse the notification or registry setting %j with a specific message', (env, message) => {
+    expect(() => load(env)).toThrow(message);
+  });
+
+  it('should watch a registry only when configured in local mode', () => {
+    expect(load({}).service.registry).toBeUndefined();
+    const config = load({ IMAGE_REGISTRY_URL: 'http://127.0.0.1:5000/', IMAGE_REGISTRY_POLL_SECONDS: '60' });
+    expect(config.service.registry).toEqual({
+      url: 'http://127.0.0.1:5000',
+      repository: 'azureml/promptflow/promptflow-runtime-stable',
+      pollSeconds: 60,
+    });
+    expect(load({ IMAGE_REGISTRY_URL: 'none' }).service.registry).toBeUndefined();
+  });
 });
