@@ -10,6 +10,8 @@ export function startupBanner(config: Config, botUrl: string, playgroundUrl?: st
     `  Runtime service:   ${config.serviceUrl}${config.embedService ? ' (embedded, provider ' + config.service.provider + ')' : ' (shared)'}`,
     `  Try it:            curl ${config.serviceUrl}/v1/runtimes`,
     `  Approval policy:   ${config.bot.policyFile ? path.relative(process.cwd(), config.bot.policyFile) : 'none (every change runs at once)'}`,
+    `  Notifications:     say "subscribe versions" in a chat; digest ${config.bot.notifications.digestTime ? `at ${config.bot.notifications.digestTime} UTC` : 'off'}`,
+    `  Image versions:    ${versionSource(config)}`,
   ];
   if (!config.bot.appId) {
     lines.push(
@@ -20,4 +22,12 @@ export function startupBanner(config: Config, botUrl: string, playgroundUrl?: st
   }
   lines.push('');
   return `${lines.join('\n')}\n`;
+}
+
+function versionSource(config: Config): string {
+  if (!config.embedService) return 'from the shared runtime service';
+  const r = config.service.registry;
+  return r
+    ? `watching ${r.url}/v2/${r.repository} every ${r.pollSeconds} s`
+    : 'the catalogue, and npm run publish-version';
 }
