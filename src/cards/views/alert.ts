@@ -76,6 +76,6 @@ function messageOf(a: RuntimeAlert): string {
     case 'idleWarning':
       return `It will stop at ${at} because nobody has used it. Use it, or reset it, to keep it running.`;
     case 'idleStopped':
-      return `It was stopped at ${at} after its idle time. Reset it to start it again.`;
+      return `It was stopped at ${at} after its idle time, and its compute was released. Say create to make it again.`;
   }
 }

@@ -22,7 +22,7 @@ export function alertHeadline(alert: RuntimeAlert, when: string): string {
     case 'idleWarning':
       return `${alert.runtime} will stop ${when} because nobody has used it. Use it, or say reset, to keep it.`;
     case 'idleStopped':
-      return `${alert.runtime} was stopped ${when} after its idle time. Reset it to start it again.`;
+      return `${alert.runtime} was stopped ${when} after its idle time, and its compute was released. Say create to make it again.`;
   }
 }
 

@@ -75,12 +75,14 @@ export class OutboxWorker {
       if (this.stopped) break;
       const claimed = await this.claim(id);
       if (!claimed) continue;
+      // The global slot first: waiting for it takes time, and a conversation slot taken before the
+      // wait would be dated too early, letting that conversation's next sends through too soon.
+      await this.reserveGlobal();
       const conv = await this.o.limiter.reserve(`conversation.${claimed.conversationKey}`, TEAMS_CONVERSATION_WINDOWS);
       if (!conv.ok) {
         await this.release(id, { notBefore: this.o.clock.now() + conv.waitMs });
         continue;
       }
-      await this.reserveGlobal();
       while (inFlight.size >= (this.o.concurrency ?? 16)) await Promise.race(inFlight);
       const send = this.send(id, claimed, result).catch((error) =>
         this.o.log.warn('sending a notification failed; it stays queued', { item: id, error }),
@@ -142,6 +144,11 @@ export class OutboxWorker {
     const notification = await this.o.outbox.notifications.get(item.notificationId);
     if (!notification) {
       this.o.log.warn('queued item without its notification; dropped', { item: id });
+      await this.o.outbox.items.delete(id);
+      return;
+    }
+    // A producer that raced a finished send may have queued the item again: the mark says it went.
+    if (await this.o.outbox.sent.get(id)) {
       await this.o.outbox.items.delete(id);
       return;
     }

@@ -44,13 +44,8 @@ export async function fromEvent(event: ServiceEvent, client: RuntimeClient): Pro
     if (op.status === 'Failed') return [alert(`failure-${op.id}`, failureOf(d.runtimeName, op))];
     if (op.status === 'Succeeded' && op.kind === 'stop' && op.requestedBy.objectId === SYSTEM) {
       const at = op.endedOn ?? event.time;
-      return [
-        alert(
-          `idle-stopped-${op.id}`,
-          { kind: 'idleStopped', runtime: d.runtimeName, at, actions: ['view', 'reset'] },
-          'idle',
-        ),
-      ];
+      // Stopping deletes the runtime and releases its compute: there is nothing left to act on.
+      return [alert(`idle-stopped-${op.id}`, { kind: 'idleStopped', runtime: d.runtimeName, at, actions: [] }, 'idle')];
     }
   }
   // A runtime that breaks without an operation of ours (its compute instance was stopped, say).
@@ -114,8 +109,10 @@ export function dailyDigest(runtimes: () => Promise<Runtime[]>, now: number, dig
   if (!digestTime) return undefined;
   const [hh, mm] = digestTime.split(':').map(Number);
   const day = new Date(now);
-  const due = Date.UTC(day.getUTCFullYear(), day.getUTCMonth(), day.getUTCDate(), hh, mm);
-  if (now < due || now > due + 12 * 3_600_000) return undefined;
+  const today = Date.UTC(day.getUTCFullYear(), day.getUTCMonth(), day.getUTCDate(), hh, mm);
+  // The latest due time that has passed: yesterday's, before today's time (a 23:00 digest at 02:00).
+  const due = now >= today ? today : today - 86_400_000;
+  if (now > due + 12 * 3_600_000) return undefined;
   const id = `digest-${new Date(due).toISOString().slice(0, 10)}`;
   return {
     id,
