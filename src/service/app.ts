@@ -3,6 +3,7 @@
  * views, server. `npm start` embeds it; `npm run service` runs it alone; tests build it with their
  * own clock.
  */
+import type { TokenCredential } from '@azure/identity';
 import type restify from 'restify';
 import { type Clock, systemClock } from '../clock';
 import type { ServiceConfig } from '../config';
@@ -10,8 +11,9 @@ import type { Logger } from '../logger';
 import type { Storage } from '../storage/storage';
 import { EventLog } from './events/eventLog';
 import { type EngineOptions, OperationEngine } from './operations/engine';
+import type { AzureMlTuning } from './providers/azureml/azuremlProvider';
+import { createProvider, engineDefaults, startProvider } from './providers/createProvider';
 import { seedDemoData } from './providers/local/demoData';
-import { LocalProvider, localTimings } from './providers/local/localProvider';
 import type { LocalTimings } from './providers/local/steps';
 import { RuntimeViews } from './runtimeViews';
 import { createServiceServer } from './server';
@@ -41,6 +43,9 @@ export interface ServiceAppOptions {
   runWorkers?: boolean;
   /** Overrides for the registry watcher (backoff, timeouts); tests make it fast. */
   registryWatcher?: Partial<RegistryWatcherOptions>;
+  /** azureml provider: the Entra credential (default DefaultAzureCredential), and test knobs. */
+  credential?: TokenCredential;
+  azureml?: AzureMlTuning;
 }
 
 export function createRuntimeServiceApp(options: ServiceAppOptions): RuntimeServiceApp {
@@ -48,20 +53,15 @@ export function createRuntimeServiceApp(options: ServiceAppOptions): RuntimeServ
   const clock = options.clock ?? systemClock;
   const events = new EventLog(storage, clock);
   const versions = new VersionStore(storage, config.catalogueFile, clock, events);
-  const provider = new LocalProvider({
-    storage,
-    clock,
-    versions,
-    workspaceFile: config.workspaceFile,
-    timings: options.timings ?? localTimings(config.durationScale),
-  });
+  const provider = createProvider({ ...options, clock, versions });
+  const engineOptions = { ...engineDefaults(provider), ...options.engine };
   const engine = new OperationEngine(
     storage,
     provider,
     events,
     clock,
     log.child({ component: 'engine' }),
-    options.engine,
+    engineOptions,
   );
   const registry = config.registry
     ? new RegistryWatcher(storage, versions, clock, log.child({ component: 'registry' }), {
@@ -91,8 +91,8 @@ export function createRuntimeServiceApp(options: ServiceAppOptions): RuntimeServ
     versions,
     ...(registry ? { registry } : {}),
     async start() {
-      await provider.reference.seed();
-      if (config.demoData) {
+      await startProvider(provider);
+      if (config.demoData && provider.name === 'local') {
         const seeded = await seedDemoData(storage, versions, clock);
         if (seeded) log.info('demo data written', { runtimes: seeded });
       }
@@ -109,6 +109,7 @@ export function createRuntimeServiceApp(options: ServiceAppOptions): RuntimeServ
     },
     async stop() {
       engine.stop();
+      provider.stop?.();
       await registry?.stop();
       server.server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -178,8 +178,12 @@ export class OperationEngine {
     return ran;
   }
 
-  /** Starts the changes the provider asks for by itself, and repairs locks left by crashes. */
+  /**
+   * Mirrors outside changes (provider.sync), starts the changes the provider asks for by itself,
+   * and repairs locks left by crashes.
+   */
   async sweep(): Promise<void> {
+    await this.syncProvider();
     for (const request of await this.provider.systemWork()) {
       try {
         await this.submit({
@@ -198,6 +202,26 @@ export class OperationEngine {
       }
     }
     await this.repairLocks();
+  }
+
+  /** Publishes what the provider's sync found; a failed sync is logged and does not stop the sweep. */
+  private async syncProvider(): Promise<void> {
+    if (!this.provider.sync) return;
+    let changes: Awaited<ReturnType<NonNullable<RuntimeProvider['sync']>>>;
+    try {
+      changes = await this.provider.sync();
+    } catch (error) {
+      this.log.warn('provider sync failed', { error });
+      return;
+    }
+    for (const c of changes) {
+      await this.events.append(c.kind === 'deleted' ? 'runtime.deleted' : 'runtime.changed', {
+        runtimeName: c.runtimeName,
+        status: c.status,
+        message: c.message,
+      });
+    }
+    if (changes.length) this.log.info('runtimes changed outside the service', { count: changes.length });
   }
 
   /** Runs until every pending operation has ended; for tests and scripts with a fake clock. */

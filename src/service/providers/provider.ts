@@ -54,7 +54,27 @@ export interface RuntimeProvider {
   /** Changes the backend starts by itself (idle shutdowns), found by a periodic sweep. */
   systemWork(): Promise<SystemRequest[]>;
 
+  /**
+   * Mirrors changes made outside the service (another tool created, changed or deleted a runtime)
+   * into the runtime records, leaving records with an operation in progress alone. The engine's
+   * sweep calls it every time; the provider decides how often it really looks, and reports what
+   * changed so that the engine can publish events. Optional: the local emulator has no outside.
+   */
+  sync?(): Promise<RuntimeChange[]>;
+
+  /** Start-up work before the service listens (first tokens, first sync), and its undoing. */
+  start?(): Promise<void>;
+  stop?(): void;
+
   health(): Promise<{ ok: boolean; detail: string }>;
+}
+
+/** A runtime that changed outside the service, found by `sync`. */
+export interface RuntimeChange {
+  runtimeName: string;
+  status: string;
+  kind: 'added' | 'changed' | 'deleted';
+  message: string;
 }
 
 export interface ProviderContext {

@@ -95,20 +95,35 @@ export class AzureMlClient {
   }
 
   /**
-   * A GET of an absolute URL Azure handed out (an `Azure-AsyncOperation` poll URL). It must be on
-   * the API's own host: the bot's tokens go to no other.
+   * A GET of an absolute URL Azure handed out (an `Azure-AsyncOperation` poll URL). The bot's
+   * tokens go only to hosts it trusts (see `trusts`).
    */
   poll<T>(url: string, what: string): Promise<AzureResponse<T>> {
-    let parsed: URL | undefined;
-    try {
-      parsed = new URL(url);
-    } catch {
-      parsed = undefined;
+    if (!this.trusts(url)) {
+      throw new AppError(
+        ErrorCode.Internal,
+        `Azure ML gave a status URL on another host for ${what}; not following it.`,
+      );
     }
-    if (!parsed || parsed.origin !== this.origin) {
-      throw new AppError(ErrorCode.Internal, `Azure ML gave a status URL on another host for ${what}; not following it.`);
-    }
-    return this.send<T>('GET', parsed.href, { what });
+    return this.send<T>('GET', new URL(url).href, { what });
+  }
+
+  /**
+   * The API's own origin, or an https host in the API host's domain (a regional or private-link
+   * host under the same `api.azureml.ms`); never anything else.
+   */
+  trusts(url: string): boolean {
+    if (!URL.canParse(url)) return false;
+    const target = new URL(url);
+    if (target.origin === this.origin) return true;
+    const api = new URL(this.origin);
+    const domain = api.hostname.split('.').slice(1).join('.');
+    return (
+      target.protocol === 'https:' &&
+      api.protocol === 'https:' &&
+      domain.split('.').length >= 3 &&
+      target.hostname.endsWith(`.${domain}`)
+    );
   }
 
   private async send<T>(method: string, url: string, options: CallOptions): Promise<AzureResponse<T>> {

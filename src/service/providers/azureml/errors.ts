@@ -45,9 +45,14 @@ export function azureError(
         facts,
       });
     case 404:
-      return new AppError(ErrorCode.NotFound, `Azure ML has no ${ctx.what} in workspace ${ctx.workspace}${quote}.`, {
-        facts,
-      });
+      // A create that gets 404 misses something it refers to (a compute instance), not itself.
+      return new AppError(
+        ErrorCode.NotFound,
+        ctx.method === 'POST'
+          ? `Azure ML could not find something that ${ctx.what} needs in workspace ${ctx.workspace}${quote}.`
+          : `Azure ML has no ${ctx.what} in workspace ${ctx.workspace}${quote}.`,
+        { facts },
+      );
     case 409:
       return new AppError(
         ErrorCode.Conflict,

@@ -56,7 +56,8 @@ export interface CreateFlowRuntimeRequest {
 
 export interface UpdateFlowRuntimeRequest {
   runtimeDescription?: string;
-  environment?: string;
+  /** null: back to the default environment. */
+  environment?: string | null;
   instanceCount?: number;
 }
 
@@ -97,7 +98,16 @@ const TYPE_FROM_API: Record<string, RuntimeType> = {
 /** Where an operation stands, judged from a status string. */
 export type Progress = 'busy' | 'failed' | 'gone' | 'settled';
 
-const BUSY = new Set(['starting', 'stopping', 'updating', 'resetting', 'creating', 'deleting', 'inprogress', 'accepted']);
+const BUSY = new Set([
+  'starting',
+  'stopping',
+  'updating',
+  'resetting',
+  'creating',
+  'deleting',
+  'inprogress',
+  'accepted',
+]);
 
 export function progressOf(status: string | null | undefined): Progress {
   const s = String(status ?? '').toLowerCase();
@@ -253,7 +263,11 @@ function ownerOf(dto: FlowRuntimeDto): Person {
 }
 
 /** Sets a field, or removes it when the value is undefined (records never hold undefined keys). */
-function assign<K extends keyof RuntimeRecord>(record: RuntimeRecord, key: K, value: RuntimeRecord[K] | undefined): void {
+function assign<K extends keyof RuntimeRecord>(
+  record: RuntimeRecord,
+  key: K,
+  value: RuntimeRecord[K] | undefined,
+): void {
   if (value === undefined) delete record[key];
   else record[key] = value;
 }
