@@ -31,19 +31,29 @@ export class RuntimeViews {
     private readonly versions: VersionStore,
   ) {}
 
+  /**
+   * One page, in name order. Records are keyed by their runtime key, so the page is found from the
+   * sorted keys and only as many records are read as the page needs (all of them only when a
+   * filter matches few): a page costs the same at 100 runtimes as at 10,000.
+   */
   async list(query: ListQuery): Promise<Page<Runtime>> {
     const latest = await this.versions.latest();
     const after = query.pageToken ? decodeToken(query.pageToken) : '';
     const statuses = query.status?.map((s) => s.toLowerCase());
-    const records = (await this.engine.runtimes.all())
-      .filter((r) => !statuses || statuses.includes(String(r.status).toLowerCase()))
-      .filter((r) => !query.type || query.type.includes(r.type))
-      .sort((a, b) => runtimeKey(a.name).localeCompare(runtimeKey(b.name)))
-      .filter((r) => runtimeKey(r.name) > after);
-    const page = records.slice(0, query.pageSize);
-    const more = records.length > page.length;
+    const matches = (r: RuntimeRecord) =>
+      (!statuses || statuses.includes(String(r.status).toLowerCase())) && (!query.type || query.type.includes(r.type));
+    // Code-unit order, the same order the cursor compares in (localeCompare would disagree on - and _).
+    const keys = (await this.engine.runtimes.ids()).filter((k) => k > after).sort();
+    const found: RuntimeRecord[] = [];
+    const chunk = Math.max(50, query.pageSize + 1);
+    for (let i = 0; i < keys.length && found.length <= query.pageSize; i += chunk) {
+      const records = await this.engine.runtimes.getMany(keys.slice(i, i + chunk));
+      found.push(...records.filter(matches).map((r) => withoutEtag(r)));
+    }
+    const page = found.slice(0, query.pageSize);
+    const more = found.length > page.length;
     return {
-      value: page.map((r) => toRuntime(withoutEtag(r), latest)),
+      value: page.map((r) => toRuntime(r, latest)),
       ...(more ? { nextPageToken: encodeToken(runtimeKey(page.at(-1)!.name)) } : {}),
     };
   }

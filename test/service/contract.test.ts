@@ -144,6 +144,19 @@ describe('GET /v1/runtimes', () => {
     expect(pages).toBe(Math.ceil(DEMO.length / pageSize));
   });
 
+  it('should page names with - and _ in one consistent order, each once', async () => {
+    for (const name of ['rt-b', 'rt_a', 'rta', 'rt-a', 'RT_b'])
+      await change('PUT', `/v1/runtimes/${name}`, automatic());
+    const seen: string[] = [];
+    for (let link: string | undefined = '/v1/runtimes?pageSize=1'; link;) {
+      const res = await call('GET', link);
+      seen.push(...names(res));
+      link = res.json.nextLink;
+    }
+    expect(seen.filter((n) => n.toLowerCase().startsWith('rt'))).toEqual(['rt-a', 'rt-b', 'rt_a', 'RT_b', 'rta']);
+    expect(new Set(seen).size).toBe(seen.length);
+  });
+
   it('should keep the filters in nextLink', async () => {
     const first = await call('GET', '/v1/runtimes?status=Running&pageSize=1');
     const link = new URL(first.json.nextLink, s.url);
