@@ -22,21 +22,24 @@ export interface ReferenceData {
   identities(): Promise<ManagedIdentity[]>;
 }
 
+/** What `prepare` is given; `current` is the runtime's record (absent for create). */
+export type PrepareArgs = [
+  kind: OperationKind,
+  name: string,
+  input: Record<string, unknown>,
+  actor: Person,
+  current: RuntimeRecord | undefined,
+];
+
 export interface RuntimeProvider {
   readonly name: 'local' | 'azureml';
   readonly reference: ReferenceData;
 
   /**
    * Validates a change against the backend's rules and normalizes it. Throws an AppError with
-   * field errors for a bad request. `current` is the runtime's record (absent for create).
+   * field errors for a bad request.
    */
-  prepare(
-    kind: OperationKind,
-    name: string,
-    input: Record<string, unknown>,
-    actor: Person,
-    current: RuntimeRecord | undefined,
-  ): Promise<PreparedOperation>;
+  prepare(...args: PrepareArgs): Promise<PreparedOperation>;
 
   /** Runs the operation's current phase and says what comes next. */
   step(op: OperationRecord): Promise<StepOutcome>;

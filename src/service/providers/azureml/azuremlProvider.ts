@@ -8,13 +8,12 @@
 import { DefaultAzureCredential, type TokenCredential } from '@azure/identity';
 import { type Clock, systemClock } from '../../../clock';
 import type { AzureMlConfig } from '../../../config';
-import type { OperationKind, Person } from '../../../domain/runtime';
 import type { Logger } from '../../../logger';
 import { Collection } from '../../../storage/collection';
 import type { Storage } from '../../../storage/storage';
 import type { OperationRecord, PreparedOperation, RuntimeRecord, StepOutcome, SystemRequest } from '../../model';
 import type { VersionStore } from '../../versions/versionStore';
-import type { RuntimeChange, RuntimeProvider } from '../provider';
+import type { PrepareArgs, RuntimeChange, RuntimeProvider } from '../provider';
 import { CircuitBreaker } from './breaker';
 import { AzureMlClient, type AzureMlClientOptions } from './client';
 import { PendingRequirements } from './pendingRequirements';
@@ -63,7 +62,11 @@ export class AzureMlProvider implements RuntimeProvider {
     this.reference = new AzureMlReference(this.runtimes);
     const credential =
       options.credential ??
-      new DefaultAzureCredential(config.authorityHost ? { authorityHost: config.authorityHost } : {});
+      new DefaultAzureCredential(
+        // A custom authority (sovereign cloud, Azure Stack, a test endpoint) is not in Microsoft's
+        // instance list, so looking it up would fail the sign-in before it starts.
+        config.authorityHost ? { authorityHost: config.authorityHost, disableInstanceDiscovery: true } : {},
+      );
     this.tokens = new TokenCache(credential, [config.armScope, config.amlScope], {
       clock: systemClock, // token expiry is wall-clock time, whatever clock the service runs on
       log: log.child({ component: 'tokens' }),
@@ -110,14 +113,8 @@ export class AzureMlProvider implements RuntimeProvider {
     this.tokens.stop();
   }
 
-  prepare(
-    kind: OperationKind,
-    name: string,
-    input: Record<string, unknown>,
-    actor: Person,
-    current: RuntimeRecord | undefined,
-  ): Promise<PreparedOperation> {
-    return prepareAzure(kind, name, input, actor, current, {
+  prepare(...args: PrepareArgs): Promise<PreparedOperation> {
+    return prepareAzure(args, {
       latestVersion: () => this.options.versions.latest(),
       knownVersion: (tag) => this.options.versions.has(tag),
       pending: this.pending,

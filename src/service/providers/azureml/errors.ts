@@ -41,6 +41,10 @@ export function azureError(
         { facts },
       );
     case 403:
+      // A 403 with a code of its own (a compute instance that belongs to someone else, say) is not
+      // about the role: say what Azure said rather than send people to fix role assignments.
+      if (azure && !isAuthorizationFailure(body))
+        return new AppError(ErrorCode.Forbidden, `Azure ML refused this for ${ctx.what}${quote}.`, { facts });
       return new AppError(ErrorCode.Forbidden, `Azure ML refused to let the bot work on ${ctx.what} (403): ${role}.`, {
         facts,
       });
@@ -121,3 +125,19 @@ export const isRetryable = (error: unknown): error is AppError =>
 
 export const azureStatusOf = (error: unknown): number | undefined =>
   error instanceof AppError && typeof error.facts?.azureStatus === 'number' ? error.facts.azureStatus : undefined;
+
+/**
+ * Is this 403 about the caller's permissions? Azure ML nests codes: a generic one (UserError) with
+ * the specific one in innerError. No specific code at all counts as a permission failure too.
+ */
+function isAuthorizationFailure(body: unknown): boolean {
+  const codes: string[] = [];
+  let level = (body as { error?: { code?: unknown; innerError?: unknown } } | undefined)?.error as
+    { code?: unknown; innerError?: unknown } | undefined;
+  for (let depth = 0; level && depth < 5; depth++) {
+    if (typeof level.code === 'string') codes.push(level.code);
+    level = level.innerError as typeof level;
+  }
+  const specific = codes.filter((c) => !/^(UserError|SystemError|ValidationError)$/i.test(c));
+  return specific.length === 0 || specific.some((c) => /authoriz|permission|forbidden|access|rbac|scope/i.test(c));
+}

@@ -25,6 +25,7 @@ import {
 } from './mapping';
 import {
   attempt,
+  attemptUnlessGone,
   type AzureStepContext,
   clip,
   deleteRecord,
@@ -36,7 +37,8 @@ import {
   overdue,
   type Patch,
   patchRecord,
-  retryLater,
+  retryWrite,
+  runPhase,
   timedOut,
 } from './stepContext';
 
@@ -52,21 +54,8 @@ const BUSY_STATUS: Record<string, string> = {
 const path = (op: OperationRecord) => `/FlowSessions/${encodeURIComponent(op.runtimeName)}`;
 const what = (op: OperationRecord) => `automatic runtime ${op.runtimeName}`;
 
-export async function stepSession(
-  op: OperationRecord,
-  record: RuntimeRecord,
-  ctx: AzureStepContext,
-): Promise<StepOutcome> {
-  switch (op.phase) {
-    case 'send':
-      return send(op, record, ctx);
-    case 'poll':
-      return poll(op, record, ctx);
-    case 'watch':
-      return watch(op, record, ctx);
-    default:
-      return fail('UnknownPhase', `The runtime service cannot continue a ${op.kind} from phase ${op.phase}.`);
-  }
+export function stepSession(op: OperationRecord, record: RuntimeRecord, ctx: AzureStepContext): Promise<StepOutcome> {
+  return runPhase(op, record, ctx, { send, poll, watch });
 }
 
 async function send(op: OperationRecord, record: RuntimeRecord, ctx: AzureStepContext): Promise<StepOutcome> {
@@ -106,9 +95,7 @@ async function send(op: OperationRecord, record: RuntimeRecord, ctx: AzureStepCo
     }
     // A create or reset that may have happened is watched, not sent again.
     const watchIt = error.facts?.ambiguous === true && !request.idempotent;
-    const retry = retryLater(ctx, op, error, watchIt ? 'watch' : 'send');
-    if (!watchIt || !retry.next) return retry;
-    return { ...retry, next: { ...retry.next, state: { ...retry.next.state, sent: true } } };
+    return retryWrite(ctx, op, error, watchIt ? 'watch' : undefined);
   }
 }
 
@@ -168,15 +155,11 @@ async function requestFor(op: OperationRecord, record: RuntimeRecord, ctx: Azure
 
 async function poll(op: OperationRecord, record: RuntimeRecord, ctx: AzureStepContext): Promise<StepOutcome> {
   const url = String(op.state?.poll ?? '');
-  const got = await attempt(ctx, op, async () => {
-    try {
-      return await ctx.client.poll<{ status?: string; error?: AzureErrorBody['error'] }>(url, what(op));
-    } catch (error) {
-      if (azureStatusOf(error) === 404) return undefined; // the operation is forgotten: look at the session
-      throw error;
-    }
-  });
+  const got = await attemptUnlessGone(ctx, op, () =>
+    ctx.client.poll<{ status?: string; error?: AzureErrorBody['error'] }>(url, what(op)),
+  );
   if ('outcome' in got) return got.outcome;
+  // A 404: the operation is forgotten, so look at the session.
   if (!got.value) return next('watch', 1, `Looking at ${record.name} in Azure ML`, undefined, fresh(op));
   const result = got.value.body ?? {};
   if (result.status === 'Succeeded') return finishOk(op, record, ctx, result.error?.message ?? undefined);
@@ -188,14 +171,9 @@ async function poll(op: OperationRecord, record: RuntimeRecord, ctx: AzureStepCo
 }
 
 async function watch(op: OperationRecord, record: RuntimeRecord, ctx: AzureStepContext): Promise<StepOutcome> {
-  const got = await attempt(ctx, op, async () => {
-    try {
-      return await ctx.client.call<TrainingSessionDto>('GET', path(op), { what: what(op) });
-    } catch (error) {
-      if (azureStatusOf(error) === 404) return undefined;
-      throw error;
-    }
-  });
+  const got = await attemptUnlessGone(ctx, op, () =>
+    ctx.client.call<TrainingSessionDto>('GET', path(op), { what: what(op) }),
+  );
   if ('outcome' in got) return got.outcome;
   if (!got.value) {
     if (op.kind === 'stop') return finishOk(op, record, ctx);

@@ -11,7 +11,7 @@ import type { Logger } from '../../../logger';
 import { type Collection, UNCHANGED } from '../../../storage/collection';
 import type { OperationRecord, RuntimeRecord, StepOutcome } from '../../model';
 import type { AzureMlClient } from './client';
-import { isRetryable } from './errors';
+import { azureStatusOf, isRetryable } from './errors';
 import type { PendingRequirements } from './pendingRequirements';
 
 export interface AzureStepContext {
@@ -100,6 +100,53 @@ export async function attempt<T>(
     if (!isRetryable(error)) throw error;
     return { outcome: retryLater(ctx, op, error) };
   }
+}
+
+/** Like `attempt`, for a GET whose 404 means the thing is gone: the value is then undefined. */
+export function attemptUnlessGone<T>(
+  ctx: AzureStepContext,
+  op: OperationRecord,
+  call: () => Promise<T>,
+): Promise<{ value: T | undefined } | { outcome: StepOutcome }> {
+  return attempt(ctx, op, async () => {
+    try {
+      return await call();
+    } catch (error) {
+      if (azureStatusOf(error) === 404) return undefined;
+      throw error;
+    }
+  });
+}
+
+/**
+ * A transient failure of a phase's one write: send it again later, or, when it may have happened
+ * and must not be repeated, look in `checkPhase` instead (with `sent` marked in the state).
+ */
+export function retryWrite(
+  ctx: AzureStepContext,
+  op: OperationRecord,
+  error: AppError,
+  checkPhase?: string,
+): StepOutcome {
+  const retry = retryLater(ctx, op, error, checkPhase ?? 'send');
+  if (!checkPhase || !retry.next) return retry;
+  return { ...retry, next: { ...retry.next, state: { ...retry.next.state, sent: true } } };
+}
+
+export type PhaseStep = (op: OperationRecord, record: RuntimeRecord, ctx: AzureStepContext) => Promise<StepOutcome>;
+
+/** Runs the operation's current phase; one that is not in `phases` fails the operation. */
+export function runPhase(
+  op: OperationRecord,
+  record: RuntimeRecord,
+  ctx: AzureStepContext,
+  phases: Record<string, PhaseStep>,
+): Promise<StepOutcome> {
+  if (!Object.hasOwn(phases, op.phase))
+    return Promise.resolve(
+      fail('UnknownPhase', `The runtime service cannot continue a ${op.kind} from phase ${op.phase}.`),
+    );
+  return phases[op.phase]!(op, record, ctx);
 }
 
 /** Looks again after Azure's Retry-After (or a growing wait), unless the deadline has passed. */

@@ -23,6 +23,7 @@ import {
 import { stepSession } from './sessionSteps';
 import {
   attempt,
+  attemptUnlessGone,
   type AzureStepContext,
   deleteRecord,
   done,
@@ -32,7 +33,8 @@ import {
   next,
   overdue,
   patchRecord,
-  retryLater,
+  retryWrite,
+  runPhase,
   timedOut,
 } from './stepContext';
 
@@ -72,18 +74,7 @@ export async function stepAzure(op: OperationRecord, ctx: AzureStepContext): Pro
 }
 
 function stepRuntime(op: OperationRecord, record: RuntimeRecord, ctx: AzureStepContext): Promise<StepOutcome> {
-  switch (op.phase) {
-    case 'send':
-      return send(op, record, ctx);
-    case 'confirm':
-      return confirm(op, record, ctx);
-    case 'wait':
-      return wait(op, record, ctx);
-    default:
-      return Promise.resolve(
-        fail('UnknownPhase', `The runtime service cannot continue a ${op.kind} from phase ${op.phase}.`),
-      );
-  }
+  return runPhase(op, record, ctx, { send, confirm, wait });
 }
 
 /**
@@ -144,10 +135,7 @@ async function send(op: OperationRecord, record: RuntimeRecord, ctx: AzureStepCo
     if (!isRetryable(error)) throw error;
     // A create that may have happened is checked before it is sent again.
     const ambiguous = op.kind === 'create' && error.facts?.ambiguous === true;
-    const retry = retryLater(ctx, op, error, ambiguous ? 'confirm' : 'send');
-    return ambiguous && retry.next
-      ? { ...retry, next: { ...retry.next, state: { ...retry.next.state, sent: true } } }
-      : retry;
+    return retryWrite(ctx, op, error, ambiguous ? 'confirm' : undefined);
   }
 }
 
@@ -195,14 +183,9 @@ async function confirm(
 }
 
 async function wait(op: OperationRecord, record: RuntimeRecord, ctx: AzureStepContext): Promise<StepOutcome> {
-  const got = await attempt(ctx, op, async () => {
-    try {
-      return await ctx.client.call<FlowRuntimeDto>('GET', path(op), { what: what(op) });
-    } catch (error) {
-      if (azureStatusOf(error) === 404) return undefined;
-      throw error;
-    }
-  });
+  const got = await attemptUnlessGone(ctx, op, () =>
+    ctx.client.call<FlowRuntimeDto>('GET', path(op), { what: what(op) }),
+  );
   if ('outcome' in got) return got.outcome;
   if (!got.value) {
     if (op.kind !== 'stop')

@@ -3,13 +3,13 @@
  * Storage. Its state is the runtime records themselves, in the shared storage.
  */
 import { type Clock, iso } from '../../../clock';
-import type { OperationKind, Person } from '../../../domain/runtime';
+import type { Person } from '../../../domain/runtime';
 import { AppError, ErrorCode, notFound } from '../../../errors';
 import { Collection, UNCHANGED } from '../../../storage/collection';
 import type { Storage } from '../../../storage/storage';
 import type { OperationRecord, PreparedOperation, RuntimeRecord, StepOutcome, SystemRequest } from '../../model';
 import type { VersionStore } from '../../versions/versionStore';
-import type { RuntimeProvider } from '../provider';
+import type { PrepareArgs, RuntimeProvider } from '../provider';
 import { prepareLocal } from './prepare';
 import { type LocalTimings, stepLocal } from './steps';
 import { LocalWorkspace } from './workspace';
@@ -32,14 +32,8 @@ export class LocalProvider implements RuntimeProvider {
     this.runtimes = new Collection(options.storage, 'runtimes');
   }
 
-  prepare(
-    kind: OperationKind,
-    name: string,
-    input: Record<string, unknown>,
-    actor: Person,
-    current: RuntimeRecord | undefined,
-  ): Promise<PreparedOperation> {
-    return prepareLocal(kind, name, input, actor, current, {
+  prepare(...args: PrepareArgs): Promise<PreparedOperation> {
+    return prepareLocal(args, {
       workspace: this.reference,
       latestVersion: () => this.options.versions.latest(),
       knownVersion: (tag) => this.options.versions.has(tag),
