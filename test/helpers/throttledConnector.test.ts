@@ -6,6 +6,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { createAdapter } from '../../src/bot/adapter';
+import { NoRetryBotFrameworkAuthentication } from '../../src/bot/noRetryAuth';
 import {
   CloudAdapter,
   ConfigurationBotFrameworkAuthentication,
@@ -313,32 +314,6 @@ describe('contract', () => {
 
 // ---- botbuilder's connector client against the throttled connector ----
 
-type ClaimsIdentity = Parameters<ConfigurationBotFrameworkAuthentication['createConnectorFactory']>[0];
-type ConnectorFactory = ReturnType<ConfigurationBotFrameworkAuthentication['createConnectorFactory']>;
-type ConnectorClient = Awaited<ReturnType<ConnectorFactory['create']>>;
-
-/**
- * botframework-connector 4.23.3 builds each ConnectorClient on an @azure/core-client ServiceClient
- * whose pipeline has core-rest-pipeline's `defaultRetryPolicy`; no option reaches it
- * (`noRetryPolicy` is ignored), so remove it from the (private) pipeline.
- */
-function withoutRetry(client: ConnectorClient): ConnectorClient {
-  type Pipeline = { removePolicy(options: { name: string }): unknown[] };
-  const pipeline = (client as unknown as { client?: { pipeline?: Pipeline } }).client?.pipeline;
-  if (pipeline?.removePolicy({ name: 'defaultRetryPolicy' }).length !== 1) {
-    throw new Error('botframework-connector changed: no defaultRetryPolicy on the ConnectorClient pipeline');
-  }
-  return client;
-}
-
-/** Proactive sends (continueConversationAsync, createConversationAsync) without the SDK's retries. */
-class NoRetryBotFrameworkAuthentication extends ConfigurationBotFrameworkAuthentication {
-  override createConnectorFactory(claimsIdentity: ClaimsIdentity): ConnectorFactory {
-    const inner = super.createConnectorFactory(claimsIdentity);
-    return { create: async (serviceUrl, audience) => withoutRetry(await inner.create(serviceUrl, audience)) };
-  }
-}
-
 const SETTINGS = {
   MicrosoftAppId: '',
   MicrosoftAppPassword: '',
@@ -392,7 +367,8 @@ describe('botbuilder CloudAdapter against the throttled connector', () => {
   it('should surface a 429 as a RestError with statusCode, code and the Retry-After header', async () => {
     const c = await connector({ faults: () => ({ status: 429, retryAfterSeconds: 1 }) });
     const started = Date.now();
-    const error = (await proactive(createAdapter(botConfig(), log), c.url, 'a:sdk429')) as RestErrorShape;
+    const sdkDefault = adapterWith(ConfigurationBotFrameworkAuthentication);
+    const error = (await proactive(sdkDefault, c.url, 'a:sdk429')) as RestErrorShape;
     const elapsed = Date.now() - started;
     expect(error).toMatchObject({ name: 'RestError', statusCode: 429, code: 'Throttled' });
     expect(error.message).toBe('Throttled (429)');
@@ -410,7 +386,7 @@ describe('botbuilder CloudAdapter against the throttled connector', () => {
       faults: ({ conversationId, attempt }) =>
         conversationId === 'a:sdk502' ? { status: 502 } : attempt === 1 ? { status: 504, delivered: true } : undefined,
     });
-    const adapter = createAdapter(botConfig(), log);
+    const adapter = adapterWith(ConfigurationBotFrameworkAuthentication); // the SDK's default pipeline
     const [bad, flaky] = await Promise.all([
       proactive(adapter, c.url, 'a:sdk502'),
       proactive(adapter, c.url, 'a:sdk504'),
@@ -421,6 +397,20 @@ describe('botbuilder CloudAdapter against the throttled connector', () => {
     expect(flaky).toBeUndefined();
     expect(c.requests('a:sdk504').map((r) => r.status)).toEqual([504, 201]);
     expect(c.duplicates((a) => a.text)).toMatchObject([{ conversationId: 'a:sdk504', count: 2 }]);
+  });
+
+  it("should send once with the project's adapter: a 502 is one request, a delivered 504 no duplicate", async () => {
+    const c = await connector({
+      faults: ({ conversationId, attempt }) =>
+        conversationId === 'a:our502' ? { status: 502 } : attempt === 1 ? { status: 504, delivered: true } : undefined,
+    });
+    const adapter = createAdapter(botConfig(), log);
+    expect(await proactive(adapter, c.url, 'a:our502')).toMatchObject({ statusCode: 502 });
+    expect(c.requests('a:our502')).toHaveLength(1);
+    // The 504 is reported to the caller (the outbox decides); nothing was sent a second time.
+    expect(await proactive(adapter, c.url, 'a:our504')).toMatchObject({ statusCode: 504 });
+    expect(c.requests('a:our504')).toHaveLength(1);
+    expect(c.duplicates((a) => a.text)).toEqual([]);
   });
 
   it('should not retry a 429 without Retry-After, nor a 403 or 412', async () => {
