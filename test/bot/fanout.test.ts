@@ -6,96 +6,28 @@
  * The time taken is reported next to the lower bound the global cap allows; it is not asserted.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type BotApp, createBotApp } from '../../src/bot/app';
-import { ConversationStore } from '../../src/bot/conversations';
-import { systemClock } from '../../src/clock';
-import { createLogger } from '../../src/logger';
-import { createRuntimeServiceApp, type RuntimeServiceApp } from '../../src/service/app';
-import { localTimings } from '../../src/service/providers/local/localProvider';
-import { MemoryStorage } from '../../src/storage/memoryStorage';
-import { botConfig, serviceConfig } from '../helpers/stack';
-import { randomFaults, ThrottledConnector } from '../helpers/throttledConnector';
+import { BLOCKED, type FanoutStack, FAULTS, startFanoutStack } from '../helpers/fanoutStack';
 
 const CONVERSATIONS = 1000;
 const GLOBAL_PER_SECOND = 50;
-const BLOCKED = new Set(Array.from({ length: 10 }, (_, i) => `19:conv-${i * 97}@thread.tacv2`));
-const ACTOR = { objectId: '00000000-0000-0000-0000-0000000000021', name: 'Megan Bowen' };
 
 describe('fan-out of a version notice to 1,000 conversations', () => {
-  const log = createLogger('silent');
-  const botStorage = new MemoryStorage();
-  const connector = new ThrottledConnector({
-    globalPerSecond: GLOBAL_PER_SECOND,
-    faults: randomFaults({
-      seed: 8,
-      rate429: 0.04,
-      rate5xx: 0.03,
-      rate412: 0.02,
-      statuses5xx: [502, 504],
-      blocked: BLOCKED,
-    }),
-    fingerprint: (_body, conversationId) => conversationId,
-  });
-  let service: RuntimeServiceApp;
-  let replicas: BotApp[] = [];
+  let stack: FanoutStack;
 
   beforeAll(async () => {
-    await connector.start();
-    service = createRuntimeServiceApp({
-      config: serviceConfig(),
-      storage: new MemoryStorage(),
-      log,
-      timings: localTimings(0),
-      runWorkers: false,
+    stack = await startFanoutStack({
+      conversations: CONVERSATIONS,
+      globalPerSecond: GLOBAL_PER_SECOND,
+      faults: FAULTS,
     });
-    const serviceUrl = await service.start();
-    replicas = [0, 1].map(() =>
-      createBotApp({
-        config: botConfig({
-          notifications: { idleWarningMinutes: 15, globalSendsPerSecond: GLOBAL_PER_SECOND },
-        }),
-        storage: botStorage,
-        log,
-        serviceUrl,
-        clock: systemClock,
-        runTracker: false,
-      }),
-    );
-    for (const bot of replicas) await bot.start();
-    const references = new ConversationStore(botStorage, ['127.0.0.1']);
-    const subs = replicas[0].notifications.subscriptions;
-    for (let i = 0; i < CONVERSATIONS; i++) {
-      const id = `19:conv-${i}@thread.tacv2`;
-      const key = await references.save({
-        channelId: 'msteams',
-        serviceUrl: connector.url,
-        conversation: { id, conversationType: 'channel', isGroup: true, name: `conv ${i}` },
-        bot: { id: 'bot', name: 'Runtime bot' },
-      });
-      await subs.subscribe(key!, { id, type: 'channel' }, ['versions'], { id: ACTOR.objectId, name: ACTOR.name });
-    }
   }, 120_000);
 
-  afterAll(async () => {
-    for (const bot of replicas) await bot.stop();
-    await service?.stop();
-    await connector.stop();
-  });
+  afterAll(async () => stack?.stop());
 
   it('should deliver exactly one card to every conversation that still has the bot, within the limits', async () => {
-    await replicas[0].notifications.notifier.pollEvents(); // the cursor starts at the log's head
-    await service.versions.publish('20991231.v1', 'Fan-out test release', ACTOR);
-    const started = Date.now();
-    const queued = await replicas[1].notifications.notifier.pollEvents();
+    const { connector, replicas } = stack;
+    const { queued, seconds } = await stack.publishAndDrain('20991231.v1');
     expect(queued).toBe(CONVERSATIONS);
-    const drain = async (bot: BotApp) => {
-      while ((await bot.notifications.outbox.pending()) > 0) {
-        await bot.notifications.worker.tick();
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    };
-    await Promise.all(replicas.map(drain));
-    const seconds = (Date.now() - started) / 1000;
 
     const delivered = CONVERSATIONS - BLOCKED.size;
     expect(connector.accepted()).toHaveLength(delivered);
@@ -111,11 +43,9 @@ describe('fan-out of a version notice to 1,000 conversations', () => {
     const drops = audit.filter((e) => e.action === 'unsubscribe' && e.actor.id === 'system');
     expect(drops.map((e) => e.conversation?.id).sort()).toEqual([...BLOCKED].sort());
 
-    const rejected = connector.rejected();
-    const byStatus = rejected.reduce<Record<number, number>>(
-      (m, r) => ({ ...m, [r.status]: (m[r.status] ?? 0) + 1 }),
-      {},
-    );
+    const byStatus = connector
+      .rejected()
+      .reduce<Record<number, number>>((m, r) => ({ ...m, [r.status]: (m[r.status] ?? 0) + 1 }), {});
     const lowerBound = delivered / GLOBAL_PER_SECOND;
     console.info(
       `[fan-out] ${delivered} cards to ${CONVERSATIONS} conversations (${BLOCKED.size} blocked) in ${seconds.toFixed(1)} s; ` +

@@ -1,0 +1,115 @@
+/**
+ * The fan-out set-up shared by the fan-out test and `npm run bench`: the runtime service, two bot
+ * replicas on one storage (real time), a throttling loopback connector, and N conversations
+ * subscribed to `versions`. `publishAndDrain` publishes a version and waits until the queue is empty.
+ */
+import { performance } from 'node:perf_hooks';
+import { type BotApp, createBotApp } from '../../src/bot/app';
+import { ConversationStore } from '../../src/bot/conversations';
+import { systemClock } from '../../src/clock';
+import { createLogger } from '../../src/logger';
+import { createRuntimeServiceApp, type RuntimeServiceApp } from '../../src/service/app';
+import { localTimings } from '../../src/service/providers/local/localProvider';
+import { MemoryStorage } from '../../src/storage/memoryStorage';
+import { botConfig, serviceConfig } from './stack';
+import { type FaultPlan, randomFaults, ThrottledConnector } from './throttledConnector';
+
+export const FANOUT_ACTOR = { objectId: '00000000-0000-0000-0000-0000000000021', name: 'Megan Bowen' };
+
+export const conversationId = (i: number) => `19:conv-${i}@thread.tacv2`;
+
+/** Ten conversations the bot was removed from: they answer 403. */
+export const BLOCKED = new Set(Array.from({ length: 10 }, (_, i) => conversationId(i * 97)));
+
+/** 429s, 412s, 502/504s at a few per cent each, and the BLOCKED conversations; reproducible. */
+export const FAULTS: FaultPlan = randomFaults({
+  seed: 8,
+  rate429: 0.04,
+  rate5xx: 0.03,
+  rate412: 0.02,
+  statuses5xx: [502, 504],
+  blocked: BLOCKED,
+});
+
+export interface FanoutStack {
+  service: RuntimeServiceApp;
+  replicas: BotApp[];
+  connector: ThrottledConnector;
+  /** Publishes `tag`, lets one replica queue the notice, and both drain the queue. */
+  publishAndDrain(tag: string): Promise<{ queued: number; seconds: number }>;
+  stop(): Promise<void>;
+}
+
+export async function startFanoutStack(options: {
+  conversations: number;
+  globalPerSecond: number;
+  faults?: FaultPlan;
+}): Promise<FanoutStack> {
+  const log = createLogger('silent');
+  const botStorage = new MemoryStorage();
+  const connector = new ThrottledConnector({
+    globalPerSecond: options.globalPerSecond,
+    ...(options.faults ? { faults: options.faults } : {}),
+    fingerprint: (_body, id) => id,
+  });
+  await connector.start();
+  const service = createRuntimeServiceApp({
+    config: serviceConfig(),
+    storage: new MemoryStorage(),
+    log,
+    timings: localTimings(0),
+    runWorkers: false,
+  });
+  const serviceUrl = await service.start();
+  const replicas = [0, 1].map(() =>
+    createBotApp({
+      config: botConfig({
+        notifications: { idleWarningMinutes: 15, globalSendsPerSecond: options.globalPerSecond },
+      }),
+      storage: botStorage,
+      log,
+      serviceUrl,
+      clock: systemClock,
+      runTracker: false,
+    }),
+  );
+  for (const bot of replicas) await bot.start();
+  const references = new ConversationStore(botStorage, ['127.0.0.1']);
+  for (let i = 0; i < options.conversations; i++) {
+    const id = conversationId(i);
+    const key = await references.save({
+      channelId: 'msteams',
+      serviceUrl: connector.url,
+      conversation: { id, conversationType: 'channel', isGroup: true, name: `conv ${i}` },
+      bot: { id: 'bot', name: 'Runtime bot' },
+    });
+    await replicas[0].notifications.subscriptions.subscribe(key!, { id, type: 'channel' }, ['versions'], {
+      id: FANOUT_ACTOR.objectId,
+      name: FANOUT_ACTOR.name,
+    });
+  }
+  await replicas[0].notifications.notifier.pollEvents(); // the cursor starts at the log's head
+  return {
+    service,
+    replicas,
+    connector,
+    async publishAndDrain(tag) {
+      await service.versions.publish(tag, 'Fan-out release', FANOUT_ACTOR);
+      const started = performance.now();
+      const queued = await replicas[1].notifications.notifier.pollEvents();
+      const drain = async (bot: BotApp) => {
+        while ((await bot.notifications.outbox.pending()) > 0) {
+          await bot.notifications.worker.tick();
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      };
+      await Promise.all(replicas.map(drain));
+      return { queued, seconds: (performance.now() - started) / 1000 };
+    },
+    async stop() {
+      for (const bot of replicas) await bot.stop();
+      await service.stop();
+      await connector.stop();
+    },
+  };
+}
