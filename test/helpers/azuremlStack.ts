@@ -5,17 +5,14 @@
  * FakeClock and the engine and the tracker are driven by hand; the fake moves an operation on by the
  * number of times it is polled, so `settle()` polls until every operation has ended.
  */
-import { createBotApp } from '../../src/bot/app';
 import { FakeClock } from '../../src/clock';
 import type { BotConfig } from '../../src/config';
 import { createLogger } from '../../src/logger';
 import { createRuntimeServiceApp } from '../../src/service/app';
 import { MemoryStorage } from '../../src/storage/memoryStorage';
-import { messageActivity, postActivity } from './activities';
 import { FakeAzureMl, type FakeAzureMlOptions } from './azureml/fakeAzureMl';
 import { TokenEndpoint } from './azureml/tokenEndpoint';
-import { LoopbackConnector } from './connector';
-import { botConfig, type Stack, serviceConfig } from './stack';
+import { attachBot, type Stack, serviceConfig } from './stack';
 
 /** Between two looks at an operation in progress (the service's clock). */
 export const POLL_MS = 1000;
@@ -81,43 +78,15 @@ export async function startAzureMlStack(options: AzureMlStackOptions = {}): Prom
     },
   });
   const serviceUrl = await service.start();
-  const connector = new LoopbackConnector();
-  await connector.start();
-  const botStorage = new MemoryStorage();
-  const bot = createBotApp({
-    config: botConfig(options.bot),
-    storage: botStorage,
-    log,
-    serviceUrl,
-    clock,
-    runTracker: false,
-  });
-  const botUrl = await bot.start();
   const unfinished = async () =>
     (await service.engine.operations.all()).filter((op) => op.status !== 'Succeeded' && op.status !== 'Failed');
-  const stack: AzureMlStack = {
-    clock,
+  const base = await attachBot({
     service,
     serviceUrl,
-    bot,
-    botUrl,
-    connector,
-    botStorage,
-    fake,
-    tokens,
-    logs,
-    sleeps,
-    async say(text, who = 'alex', where = { kind: 'personal' }, extra = {}) {
-      const before = connector.calls.length;
-      const { status } = await postActivity(botUrl, messageActivity(connector.url, text, who, where, extra));
-      const fresh = connector.calls.slice(before).filter((c) => c.method === 'POST');
-      return { status, replies: fresh.map((c) => c.activity.text ?? ''), ids: fresh.map((c) => c.id) };
-    },
-    async advance(ms) {
-      clock.advance(ms);
-      await service.engine.tick();
-      await bot.tracker.tick();
-    },
+    clock,
+    log,
+    ...(options.bot ? { bot: options.bot } : {}),
+    // The fake moves an operation on by polls: poll until every operation has ended.
     async settle() {
       for (let i = 0; i < 40 && (await unfinished()).length; i++) {
         clock.advance(POLL_MS * 64);
@@ -126,17 +95,21 @@ export async function startAzureMlStack(options: AzureMlStackOptions = {}): Prom
       const left = await unfinished();
       if (left.length) throw new Error(`operations did not end: ${left.map((op) => `${op.kind} ${op.runtimeName}`)}`);
       clock.advance(10_000);
-      await bot.tracker.tick();
     },
+  });
+  const stack: AzureMlStack = {
+    ...base,
+    fake,
+    tokens,
+    logs,
+    sleeps,
     async sync() {
       clock.advance(SYNC_SECONDS * 1000);
       await service.engine.sweep();
-      await bot.tracker.tick();
+      await base.bot.tracker.tick();
     },
     async close() {
-      await bot.stop();
-      await service.stop();
-      await connector.stop();
+      await base.close();
       await fake.close();
       await tokens.close();
     },

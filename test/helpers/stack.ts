@@ -79,15 +79,46 @@ export async function startStack(
     runWorkers: false,
   });
   const serviceUrl = await service.start();
+  return attachBot({
+    service,
+    serviceUrl,
+    clock,
+    log,
+    ...(options.bot ? { bot: options.bot } : {}),
+    ...(options.service?.token ? { serviceToken: options.service.token } : {}),
+    async settle() {
+      for (let i = 0; i < 20; i++) {
+        clock.advance(10_000);
+        await service.engine.tick();
+      }
+    },
+  });
+}
+
+/**
+ * The bot half of a stack, on a service that is already running: the bot (tracker driven by hand),
+ * a loopback Bot Connector, and say/advance/settle/close. `settle` says how this service's
+ * operations are run to their end; the tracker then updates the messages.
+ */
+export async function attachBot(o: {
+  service: RuntimeServiceApp;
+  serviceUrl: string;
+  clock: FakeClock;
+  log: ReturnType<typeof createLogger>;
+  bot?: Partial<BotConfig>;
+  serviceToken?: string;
+  settle(): Promise<void>;
+}): Promise<Stack> {
+  const { service, serviceUrl, clock } = o;
   const connector = new LoopbackConnector();
   await connector.start();
   const botStorage = new MemoryStorage();
   const bot = createBotApp({
-    config: botConfig(options.bot),
+    config: botConfig(o.bot),
     storage: botStorage,
-    log,
+    log: o.log,
     serviceUrl,
-    ...(options.service?.token ? { serviceToken: options.service.token } : {}),
+    ...(o.serviceToken ? { serviceToken: o.serviceToken } : {}),
     clock,
     runTracker: false,
   });
@@ -112,10 +143,7 @@ export async function startStack(
       await bot.tracker.tick();
     },
     async settle() {
-      for (let i = 0; i < 20; i++) {
-        clock.advance(10_000);
-        await service.engine.tick();
-      }
+      await o.settle();
       await bot.tracker.tick();
     },
     async close() {
