@@ -13,7 +13,7 @@ import { MAX_LIST_ROWS } from '../src/cards/views/runtimeList';
 import { COMMANDS } from '../src/core/commands/registry';
 import { toHelp } from '../src/core/commands/types';
 import type { Reply } from '../src/core/replies';
-import { buildSummary } from '../src/core/summary';
+import { buildSummary } from '../src/domain/summary';
 import { newerThan } from '../src/domain/imageVersion';
 import type { ImageVersionInfo } from '../src/domain/runtime';
 import { approvalReply, operation, runtimeName, wireRuntimes } from './lib/fixtures';

@@ -21,6 +21,7 @@ import type {
   VmSize,
 } from '../domain/runtime';
 import { RUNTIME_NAME } from '../domain/runtime';
+import type { OnCallSummary } from '../domain/summary';
 import { AppError, ErrorCode, type FieldErrors } from '../errors';
 
 export interface RuntimeClientOptions {
@@ -59,6 +60,11 @@ export class RuntimeClient {
         .map(([k, v]) => [k, String(v)] as [string, string]),
     );
     return this.call('GET', `/v1/runtimes${q.size ? `?${q}` : ''}`);
+  }
+
+  /** The on-call summary, computed by the service. */
+  summary(): Promise<OnCallSummary> {
+    return this.call('GET', '/v1/summary');
   }
 
   /** Every runtime, following pages. */

@@ -5,6 +5,9 @@
 import type { Operation, OperationKind, Runtime, RuntimeType, VersionCheck, VersionsReport } from '../domain/runtime';
 import type { ApprovalRecord, ApprovalViewer } from './approvals/model';
 import type { AuditEntry } from './audit/auditLog';
+import type { OnCallSummary } from '../domain/summary';
+
+export type { OnCallSummary } from '../domain/summary';
 
 export interface CommandHelp {
   name: string;
@@ -12,18 +15,6 @@ export interface CommandHelp {
   summary: string;
   usage: string;
   examples: string[];
-}
-
-export interface OnCallSummary {
-  total: number;
-  byStatus: Record<string, number>;
-  failing: { name: string; status: string; reason: string }[];
-  outdated: { name: string; imageVersion?: string; latestVersion?: string }[];
-  idleSoon: { name: string; at: string }[];
-  busy: { name: string; kind: string; by: string }[];
-  recent: { name: string; kind: string; status: string; by: string; at: string }[];
-  latestVersion?: string;
-  generatedAt: string;
 }
 
 /** A proactive notice about one runtime: it failed, or it is about to stop or has stopped when idle. */

@@ -71,7 +71,7 @@ export function createRuntimeServiceApp(options: ServiceAppOptions): RuntimeServ
         ...options.registryWatcher,
       })
     : undefined;
-  const views = new RuntimeViews(engine, versions);
+  const views = new RuntimeViews(engine, versions, clock);
   const server = createServiceServer({
     engine,
     views,

@@ -233,6 +233,12 @@ export function buildOpenApi(): Record<string, unknown> {
       '/v1/vm-sizes': { get: get('VM sizes, with quota.', list('VmSize')) },
       '/v1/environments': { get: get('Environments for compute instance runtimes.', list('Environment')) },
       '/v1/identities': { get: get('User-assigned managed identities.', list('ManagedIdentity')) },
+      '/v1/summary': {
+        get: get(
+          'The on-call summary: counts, failing, outdated, idle soon, busy, recent.',
+          json(ref('OnCallSummary')),
+        ),
+      },
       '/v1/versions': {
         get: get('Known image versions, the latest, and the outdated runtimes.', json(ref('VersionsReport'))),
         post: {

@@ -2,7 +2,7 @@
  * The read side of the service: runtime records become wire Runtimes, with the fields that are
  * computed at read time (latest version, outdated, idle shutdown time), plus filters and paging.
  */
-import { iso } from '../clock';
+import { type Clock, iso } from '../clock';
 import { isOutdated, newerThan } from '../domain/imageVersion';
 import {
   type ImageVersionInfo,
@@ -12,6 +12,7 @@ import {
   type VersionCheck,
   type VersionsReport,
 } from '../domain/runtime';
+import { buildSummary, type OnCallSummary } from '../domain/summary';
 import { badRequest, notFound } from '../errors';
 import { type Stored, withoutEtag } from '../storage/collection';
 import { type RuntimeRecord, runtimeKey } from './model';
@@ -29,7 +30,15 @@ export class RuntimeViews {
   constructor(
     private readonly engine: OperationEngine,
     private readonly versions: VersionStore,
+    private readonly clock: Clock,
   ) {}
+
+  /** The on-call summary of every runtime, built here so that clients need not fetch them all. */
+  async summary(): Promise<OnCallSummary> {
+    const latest = await this.versions.latest();
+    const runtimes = (await this.engine.runtimes.all()).map((r) => toRuntime(withoutEtag(r), latest));
+    return buildSummary(runtimes, this.clock.now());
+  }
 
   /**
    * One page, in name order. Records are keyed by their runtime key, so the page is found from the

@@ -15,7 +15,7 @@ import { summaryCard } from '../../src/cards/views/summary';
 import { VERSIONS_ROWS, versionsCard } from '../../src/cards/views/versions';
 import { dailyDigest, fromEvent } from '../../src/core/notifications/producers';
 import type { Reply, RuntimeAlert } from '../../src/core/replies';
-import { buildSummary } from '../../src/core/summary';
+import { buildSummary } from '../../src/domain/summary';
 import type { RuntimeClient } from '../../src/client/runtimeClient';
 import type { OperationKind, Runtime, VersionsReport } from '../../src/domain/runtime';
 import { cardActions, cardStrings, validateCard } from '../helpers/cardValidation';
@@ -353,7 +353,8 @@ describe('the daily digest', () => {
   }
 
   it('should show its title on the summary card', async () => {
-    const digest = dailyDigest(async () => runtimes(1000), Date.parse('2026-11-23T08:00:00Z'), '08:00')!;
+    const at = Date.parse('2026-11-23T08:00:00Z');
+    const digest = dailyDigest(async () => buildSummary(runtimes(1000), at), at, '08:00')!;
     const p = await digest.produce();
     const card = cardFor(p.reply)!;
     expect(validateCard(card)).toEqual([]);

@@ -18,7 +18,7 @@ import { SUMMARY_ROWS, summaryCard } from '../../src/cards/views/summary';
 import { VERSIONS_ROWS, versionCheckCard, versionsCard } from '../../src/cards/views/versions';
 import { welcomeCard } from '../../src/cards/views/welcome';
 import type { CommandHelp, Reply } from '../../src/core/replies';
-import { buildSummary } from '../../src/core/summary';
+import { buildSummary } from '../../src/domain/summary';
 import type {
   Operation,
   OperationKind,

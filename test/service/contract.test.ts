@@ -634,6 +634,24 @@ describe('reference data', () => {
   });
 });
 
+describe('on-call summary', () => {
+  it('should summarise every runtime: counts, what is failing and why, what is outdated', async () => {
+    const res = await call('GET', '/v1/summary');
+    expect(res.status).toBe(200);
+    expectSchema(res, 'GET', '/v1/summary');
+    expect(res.json.total).toBe(DEMO.length);
+    const failing = res.json.failing as { name: string; status: string; reason: string }[];
+    expect(failing.map((f) => `${f.name} ${f.status}`)).toEqual(['legacy-ocr Unavailable', 'rag-eval Failed']);
+    expect(failing.find((f) => f.name === 'rag-eval')?.reason).toContain('langchain==0.0.1a');
+    expect(res.json.outdated.map((o: { name: string }) => o.name)).toEqual([
+      'ci-alex-runtime',
+      'legacy-ocr',
+      'prod-chat',
+    ]);
+    expect(res.json.latestVersion).toBe('20251211.v2');
+  });
+});
+
 describe('image versions', () => {
   it('should report the versions, the latest and the outdated runtimes', async () => {
     const res = await call('GET', '/v1/versions');

@@ -1,5 +1,4 @@
 import { Verb } from '../../cards/verbs';
-import { buildSummary } from '../summary';
 import type { CardAction } from './types';
 
 /** The on-call summary, fresh. */
@@ -7,6 +6,6 @@ export const refreshSummaryAction: CardAction = {
   verb: Verb.RefreshSummary,
   sideEffects: false,
   async run(ctx) {
-    return { kind: 'summary', summary: buildSummary(await ctx.deps.client.allRuntimes(), ctx.deps.clock.now()) };
+    return { kind: 'summary', summary: await ctx.deps.client.summary() };
   },
 };

@@ -1,4 +1,3 @@
-import { buildSummary } from '../summary';
 import type { Command } from './types';
 import { allowFlags } from './types';
 
@@ -20,7 +19,6 @@ export const statusCommand: Command = {
         actions: await ctx.deps.permissions.actionsFor(ctx.request.user, runtime),
       };
     }
-    const runtimes = await ctx.deps.client.allRuntimes();
-    return { kind: 'summary', summary: buildSummary(runtimes, ctx.deps.clock.now()) };
+    return { kind: 'summary', summary: await ctx.deps.client.summary() };
   },
 };

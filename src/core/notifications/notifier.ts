@@ -85,7 +85,7 @@ export class Notifier {
         if (!(await this.o.outbox.exists(p.id))) queued += await this.queue(p);
       }
     }
-    const digest = dailyDigest(all, now, this.o.config.digestTime);
+    const digest = dailyDigest(() => this.o.client.summary(), now, this.o.config.digestTime);
     if (digest && !(await this.o.outbox.exists(digest.id))) queued += await this.queue(await digest.produce());
     return queued;
   }

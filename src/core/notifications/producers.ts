@@ -5,8 +5,8 @@
  */
 import type { RuntimeClient } from '../../client/runtimeClient';
 import type { OperationSummary, Runtime, ServiceEvent } from '../../domain/runtime';
+import type { OnCallSummary } from '../../domain/summary';
 import type { Reply, RuntimeAlert } from '../replies';
-import { buildSummary } from '../summary';
 import type { Topic } from './topics';
 
 export interface Produced {
@@ -105,7 +105,7 @@ export function idleWarnings(runtimes: Runtime[], now: number, windowMs: number)
 }
 
 /** Today's digest once its time has come (and until 12 hours later: a late start still sends it). */
-export function dailyDigest(runtimes: () => Promise<Runtime[]>, now: number, digestTime: string | undefined) {
+export function dailyDigest(summary: () => Promise<OnCallSummary>, now: number, digestTime: string | undefined) {
   if (!digestTime) return undefined;
   const [hh, mm] = digestTime.split(':').map(Number);
   const day = new Date(now);
@@ -117,8 +117,11 @@ export function dailyDigest(runtimes: () => Promise<Runtime[]>, now: number, dig
   return {
     id,
     async produce(): Promise<Produced> {
-      const summary = buildSummary(await runtimes(), now);
-      return { id, topic: 'digest', reply: { kind: 'summary', summary, title: 'Daily on-call digest' } };
+      return {
+        id,
+        topic: 'digest',
+        reply: { kind: 'summary', summary: await summary(), title: 'Daily on-call digest' },
+      };
     },
   };
 }

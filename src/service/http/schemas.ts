@@ -144,6 +144,10 @@ const operationSummary = {
   },
 } as const;
 
+/** A row of an on-call summary list: text fields, these required. */
+const summaryRow = (required: string[]) =>
+  ({ type: 'object', required, additionalProperties: { type: 'string' } }) as const;
+
 export const responseSchemas = {
   Person: person,
   Error: error,
@@ -337,6 +341,21 @@ export const responseSchemas = {
       status: { enum: ['ok', 'degraded'] },
       provider: { type: 'object' },
       storage: { type: 'object' },
+    },
+  },
+  OnCallSummary: {
+    type: 'object',
+    required: ['total', 'byStatus', 'failing', 'outdated', 'idleSoon', 'busy', 'recent', 'generatedAt'],
+    properties: {
+      total: { type: 'integer', minimum: 0 },
+      byStatus: { type: 'object', additionalProperties: { type: 'integer' } },
+      failing: { type: 'array', items: summaryRow(['name', 'status', 'reason']) },
+      outdated: { type: 'array', items: summaryRow(['name']) },
+      idleSoon: { type: 'array', items: summaryRow(['name', 'at']) },
+      busy: { type: 'array', items: summaryRow(['name', 'kind', 'by']) },
+      recent: { type: 'array', items: summaryRow(['name', 'kind', 'status', 'by', 'at']) },
+      latestVersion: { type: 'string' },
+      generatedAt: { type: 'string', format: 'date-time' },
     },
   },
   ServiceEvent: {

@@ -25,6 +25,10 @@ const ACTIONS: Record<string, { kind: OperationKind; schema: RequestSchemaName }
 
 export const registerRuntimeRoutes: RouteRegistrar = (server, deps) => {
   server.get('/v1/runtimes', handle(deps, listRuntimes));
+  server.get(
+    '/v1/summary',
+    handle(deps, async (_req, res) => sendJson(res, 200, await deps.views.summary())),
+  );
   server.get('/v1/runtimes/:name', handle(deps, getRuntime));
   server.get('/v1/runtimes/:name/version', handle(deps, checkVersion));
   server.put('/v1/runtimes/:name', handle(deps, createRuntime));

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type { RuntimeClient } from '../../../src/client/runtimeClient';
 import { iso } from '../../../src/clock';
 import { dailyDigest, fromEvent, idleWarnings } from '../../../src/core/notifications/producers';
+import { buildSummary } from '../../../src/domain/summary';
 import type { Reply } from '../../../src/core/replies';
 import type {
   OperationSummary,
@@ -381,7 +382,8 @@ describe('idleWarnings', () => {
 
 describe('dailyDigest', () => {
   const day = (hhmm: string, date = '2026-11-23') => Date.parse(`${date}T${hhmm}:00Z`);
-  const runtimes = async () => [rt('chat-dev'), rt('rag-eval', { status: 'Failed' })];
+  // The service builds the summary; the digest passes it on.
+  const runtimes = async () => buildSummary([rt('chat-dev'), rt('rag-eval', { status: 'Failed' })], day('08:00'));
 
   it('should not be due before its time', () => {
     expect(dailyDigest(runtimes, day('07:59'), '08:00')).toBeUndefined();
@@ -422,7 +424,7 @@ describe('dailyDigest', () => {
     let reads = 0;
     const counting = async () => {
       reads++;
-      return [];
+      return buildSummary([], day('09:00'));
     };
     dailyDigest(counting, day('09:00'), '08:00');
     expect(reads).toBe(0);

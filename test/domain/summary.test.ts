@@ -1,7 +1,7 @@
 /** buildSummary with crafted runtimes: what is failing and why, outdated, idle soon, busy, recent. */
 import { describe, expect, it } from 'vitest';
 import { iso } from '../../src/clock';
-import { buildSummary } from '../../src/core/summary';
+import { buildSummary } from '../../src/domain/summary';
 import type { OperationSummary, Runtime } from '../../src/domain/runtime';
 
 const NOW = Date.parse('2026-11-23T09:00:00Z');

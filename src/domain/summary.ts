@@ -1,6 +1,21 @@
-/** The on-call summary: one look answers what is failing, what is outdated, what changed. */
-import type { Runtime } from '../domain/runtime';
-import type { OnCallSummary } from './replies';
+/**
+ * The on-call summary: one look answers what is failing, what is outdated, what changed. The
+ * runtime service computes it (`GET /v1/summary`) next to the records, so a chat turn moves a few
+ * KB instead of every runtime.
+ */
+import type { Runtime } from './runtime';
+
+export interface OnCallSummary {
+  total: number;
+  byStatus: Record<string, number>;
+  failing: { name: string; status: string; reason: string }[];
+  outdated: { name: string; imageVersion?: string; latestVersion?: string }[];
+  idleSoon: { name: string; at: string }[];
+  busy: { name: string; kind: string; by: string }[];
+  recent: { name: string; kind: string; status: string; by: string; at: string }[];
+  latestVersion?: string;
+  generatedAt: string;
+}
 
 const IDLE_WINDOW_MS = 60 * 60_000;
 const RECENT_MS = 24 * 60 * 60_000;
