@@ -81,3 +81,33 @@ describe('a new image version', () => {
     expect(cardsIn('a:personal-alex')).toHaveLength(0);
   });
 });
+
+describe('a failure', () => {
+  const GROUP = '19:flow-builders@thread.v2';
+  const inGroup = {
+    conversation: {
+      id: GROUP,
+      conversationType: 'groupChat',
+      isGroup: true,
+      tenantId: '00000000-0000-0000-0000-0000000000001',
+    },
+  };
+
+  it('should post the reason and the useful actions to a subscribed group chat', async () => {
+    const sub = await stack.say('subscribe failures', 'alex', { kind: 'personal' }, inGroup);
+    expect(sub.replies[0]).toContain('Subscribed this conversation to failures');
+    await stack.bot.notifications.runOnce(); // the cursor starts at the log's head
+    await stack.say('install chat-dev langchain==0.0.1a', 'alex', { kind: 'personal' });
+    await stack.settle();
+    await stack.bot.notifications.runOnce();
+    const cards = cardsIn(GROUP);
+    expect(cards).toHaveLength(1);
+    const json = JSON.stringify(cards[0]);
+    expect(json).toContain('Runtime failure');
+    expect(json).toContain('chat-dev');
+    expect(json).toContain('langchain==0.0.1a');
+    for (const verb of ['operation.retry', 'runtime.reset', 'runtime.view']) expect(json).toContain(verb);
+    // Only the subscribed conversation hears about it; the person's chat has its own progress card.
+    expect(cardsIn('a:personal-alex').some((c) => JSON.stringify(c).includes('Runtime failure'))).toBe(false);
+  });
+});
