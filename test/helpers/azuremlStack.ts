@@ -9,10 +9,10 @@ import { FakeClock } from '../../src/clock';
 import type { BotConfig } from '../../src/config';
 import { createLogger } from '../../src/logger';
 import { createRuntimeServiceApp } from '../../src/service/app';
-import { MemoryStorage } from '../../src/storage/memoryStorage';
 import { FakeAzureMl, type FakeAzureMlOptions } from './azureml/fakeAzureMl';
+import { azuremlServiceOptions } from './azureml/serviceOptions';
 import { TokenEndpoint } from './azureml/tokenEndpoint';
-import { attachBot, type Stack, serviceConfig } from './stack';
+import { attachBot, type Stack } from './stack';
 
 /** Between two looks at an operation in progress (the service's clock). */
 export const POLL_MS = 1000;
@@ -50,33 +50,19 @@ export async function startAzureMlStack(options: AzureMlStackOptions = {}): Prom
     logs.push(line);
     if (process.env.TEST_LOG === '1') process.stdout.write(`${line}\n`);
   });
-  const service = createRuntimeServiceApp({
-    config: serviceConfig({
-      provider: 'azureml',
-      demoData: false,
-      azureml: {
-        subscriptionId: fake.config.subscriptionId,
-        resourceGroup: fake.config.resourceGroup,
-        workspace: fake.config.workspace,
-        apiUrl: info.baseUrl,
-        armScope: 'https://management.azure.com/.default',
-        amlScope: 'https://ml.azure.com/.default',
-        requestTimeoutSeconds: 5,
-        operationTimeoutMinutes: 10,
-        syncSeconds: SYNC_SECONDS,
-      },
-    }),
-    storage: new MemoryStorage(),
-    log,
-    clock,
-    runWorkers: false,
-    credential: tokens.credential(),
-    azureml: {
+  const service = createRuntimeServiceApp(
+    azuremlServiceOptions({
+      fake,
+      apiUrl: info.baseUrl,
+      tokens,
+      clock,
+      log,
+      sleeps,
       pollMs: POLL_MS,
-      breaker: { threshold: 3, cooldownMs: 30_000 },
-      client: { baseDelayMs: 10, sleep: async (ms) => void sleeps.push(ms) },
-    },
-  });
+      syncSeconds: SYNC_SECONDS,
+      demoData: false,
+    }),
+  );
   const serviceUrl = await service.start();
   const unfinished = async () =>
     (await service.engine.operations.all()).filter((op) => op.status !== 'Succeeded' && op.status !== 'Failed');

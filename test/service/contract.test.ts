@@ -634,6 +634,32 @@ describe('reference data', () => {
   });
 });
 
+describe('event pages', () => {
+  it('should answer a JSON page after a cursor, and the log head', async () => {
+    const head = await call('GET', '/v1/events?after=0&limit=0');
+    expect(head.status).toBe(200);
+    expectSchema(head, 'GET', '/v1/events');
+    expect(head.json.value).toEqual([]);
+    await change('PUT', '/v1/runtimes/evt-page', automatic());
+    const page = await call('GET', `/v1/events?after=${head.json.head}&limit=10`);
+    expect(page.status).toBe(200);
+    expectSchema(page, 'GET', '/v1/events');
+    expect(page.json.value.map((e: { type: string }) => e.type)).toContain('operation.started');
+    expect(page.json.next).toBe(page.json.value.at(-1).id);
+  });
+
+  it.each([
+    ['after=abc', /after must be an event id/],
+    ['after=-1', /after must be an event id/],
+    ['after=0&limit=501', /limit must be a whole number from 0 to 500/],
+    ['after=0&limit=x', /limit must be a whole number/],
+  ])('should refuse ?%s with 400 and a specific message', async (q, message) => {
+    const res = await call('GET', `/v1/events?${q}`);
+    expect(res.status).toBe(400);
+    expect(JSON.stringify(res.json)).toMatch(message);
+  });
+});
+
 describe('on-call summary', () => {
   it('should summarise every runtime: counts, what is failing and why, what is outdated', async () => {
     const res = await call('GET', '/v1/summary');

@@ -6,13 +6,12 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../../src/clock';
-import type { ServiceConfig } from '../../../src/config';
 import { createLogger } from '../../../src/logger';
 import { createRuntimeServiceApp, type RuntimeServiceApp } from '../../../src/service/app';
-import { MemoryStorage } from '../../../src/storage/memoryStorage';
 import { FakeAzureMl } from '../../helpers/azureml/fakeAzureMl';
+import { azuremlServiceOptions } from '../../helpers/azureml/serviceOptions';
 import { TokenEndpoint } from '../../helpers/azureml/tokenEndpoint';
-import { ACTORS, sendRequest, serviceConfig, type TestResponse } from '../../helpers/service';
+import { ACTORS, sendRequest, type TestResponse } from '../../helpers/service';
 
 const POLL_MS = 1000;
 const OLD = '20240429.v8';
@@ -46,33 +45,17 @@ async function start(options: { withoutRole?: boolean } = {}): Promise<Harness> 
   const clock = new FakeClock();
   const logs: string[] = [];
   const sleeps: number[] = [];
-  const config: ServiceConfig = serviceConfig({
-    provider: 'azureml',
-    azureml: {
-      subscriptionId: fake.config.subscriptionId,
-      resourceGroup: fake.config.resourceGroup,
-      workspace: fake.config.workspace,
+  const app = createRuntimeServiceApp(
+    azuremlServiceOptions({
+      fake,
       apiUrl: info.baseUrl,
-      armScope: 'https://management.azure.com/.default',
-      amlScope: 'https://ml.azure.com/.default',
-      requestTimeoutSeconds: 5,
-      operationTimeoutMinutes: 10,
-      syncSeconds: 60,
-    },
-  });
-  const app = createRuntimeServiceApp({
-    config,
-    storage: new MemoryStorage(),
-    log: createLogger('debug', {}, (line) => logs.push(line)),
-    clock,
-    runWorkers: false,
-    credential: tokens.credential(),
-    azureml: {
+      tokens,
+      clock,
+      log: createLogger('debug', {}, (line) => logs.push(line)),
+      sleeps,
       pollMs: POLL_MS,
-      breaker: { threshold: 3, cooldownMs: 30_000 },
-      client: { baseDelayMs: 10, sleep: async (ms) => void sleeps.push(ms) },
-    },
-  });
+    }),
+  );
   const url = await app.start();
   const harness: Harness = {
     fake,
