@@ -66,13 +66,19 @@ export function botConfig(overrides: Partial<BotConfig> = {}): BotConfig {
 }
 
 export async function startStack(
-  options: { bot?: Partial<BotConfig>; service?: Partial<ServiceConfig> } = {},
+  options: {
+    bot?: Partial<BotConfig>;
+    service?: Partial<ServiceConfig>;
+    /** The storages of each side; memory by default (a test may wrap one to count its calls). */
+    serviceStorage?: Storage;
+    botStorage?: Storage;
+  } = {},
 ): Promise<Stack> {
   const clock = new FakeClock(Date.parse('2026-11-23T09:00:00Z'));
   const log = createLogger(process.env.TEST_LOG === '1' ? 'debug' : 'silent');
   const service = createRuntimeServiceApp({
     config: serviceConfig(options.service),
-    storage: new MemoryStorage(),
+    storage: options.serviceStorage ?? new MemoryStorage(),
     log,
     clock,
     timings: localTimings(1),
@@ -85,6 +91,7 @@ export async function startStack(
     clock,
     log,
     ...(options.bot ? { bot: options.bot } : {}),
+    ...(options.botStorage ? { botStorage: options.botStorage } : {}),
     ...(options.service?.token ? { serviceToken: options.service.token } : {}),
     async settle() {
       for (let i = 0; i < 20; i++) {
@@ -106,13 +113,14 @@ export async function attachBot(o: {
   clock: FakeClock;
   log: ReturnType<typeof createLogger>;
   bot?: Partial<BotConfig>;
+  botStorage?: Storage;
   serviceToken?: string;
   settle(): Promise<void>;
 }): Promise<Stack> {
   const { service, serviceUrl, clock } = o;
   const connector = new LoopbackConnector();
   await connector.start();
-  const botStorage = new MemoryStorage();
+  const botStorage = o.botStorage ?? new MemoryStorage();
   const bot = createBotApp({
     config: botConfig(o.bot),
     storage: botStorage,

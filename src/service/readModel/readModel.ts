@@ -96,8 +96,9 @@ export class RuntimeReadModel implements RuntimeIndex {
     return new ObservedStorage(storage, (keys) => this.readBack(keys));
   }
 
-  /** Cold start: reads every record once. */
+  /** Cold start: reads every record, and the published versions, once. */
   async start(): Promise<void> {
+    await this.refreshVersions();
     await this.rebuild();
   }
 
