@@ -3,13 +3,21 @@
  * service, demo data and file storage in a fresh folder, no Playground) until the bot's /healthz and
  * the service's /readyz answer 200. Baselines, spawned the same way in the same rounds: a one-line
  * node HTTP server until it answers, and tsx running an empty file until it exits. One uncounted
- * warm-up round (tsx's transform cache), then the median of three.
+ * warm-up round (tsx's transform cache), then the median of three. The same with 500 runtimes
+ * already on disk (the read model reads them all once at start-up).
+ *
+ * Idle: the CPU time of that product process group (tsx and the node process it starts), idle for
+ * IDLE_S seconds after start-up settled, with 500 runtimes on disk and with the 5 demo runtimes:
+ * what the background work (engine ticks and sweeps, the read model's tail, the bot's notifier,
+ * tracker, outbox, approvals sweep and policy watcher) costs when nothing happens.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { FileStorage } from '../src/storage/fileStorage';
+import { catalogueTags, seedRuntimes } from './lib/fixtures';
 import { freePort, waitFor200 } from './lib/http';
 import { figure, median, type SectionResult } from './lib/stats';
 
@@ -17,6 +25,10 @@ const SECTION = 'Start-up';
 const ROOT = path.resolve(__dirname, '..');
 const TSX = path.join(ROOT, 'node_modules/.bin/tsx');
 const REPEATS = 3;
+const SEEDED = 500;
+const IDLE_S = 20;
+/** After start-up, before the idle window: the first sweeps, polls and reads are done. */
+const SETTLE_MS = 6_000;
 
 /** Spawns in its own process group, so that stopping it also stops the node process tsx starts. */
 function start(args: string[], env: NodeJS.ProcessEnv = process.env): ChildProcess {
@@ -39,17 +51,30 @@ async function stop(child: ChildProcess): Promise<void> {
   clearTimeout(timer);
 }
 
-async function product(): Promise<number> {
+/**
+ * Spawns the product in a fresh DATA_DIR (with `seeded` runtimes already on disk), waits until it
+ * answers, runs `whileUp` on it, and stops it. Resolves with the seconds until it answered.
+ */
+async function product(
+  seeded = 0,
+  whileUp: (child: ChildProcess) => Promise<void> = async () => undefined,
+  logLevel = 'warn',
+): Promise<number> {
   const [port, servicePort] = [await freePort(), await freePort()];
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'bench-start-'));
+  if (seeded) {
+    const tags = catalogueTags(path.join(ROOT, 'catalogue/promptflow-runtime-stable.json'));
+    await seedRuntimes(new FileStorage(path.join(dataDir, 'service')), seeded, tags, Date.now());
+  }
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     PLAYGROUND: 'false',
-    DEMO_DATA: 'true',
+    DEMO_DATA: seeded ? 'false' : 'true',
+    POLICY_FILE: path.join(ROOT, 'playground/policy.yaml'), // the policy npm start uses
     DATA_DIR: dataDir,
     PORT: String(port),
     RUNTIME_SERVICE_PORT: String(servicePort),
-    LOG_LEVEL: 'warn',
+    LOG_LEVEL: logLevel,
   };
   delete env.RUNTIME_SERVICE_URL; // embed the service, as a fresh clone does
   const t0 = performance.now();
@@ -59,11 +84,52 @@ async function product(): Promise<number> {
       waitFor200(`http://127.0.0.1:${port}/healthz`),
       waitFor200(`http://127.0.0.1:${servicePort}/readyz`),
     ]);
-    return (performance.now() - t0) / 1000;
+    const seconds = (performance.now() - t0) / 1000;
+    await whileUp(child);
+    return seconds;
   } finally {
     await stop(child);
     rmSync(dataDir, { recursive: true, force: true });
   }
+}
+
+const TICKS_PER_SECOND = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
+
+/** CPU seconds (user + system) used so far by the processes of a process group, from /proc. */
+function groupCpuSeconds(pgid: number): number {
+  let ticks = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue; // exited meanwhile
+    }
+    // Fields after the command name (which may hold spaces): state ppid pgrp … utime(14) stime(15).
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (Number(fields[2]) !== pgid) continue;
+    ticks += Number(fields[11]) + Number(fields[12]);
+  }
+  return ticks / TICKS_PER_SECOND;
+}
+
+/** The product idle, as `npm start` runs it (info logs), with `seeded` runtimes: % of one core. */
+async function idleCpu(seeded: number): Promise<number> {
+  let percent = Number.NaN;
+  await product(
+    seeded,
+    async (child) => {
+      await new Promise((r) => setTimeout(r, SETTLE_MS));
+      const before = groupCpuSeconds(child.pid!);
+      const t0 = performance.now();
+      await new Promise((r) => setTimeout(r, IDLE_S * 1000));
+      const used = groupCpuSeconds(child.pid!) - before;
+      percent = (100 * used) / ((performance.now() - t0) / 1000);
+    },
+    'info',
+  );
+  return percent;
 }
 
 async function nodeHttp(): Promise<number> {
@@ -91,17 +157,21 @@ export async function run(): Promise<SectionResult> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'bench-empty-'));
   const empty = path.join(dir, 'empty.ts');
   writeFileSync(empty, 'export {};\n');
-  const times = { product: [] as number[], node: [] as number[], tsx: [] as number[] };
+  const times = { product: [] as number[], seeded: [] as number[], node: [] as number[], tsx: [] as number[] };
+  let idle: { seeded: number; demo: number };
   try {
     for (let round = 0; round <= REPEATS; round++) {
       const p = await product();
+      const q = await product(SEEDED);
       const n = await nodeHttp();
       const t = await tsxEmpty(empty);
       if (round === 0) continue; // warm-up
       times.product.push(p);
+      times.seeded.push(q);
       times.node.push(n);
       times.tsx.push(t);
     }
+    idle = { seeded: await idleCpu(SEEDED), demo: await idleCpu(0) };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -119,10 +189,25 @@ export async function run(): Promise<SectionResult> {
         name: 'tsx on an empty file until it exits',
         value: median(times.tsx),
       }),
+      figure(SECTION, `npm start with ${SEEDED} runtimes on disk until it answers`, median(times.seeded), 's', {
+        name: 'with the 5 demo runtimes',
+        value: app,
+      }),
+      figure(SECTION, `idle CPU of npm start with ${SEEDED} runtimes on file storage`, idle.seeded, '% of a core', {
+        name: 'goal: 1 % of a core',
+        value: 1,
+      }),
+      figure(SECTION, `idle CPU of npm start with ${SEEDED} runtimes on file storage`, idle.seeded, '% of a core', {
+        name: 'with the 5 demo runtimes',
+        value: idle.demo,
+      }),
     ],
     notes: [
-      `Median of ${REPEATS} after one warm-up round; runs: product ${list(times.product)} s, node ` +
-        `${list(times.node)} s, tsx ${list(times.tsx)} s. The product starts with demo data and file storage in a new folder each time.`,
+      `Median of ${REPEATS} after one warm-up round; runs: product ${list(times.product)} s, with ${SEEDED} runtimes ` +
+        `${list(times.seeded)} s, node ${list(times.node)} s, tsx ${list(times.tsx)} s. The product starts with file ` +
+        'storage in a new folder each time, LOG_LEVEL=warn, the demo policy and no Playground.',
+      `Idle CPU: user + system time of the product's process group (tsx and its node process, from /proc) over ` +
+        `${IDLE_S} s, ${SETTLE_MS / 1000} s after it answered; LOG_LEVEL unset (info), workers on, no requests.`,
     ],
   };
 }
