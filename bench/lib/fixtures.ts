@@ -81,7 +81,7 @@ export function runtimeRecord(i: number, tags: readonly string[], now: number): 
       packages: ['openai>=1.30', 'tiktoken', 'azure-search-documents==11.4.0'],
       packagesInstalled: status !== 'Failed',
       computeName: `${base.name}-serverless`,
-      lastUsedOn: ago(5 + (i % 300)),
+      lastUsedOn: ago(5 + (i % 50)), // the idle shutdown is 6 to 235 minutes away: none is due during a run
     };
   if (kind === 'computeInstance')
     return {

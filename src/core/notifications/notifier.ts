@@ -2,7 +2,8 @@
  * Proactive notifications: reads the runtime service's event log with a durable cursor, runs the
  * scheduled checks, and queues each notification for the conversations subscribed to its topic.
  * The cursor is leased, so of several replicas one reads at a time; if it stops, another carries on
- * from the same place. Sending is the outbox worker's job.
+ * from the same place. The lease is kept between polls and renewed at half-time: nothing is written
+ * while nothing happens. Sending is the outbox worker's job.
  */
 import { randomBytes } from 'node:crypto';
 import type { RuntimeClient } from '../../client/runtimeClient';
@@ -63,10 +64,12 @@ export class Notifier {
         await this.advance(event.id);
       }
       if (page.next !== cursor.after) await this.advance(page.next);
-    } finally {
+    } catch (error) {
+      // Let another replica carry on at once rather than after the lease runs out.
       await this.state.update('cursor', (c) =>
         c?.lease?.owner === this.owner ? { ...(c.after ? { after: c.after } : {}) } : UNCHANGED,
       );
+      throw error;
     }
     return queued;
   }
@@ -111,6 +114,11 @@ export class Notifier {
     });
   }
 
+  /**
+   * Takes or keeps the lease. It is kept between polls and renewed only when half of it is gone, so
+   * that the cursor is not rewritten every second while nothing happens; if this replica stops,
+   * another takes over when the lease runs out.
+   */
   private async lease(): Promise<boolean> {
     let mine = false;
     await this.state.update('cursor', (c) => {
@@ -118,6 +126,7 @@ export class Notifier {
       const now = this.o.clock.now();
       if (c?.lease && c.lease.until > now && c.lease.owner !== this.owner) return UNCHANGED;
       mine = true;
+      if (c?.lease?.owner === this.owner && c.lease.until - now > LEASE_MS / 2) return UNCHANGED;
       return { ...(c ?? {}), lease: { owner: this.owner, until: now + LEASE_MS } };
     });
     return mine;

@@ -187,11 +187,32 @@ describe('Notifier.pollEvents', () => {
     expect(moved).not.toBe(start);
 
     // A wakes up: it finds the event queued already and leaves B's cursor alone.
+    const bLease = (await cursor())!.lease;
     gated.release();
     expect(await hung).toBe(0);
     expect(await outbox.items.ids()).toEqual([`version-${tag}~k1`]);
     expect((await cursor())!.after).toBe(moved);
-    expect((await cursor())!.lease).toBeUndefined();
+    expect((await cursor())!.lease).toEqual(bLease); // B keeps reading; A polls nothing meanwhile
+    await publish();
+    expect(await a.pollEvents()).toBe(0);
+    expect(await b.pollEvents()).toBe(1);
+  });
+
+  it('should write nothing while nothing happens, and renew its lease at half-time', async () => {
+    const a = notifier();
+    await a.pollEvents(); // takes the lease, starts at the head
+    const first = (await cursor())!;
+    for (let i = 0; i < 14; i++) {
+      s.clock.advance(1_000);
+      expect(await a.pollEvents()).toBe(0);
+    }
+    expect((await cursor())!.eTag).toBe(first.eTag); // 14 polls, not one write
+    s.clock.advance(2_000); // past half of the 30 s lease
+    await a.pollEvents();
+    const renewed = (await cursor())!;
+    expect(renewed.eTag).not.toBe(first.eTag);
+    expect(renewed.lease!.until).toBeGreaterThan(first.lease!.until);
+    expect(renewed.after).toBe(first.after);
   });
 
   it('should queue a failed operation for failures subscribers only, once', async () => {
