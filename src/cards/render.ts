@@ -37,6 +37,11 @@ export class CardTooLargeError extends Error {
 
 const rendered = new RenderCache<AdaptiveCard>();
 
+/** Forgets every rendered card: for measuring what a render costs when the view model is new. */
+export function forgetRenderedCards(): void {
+  rendered.clear();
+}
+
 /**
  * Expands a template with its data, or returns the card already rendered from equal data (frozen).
  * Throws CardTooLargeError past the size budget.

@@ -12,6 +12,10 @@ export class RenderCache<T extends object> {
 
   constructor(private readonly max = MAX_ENTRIES) {}
 
+  clear(): void {
+    this.cards.clear();
+  }
+
   /** The card for this template and data, from `render` on a miss. */
   get(template: string, data: object, render: () => T): T {
     const key = `${template}\n${createHash('sha1').update(JSON.stringify(data)).digest('base64url')}`;
