@@ -243,7 +243,12 @@ export async function run(): Promise<SectionResult> {
         `Echo bot: ${fmt(echoSyscalls.perTurn)} system calls per turn; most frequent: ` +
           `${echoSyscalls.top.map((t) => `${t.name} ${t.calls}`).join(', ')}.`,
       );
-    else notes.push('strace is not available (or may not attach here): system calls per turn were not counted.');
+    else
+      notes.push(
+        strace
+          ? 'strace could not count the echo bot (it failed to attach twice): system calls per turn have no baseline.'
+          : 'strace is not installed: system calls per turn were not counted (apt-get install -y strace).',
+      );
     notes.push(
       `At ${Math.round(b.throughput).toLocaleString('en-US')} requests/s the bare restify floor is probably bounded by ` +
         'this driver process, which has the other core: the true gap between the bot and bare restify is at least as large.',
@@ -280,8 +285,13 @@ async function storagePerTurn(target: Target, turn: () => Promise<number>): Prom
   };
 }
 
-/** System calls per turn: strace over a window of turns, minus strace over the same time idle. */
+/** System calls per turn; strace sometimes fails to attach to a busy process, so it has two tries. */
 async function syscallsPerTurn(target: Target, turn: () => Promise<number>): Promise<Counted['syscalls']> {
+  return (await syscallsOnce(target, turn)) ?? (await syscallsOnce(target, turn));
+}
+
+/** System calls per turn: strace over a window of turns, minus strace over the same time idle. */
+async function syscallsOnce(target: Target, turn: () => Promise<number>): Promise<Counted['syscalls']> {
   const idle = await countSyscalls(target.pid, () => new Promise((r) => setTimeout(r, IDLE_MS)));
   let turns = 0;
   let seconds = 0;

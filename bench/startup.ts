@@ -114,22 +114,36 @@ function groupCpuSeconds(pgid: number): number {
   return ticks / TICKS_PER_SECOND;
 }
 
+/** % of one core that a process group uses over IDLE_S seconds, once it has settled. */
+async function groupIdlePercent(pgid: number): Promise<number> {
+  await new Promise((r) => setTimeout(r, SETTLE_MS));
+  const before = groupCpuSeconds(pgid);
+  const t0 = performance.now();
+  await new Promise((r) => setTimeout(r, IDLE_S * 1000));
+  return (100 * (groupCpuSeconds(pgid) - before)) / ((performance.now() - t0) / 1000);
+}
+
 /** The product idle, as `npm start` runs it (info logs), with `seeded` runtimes: % of one core. */
 async function idleCpu(seeded: number): Promise<number> {
   let percent = Number.NaN;
   await product(
     seeded,
     async (child) => {
-      await new Promise((r) => setTimeout(r, SETTLE_MS));
-      const before = groupCpuSeconds(child.pid!);
-      const t0 = performance.now();
-      await new Promise((r) => setTimeout(r, IDLE_S * 1000));
-      const used = groupCpuSeconds(child.pid!) - before;
-      percent = (100 * used) / ((performance.now() - t0) / 1000);
+      percent = await groupIdlePercent(child.pid!);
     },
     'info',
   );
   return percent;
+}
+
+/** The floor: tsx running a file that only waits, measured the same way. */
+async function tsxIdleCpu(file: string): Promise<number> {
+  const child = start([TSX, '--no-deprecation', file]);
+  try {
+    return await groupIdlePercent(child.pid!);
+  } finally {
+    await stop(child);
+  }
 }
 
 async function nodeHttp(): Promise<number> {
@@ -157,8 +171,10 @@ export async function run(): Promise<SectionResult> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'bench-empty-'));
   const empty = path.join(dir, 'empty.ts');
   writeFileSync(empty, 'export {};\n');
+  const waiting = path.join(dir, 'waiting.ts');
+  writeFileSync(waiting, 'setInterval(() => undefined, 1000);\n');
   const times = { product: [] as number[], seeded: [] as number[], node: [] as number[], tsx: [] as number[] };
-  let idle: { seeded: number; demo: number };
+  let idle: { seeded: number; demo: number; tsx: number };
   try {
     for (let round = 0; round <= REPEATS; round++) {
       const p = await product();
@@ -171,7 +187,7 @@ export async function run(): Promise<SectionResult> {
       times.node.push(n);
       times.tsx.push(t);
     }
-    idle = { seeded: await idleCpu(SEEDED), demo: await idleCpu(0) };
+    idle = { seeded: await idleCpu(SEEDED), demo: await idleCpu(0), tsx: await tsxIdleCpu(waiting) };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -200,6 +216,10 @@ export async function run(): Promise<SectionResult> {
       figure(SECTION, `idle CPU of npm start with ${SEEDED} runtimes on file storage`, idle.seeded, '% of a core', {
         name: 'with the 5 demo runtimes',
         value: idle.demo,
+      }),
+      figure(SECTION, `idle CPU of npm start with ${SEEDED} runtimes on file storage`, idle.seeded, '% of a core', {
+        name: 'tsx running a file that only waits',
+        value: idle.tsx,
       }),
     ],
     notes: [
