@@ -72,6 +72,7 @@ function parse(text: string): SyscallCount | undefined {
     if (name === 'total') total = calls;
     else rows.push({ name, calls });
   }
-  if (total === undefined) return undefined;
+  // strace writes no table at all when the process made no call.
+  if (total === undefined) return text.trim() === '' ? { total: 0, top: [] } : undefined;
   return { total, top: rows.sort((a, b) => b.calls - a.calls).slice(0, 6) };
 }
