@@ -7,6 +7,7 @@
 import { AppError } from '../errors';
 import type { Logger } from '../logger';
 import type { Storage } from '../storage/storage';
+import { welcomeReply } from './commands/help';
 import { parseCommand, suggest } from './commands/parse';
 import { COMMANDS, findCommand } from './commands/registry';
 import type { Command, CommandDeps } from './commands/types';
@@ -28,6 +29,11 @@ export class Dispatcher {
   ) {
     this.guard = new DuplicateGuard(storage, 'recent-commands');
     this.deliveries = new DuplicateGuard(storage, 'recent-deliveries', 24 * 60 * 60_000);
+  }
+
+  /** What the bot says when it joins a conversation. */
+  welcome(): Reply {
+    return welcomeReply(this.deps);
   }
 
   async handle(request: ChatRequest): Promise<Reply[]> {

@@ -6,7 +6,7 @@
 import path from 'node:path';
 import { type BotApp, createBotApp } from '../../src/bot/app';
 import { FakeClock } from '../../src/clock';
-import type { BotConfig, ServiceConfig } from '../../src/config';
+import { type BotConfig, RETIREMENT_DEFAULTS, type ServiceConfig } from '../../src/config';
 import { createLogger } from '../../src/logger';
 import { createRuntimeServiceApp, type RuntimeServiceApp } from '../../src/service/app';
 import { localTimings } from '../../src/service/providers/local/localProvider';
@@ -61,6 +61,7 @@ export function botConfig(overrides: Partial<BotConfig> = {}): BotConfig {
     allowedTenantIds: [],
     allowedServiceUrlHosts: ['127.0.0.1', 'localhost'],
     notifications: { digestTime: '08:00', idleWarningMinutes: 15, globalSendsPerSecond: 30 },
+    retirement: RETIREMENT_DEFAULTS,
     ...overrides,
   };
 }

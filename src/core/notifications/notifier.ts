@@ -15,6 +15,7 @@ import type { AuditLog } from '../audit/auditLog';
 import { SYSTEM_ACTOR } from '../audit/auditLog';
 import type { Outbox } from './outbox';
 import { dailyDigest, fromEvent, idleWarnings, type Produced } from './producers';
+import { queueRetirementNotice } from './retirementNotices';
 import type { SubscriptionStore } from './subscriptions';
 
 interface Cursor {
@@ -85,8 +86,9 @@ export class Notifier {
         if (!(await this.o.outbox.exists(p.id))) queued += await this.queue(p);
       }
     }
-    const digest = dailyDigest(() => this.o.client.summary(), now, this.o.config.digestTime);
+    const digest = dailyDigest(() => this.o.client.summary(), now, this.o.config.digestTime, this.o.config.retirement);
     if (digest && !(await this.o.outbox.exists(digest.id))) queued += await this.queue(await digest.produce());
+    queued += await queueRetirementNotice(this.o);
     return queued;
   }
 

@@ -8,11 +8,11 @@ import type { Clock } from '../../clock';
 import { Collection, UNCHANGED } from '../../storage/collection';
 import { isEtagConflict, type Storage } from '../../storage/storage';
 import type { Reply } from '../replies';
-import type { Topic } from './topics';
+import type { NoticeTopic } from './topics';
 
 export interface Notification {
   id: string;
-  topic: Topic;
+  topic: NoticeTopic;
   reply: Reply;
   createdAt: number;
   /** Set once every item is queued; a producer that finds it set has nothing to do. */
@@ -69,7 +69,7 @@ export class Outbox {
    * Queues `reply` for every conversation, once. Safe to call again with the same id: queued or
    * sent conversations are skipped. Returns how many items this call queued.
    */
-  async enqueue(id: string, topic: Topic, reply: Reply, conversationKeys: string[]): Promise<number> {
+  async enqueue(id: string, topic: NoticeTopic, reply: Reply, conversationKeys: string[]): Promise<number> {
     if (!ID.test(id)) throw new Error(`invalid notification id ${JSON.stringify(id)}`);
     const now = this.clock.now();
     const stored = await this.notifications.update(id, (current) =>
