@@ -6,8 +6,11 @@
  *
  * Changes to the document at load, each because the wire format differs from it:
  *  - `nullable` without `type` is dropped (Ajv refuses it; such a schema accepts null anyway).
- *  - `RuntimeStatusEnum` becomes an open string: its enum has no healthy value ("Running"/"Available" is
- *    unconfirmed) and the generated client treats it as a case-insensitive open enum.
+ *  - `RuntimeStatusEnum` becomes an open, nullable string: its enum has no healthy value, a healthy runtime has
+ *    `"status": null` (the service writes nulls out, as in its recorded answers), and the generated client
+ *    treats the enum as a case-insensitive open one.
+ *  - A 2xx answer may have an empty body where the document declares one: the recorded 202 of a FlowSessions POST
+ *    has `content-length: 0` (test/fixtures/azureml/flowsessions-install.json).
  *  - The session poll route's 200 is `IActionResult` (an empty object) in the document, but the service answers
  *    `{"status": …, "error": {…}}` (promptflow's flow_service_caller reads `status` and `error.message`). It is
  *    validated against an added `SessionOperationStatus` schema instead.
@@ -170,6 +173,7 @@ export class OpenApiSpec {
 
   /** Problems with a response body against the operation's documented response for that status (or `default`). */
   checkResponse(operation: Operation | undefined, status: number, body: unknown): string[] {
+    if (body === undefined && status >= 200 && status < 300) return [];
     let ref: string | undefined;
     const override = operation && RESPONSE_OVERRIDES[`${operation.operationId} ${status}`];
     if (override) {
@@ -285,7 +289,7 @@ function prepare(document: Json): void {
   walk(document.components);
   const schemas = document.components.schemas as Json;
   schemas.RuntimeStatusEnum = {
-    type: 'string',
+    type: ['string', 'null'],
     description: `Open: the documented values are ${schemas.RuntimeStatusEnum.enum.join(', ')}; a healthy runtime's is not documented.`,
   };
   schemas.SessionOperationStatus = {
