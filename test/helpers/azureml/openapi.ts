@@ -6,9 +6,8 @@
  *
  * Changes to the document at load, each because the wire format differs from it:
  *  - `nullable` without `type` is dropped (Ajv refuses it; such a schema accepts null anyway).
- *  - `RuntimeStatusEnum` becomes an open, nullable string: its enum has no healthy value, a healthy runtime has
- *    `"status": null` (the service writes nulls out, as in its recorded answers), and the generated client
- *    treats the enum as a case-insensitive open one.
+ *  - `RuntimeStatusEnum` becomes an open string: its enum has no healthy value (a healthy runtime has no status
+ *    at all) and the generated client treats it as a case-insensitive open enum.
  *  - A 2xx answer may have an empty body where the document declares one: the recorded 202 of a FlowSessions POST
  *    has `content-length: 0` (test/fixtures/azureml/flowsessions-install.json).
  *  - The session poll route's 200 is `IActionResult` (an empty object) in the document, but the service answers
@@ -289,7 +288,7 @@ function prepare(document: Json): void {
   walk(document.components);
   const schemas = document.components.schemas as Json;
   schemas.RuntimeStatusEnum = {
-    type: ['string', 'null'],
+    type: 'string',
     description: `Open: the documented values are ${schemas.RuntimeStatusEnum.enum.join(', ')}; a healthy runtime's is not documented.`,
   };
   schemas.SessionOperationStatus = {

@@ -134,7 +134,7 @@ export function runtimeDto(r: Runtime, ctx: Pick<RouteContext, 'config' | 'runti
     runtimeDescription: r.description,
     runtimeType: r.runtimeType,
     environment: r.environment,
-    status, // null when healthy: the service writes nulls out
+    status: status ?? undefined, // healthy: no status, and the flow service leaves null fields out of its DTOs
     statusMessage,
     error: r.error ? errorResponse(rootError('UserError', 'RuntimeFailed', r.error), config.location) : undefined,
     computeInstanceName: r.computeInstanceName,

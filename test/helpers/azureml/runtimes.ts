@@ -2,8 +2,9 @@
  * The fake workspace's runtimes and compute instances (the sessions are in sessions.ts), as the real service is
  * known to behave (test/fixtures/azureml/README.md says from which source) and, where that is unknown, in the way
  * least kind to a client:
- *  - A healthy runtime has no status: GET answers `"status": null`. The status enum has no healthy value, the
- *    service writes nulls out (its recorded answers do), and public CI scripts wait for `.status` to be null.
+ *  - A healthy runtime has no status: the DTO has no `status` field. The status enum has no healthy value, the
+ *    flow service leaves null fields out of its DTOs (its recorded answers do), and a public CI script waits for
+ *    `jq .status` to print null.
  *  - create → `Unavailable` (the first read) → `Starting` → healthy. A CI runtime needs a Running compute instance
  *    that the caller owns or is assigned, and reads Unavailable while that instance is not Running.
  *  - update (PUT) replaces runtimeDescription and environment with what it is sent (absent clears them: no

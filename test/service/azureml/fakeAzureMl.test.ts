@@ -101,12 +101,11 @@ describe('fake Azure ML prompt flow API', () => {
     expect((await read()).status).toBe('Unavailable');
     expect((await read()).status).toBe('Starting');
     const healthy = await read();
+    expect(healthy).not.toHaveProperty('status');
     expect(healthy).toMatchObject({
-      status: null,
       dockerImage: 'mcr.microsoft.com/azureml/promptflow/promptflow-runtime-stable:20251211.v2',
       owner: { userObjectId: tokens.defaultClient.objectId },
     });
-    expect(healthy).toHaveProperty('status', null);
     expect((await createCiRuntime()).status).toBe(409);
 
     fake.setComputeInstanceState('ci-alex', 'Stopped');
@@ -129,7 +128,9 @@ describe('fake Azure ML prompt flow API', () => {
     const put = (body: Record<string, unknown>) =>
       call('PUT', `${ws}/FlowRuntimes/rt-ci?asyncCall=true`, { body }).then(() => fake.settle());
     await put({ runtimeDescription: 'x', environment: 'azureml:my-env:2' });
-    expect(await read()).toMatchObject({ status: null, runtimeDescription: 'x', environment: 'azureml:my-env:2' });
+    const updated = await read();
+    expect(updated).toMatchObject({ runtimeDescription: 'x', environment: 'azureml:my-env:2' });
+    expect(updated).not.toHaveProperty('status');
     expect((await call('GET', `${ws}/FlowRuntimes/rt-ci/needUpgrade`)).json).toBe(true);
     await put({});
     const cleared = await read();
@@ -165,7 +166,8 @@ describe('fake Azure ML prompt flow API', () => {
       body: { runtimeType: 'ComputeInstance', computeInstanceName: 'ci-alex' },
     });
     expect(quick.status).toBe(200);
-    expect(quick.json).toMatchObject({ runtimeName: 'rt-ci', status: null });
+    expect(quick.json).toMatchObject({ runtimeName: 'rt-ci' });
+    expect(quick.json).not.toHaveProperty('status');
     expect(fake.violations).toEqual([]);
   });
 
@@ -203,7 +205,6 @@ describe('fake Azure ML prompt flow API', () => {
     });
     expect(mir.status).toBe(200);
     expect((await call('GET', `${ws}/FlowRuntimes/rt-mir`)).json).toMatchObject({
-      status: null,
       instanceCount: 2,
       endpointUrl: expect.stringContaining('ep.eastus'),
     });
