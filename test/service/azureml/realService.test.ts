@@ -159,6 +159,16 @@ describe('compute instance and deployment runtimes (FlowRuntimes)', () => {
     expect(h.fake.runtimes.get('team-rt')).toMatchObject({ environment: env, imageTag: OLD });
     expect(h.fake.callsTo('FlowRuntimes_GetRuntimeLatestConfig')).toHaveLength(1);
   });
+  it('should refuse to move a runtime back to the default environment, which has no asset id to send', async () => {
+    const env = 'azureml://locations/eastus/workspaces/0000/environments/team-env/versions/3';
+    h.fake.addRuntime({ name: 'team-rt', computeInstanceName: 'ci-bot', customAppName: 'team-app', environment: env });
+    await h.sync();
+    const res = await h.request('PATCH', '/v1/runtimes/team-rt', { environment: { mode: 'default' } });
+    expect(res.status).toBeGreaterThanOrEqual(400);
+    expect(res.status).toBeLessThan(500);
+    expect(res.text).toMatch(/switch team-rt back to it in Azure ML studio/);
+    expect(h.fake.callsTo('FlowRuntimes_UpdateRuntime')).toEqual([]);
+  });
 });
 
 describe('automatic runtimes (FlowSessions)', () => {
@@ -215,6 +225,19 @@ describe('automatic runtimes (FlowSessions)', () => {
     expect(installBody).toEqual({ ...(resetBody as object), action: 'Install' });
     expect(h.fake.sessions.sessions.get('chat-dev')?.requirements).toEqual(['requests==2.32.3']);
     expect(await h.runtime('chat-dev')).toMatchObject({ status: 'Running', packagesInstalled: true });
+  });
+
+  it('should reset without lines it cannot send again (a redacted feed token), and say they need installing', async () => {
+    expect((await h.run('PUT', '/v1/runtimes/chat-dev', automatic)).status).toBe('Succeeded');
+    const feed = '-i https://user:s3cr3t-feed-token@pkgs.example.com/simple\nrequests';
+    expect((await h.run('POST', '/v1/runtimes/chat-dev/install', { requirements: feed })).status).toBe('Succeeded');
+    const reset = await h.run('POST', '/v1/runtimes/chat-dev/reset', {});
+    expect(reset.status, JSON.stringify(reset.error)).toBe('Succeeded');
+    expect(reset.steps.at(-1).message).toMatch(/private feed token, so install them again/);
+    for (const call of h.fake.callsTo('FlowSessions_CreateFlowSession').slice(-2))
+      expect(call.body).not.toHaveProperty('pythonPipRequirements');
+    expect(await h.runtime('chat-dev')).toMatchObject({ status: 'Running', packagesInstalled: false });
+    expect(JSON.stringify(h.fake.calls.slice(-4).map((c) => c.body))).not.toContain('s3cr3t');
   });
 
   it('should upgrade a session by a Reset on the latest image, then an Install', async () => {
