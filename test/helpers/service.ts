@@ -167,10 +167,11 @@ export function automatic(extra: Record<string, unknown> = {}): Record<string, u
   return { type: 'automatic', vmSize: 'Standard_E4ds_v4', ...extra };
 }
 
-/** Moves the fake clock and runs every step that became due. */
+/** Moves the fake clock, runs every step that became due, and waits until their events are in the log. */
 export async function advance(service: Pick<TestService, 'clock' | 'app'>, ms: number): Promise<void> {
   service.clock.advance(ms);
   await service.app.engine.tick();
+  await service.app.events.settled();
 }
 
 /** Creates an automatic runtime and runs it to Running; returns the create operation. */

@@ -140,10 +140,12 @@ export async function attachBot(o: {
     async advance(ms) {
       clock.advance(ms);
       await service.engine.tick();
+      await service.events.settled();
       await bot.tracker.tick();
     },
     async settle() {
       await o.settle();
+      await service.events.settled();
       await bot.tracker.tick();
     },
     async close() {

@@ -147,6 +147,7 @@ describe('GET /v1/events', () => {
     await advance(s, TIMINGS.startMs);
     await s.request('POST', '/v1/versions', { actor: ACTORS.adele, body: { tag: '20260201.v1' } });
     await s.request('POST', '/v1/runtimes/resume-rt/install', { actor: ACTORS.alex, body: { requirements: 'numpy' } });
+    await s.app.events.settled();
     const missed = (await s.app.events.after(lastSeen)).map((e) => e.id);
     expect(missed).toHaveLength(5);
 

@@ -3,6 +3,7 @@ import type { Request, Response, Server } from 'restify';
 import type { Logger } from '../../logger';
 import type { Storage } from '../../storage/storage';
 import type { EventLog } from '../events/eventLog';
+import type { StreamLimits } from '../events/streamLimits';
 import type { OperationEngine } from '../operations/engine';
 import type { RuntimeProvider } from '../providers/provider';
 import type { RuntimeViews } from '../runtimeViews';
@@ -15,6 +16,8 @@ export interface ServiceDeps {
   views: RuntimeViews;
   versions: VersionStore;
   events: EventLog;
+  /** Caps on open `GET /v1/events` streams. */
+  streams: StreamLimits;
   provider: RuntimeProvider;
   storage: Storage;
   log: Logger;
