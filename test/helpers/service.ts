@@ -38,6 +38,8 @@ export interface TestServiceOptions {
   demoData?: boolean;
   maxBodyBytes?: number;
   engine?: EngineOptions;
+  /** Caps on open event streams (default: the service's defaults). */
+  eventStreams?: ServiceConfig['eventStreams'];
 }
 
 export interface RequestOptions {
@@ -97,6 +99,7 @@ export async function startTestService(options: TestServiceOptions = {}): Promis
     demoData: options.demoData ?? false,
     ...(options.token ? { token: options.token } : {}),
     ...(options.maxBodyBytes ? { maxBodyBytes: options.maxBodyBytes } : {}),
+    ...(options.eventStreams ? { eventStreams: options.eventStreams } : {}),
   });
   const app = createRuntimeServiceApp({
     config,
