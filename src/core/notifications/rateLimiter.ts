@@ -32,7 +32,8 @@ export const TEAMS_CONVERSATION_WINDOWS: Window[] = [
   { limit: 60, ms: 30_000 },
 ];
 
-export type Reservation = { ok: true } | { ok: false; waitMs: number };
+/** `at`: for a claim, the time its slot counts from. */
+export type Reservation = { ok: true; at?: number } | { ok: false; waitMs: number };
 
 interface Log {
   /** Reservation times (epoch ms), oldest first, trimmed to the longest window. */
@@ -86,12 +87,13 @@ export class RateLimiter {
     const stale = claims.filter((c) => c.at < now - STALE_WINDOWS * span).map((c) => c.key);
     if (stale.length) await this.storage.delete(stale);
     const near = claims.filter((c) => Math.abs(c.at - now) < span);
-    if (near.length <= window.limit) return { ok: true };
+    if (near.length <= window.limit) return { ok: true, at: now };
     await this.storage.delete([mine]);
-    // Wait until the oldest claim that counted against this one has left the window.
-    const oldest = Math.min(...near.filter((c) => c.key !== mine).map((c) => c.at));
-    const jitter = Math.random() * 20;
-    return { ok: false, waitMs: Math.max(1, Math.ceil(oldest + span - now + jitter)) };
+    // A full window: wait until its oldest claim leaves it. Either way, spread the claimers that
+    // collided over a time that grows with their number, so that they do not collide again.
+    const others = near.filter((c) => c.key !== mine);
+    const full = others.length >= window.limit ? Math.min(...others.map((c) => c.at)) + span - now : 0;
+    return { ok: false, waitMs: Math.max(1, Math.ceil(full + Math.random() * near.length * 10)) };
   }
 
   private waitFor(at: number[], windows: Window[], now: number): number {
