@@ -9,11 +9,13 @@
  *   An append costs one write and never conflicts.
  * - A sequencer (sequencer.ts), which every replica runs under a lease, numbers what waits in the
  *   inbox and appends it to the log in pages of `pageSize` events (pages.ts). Only the lease holder
- *   writes pages, with eTags, so a stale holder's write fails. The appending process wakes its own
- *   sequencer at once; the holder looks at the inbox every `busyPollMs` while it holds the lease,
- *   and every other replica every `idlePollMs` (so events left by a writer that died are numbered
- *   even when nothing else happens). The lease is taken only when the inbox holds something: an
- *   idle log writes nothing.
+ *   writes pages, once per round of up to a page of events (not once per change), with eTags, so
+ *   a stale holder's write fails. The lease is taken only when the inbox holds something: an idle
+ *   log writes nothing.
+ * - Who looks at the inbox: the appending process wakes its own sequencer at once; the holder
+ *   looks every `busyPollMs` (250 ms) while its lease lasts, and so does a process whose own
+ *   appends still wait (to take over if the holder died); every other replica looks every
+ *   `idlePollMs` (30 s), for events a writer left behind when it died right after appending.
  * - Readers read pages from their cursor: a GET per page, whatever the number of events, and no
  *   listing. A process serves all its SSE streams from one shared tail (tail.ts).
  * - Retention: pages older than `retainMs` (default 7 days) are dropped, and never more than
@@ -211,7 +213,7 @@ export class EventLog {
         this.timer = undefined;
         void this.sequence();
       },
-      busy ? (this.options.busyPollMs ?? 250) : (this.options.idlePollMs ?? 5000),
+      busy ? (this.options.busyPollMs ?? 250) : (this.options.idlePollMs ?? 30_000),
     );
     this.timer.unref();
   }

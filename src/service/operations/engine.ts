@@ -338,7 +338,8 @@ export class OperationEngine {
       const next = applyOutcome(leased, outcome, this.clock.now());
       try {
         // Still leased: the next step, here or elsewhere, waits until this step's events are out.
-        await this.operations.replace(id, { ...next, lease: leased.lease }, eTag);
+        const stored = TERMINAL.has(next.status) ? next : { ...next, lease: leased.lease };
+        await this.operations.replace(id, stored, eTag);
       } catch (error) {
         if (isEtagConflict(error)) return ran; // our lease expired and another worker took over
         throw error;
