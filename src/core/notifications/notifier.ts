@@ -58,8 +58,9 @@ export class Notifier {
   async pollEvents(): Promise<number> {
     const cursor = await this.state.get('cursor');
     if (!cursor?.after) {
+      // The first read starts at the head; creating the cursor is create-only, no lease needed.
       const { head } = await this.o.client.events('0', 0);
-      if (await this.lease.hold()) await this.move(cursor, head);
+      await this.move(cursor, head);
       return 0;
     }
     const page = await this.o.client.events(cursor.after, PAGE);
