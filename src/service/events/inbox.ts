@@ -30,9 +30,6 @@ export async function waitingInInbox(storage: Storage): Promise<string[]> {
   return (await storage.list(INBOX_PREFIX)).map((key) => key.slice(INBOX_PREFIX.length));
 }
 
-/** The milliseconds part of an inbox name. */
-export const inboxMs = (name: string): number => Number(name.slice(0, 13));
-
 export class InboxWriter {
   /** Random per process start: two writers never share an id, so never a key. */
   readonly id = randomBytes(4).toString('hex');

@@ -9,6 +9,7 @@
  * forward from `page` to find the newest event, so a hint that lags costs a GET, never an event.
  */
 import type { ServiceEventType } from '../../domain/runtime';
+import { Collection, type Stored } from '../../storage/collection';
 import type { Storage } from '../../storage/storage';
 
 export interface PagedEvent {
@@ -31,18 +32,24 @@ export interface HeadHint {
   oldest: number;
 }
 
-export const PAGE_PREFIX = 'event-pages/';
-export const HEAD_KEY = 'event-log/head';
+const PAGE_PREFIX = 'event-pages/';
+/** The prefix of the log's own records: the head hint here, the sequencer's lease. */
+export const LOG_META = 'event-log';
+export const HEAD_ID = 'head';
 /** The counter of the log before pages (one record every change wrote); read once, to go on from it. */
 const LEGACY_COUNTER = 'events-meta/counter';
 
 export const pageKey = (page: number): string => `${PAGE_PREFIX}${String(page).padStart(10, '0')}`;
 
 export class PageStore {
+  private readonly meta: Collection<HeadHint>;
+
   constructor(
     private readonly storage: Storage,
     readonly size: number,
-  ) {}
+  ) {
+    this.meta = new Collection(storage, LOG_META);
+  }
 
   pageOf(id: number): number {
     return Math.floor((id - 1) / this.size);
@@ -54,8 +61,8 @@ export class PageStore {
     return found ? { number: page, events: found.events, eTag: found.eTag } : undefined;
   }
 
-  async hint(): Promise<(HeadHint & { eTag: string }) | undefined> {
-    return (await this.storage.read([HEAD_KEY]))[HEAD_KEY] as unknown as (HeadHint & { eTag: string }) | undefined;
+  async hint(): Promise<Stored<HeadHint> | undefined> {
+    return this.meta.get(HEAD_ID);
   }
 
   /**

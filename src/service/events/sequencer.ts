@@ -23,7 +23,7 @@ import { Collection, UNCHANGED } from '../../storage/collection';
 import { Lease } from '../../storage/lease';
 import { IF_NONE_MATCH, isEtagConflict, type Storage } from '../../storage/storage';
 import { type InboxEntry, inboxKey, waitingInInbox } from './inbox';
-import { type HeadHint, type PagedEvent, pageKey, type PageStore } from './pages';
+import { HEAD_ID, type HeadHint, LOG_META, type PagedEvent, pageKey, type PageStore } from './pages';
 
 export interface SequencerOptions {
   owner: string;
@@ -32,7 +32,7 @@ export interface SequencerOptions {
   retainMs: number;
 }
 
-const LEASE_KEY = 'event-log/sequencer';
+const LEASE_KEY = `${LOG_META}/sequencer`;
 /** Pages whose inbox names are checked before numbering (see the header). */
 const CHECKED_PAGES = 3;
 const REMEMBER_MS = 10 * 60_000;
@@ -58,7 +58,7 @@ export class Sequencer {
     private readonly options: SequencerOptions,
   ) {
     this.lease = new Lease(storage, LEASE_KEY, options.owner, clock, options.leaseMs);
-    this.meta = new Collection(storage, 'event-log');
+    this.meta = new Collection(storage, LOG_META);
   }
 
   /** Whether this process holds the lease (and so should look at the inbox often). */
@@ -163,7 +163,7 @@ export class Sequencer {
   private async startLog(): Promise<HeadHint> {
     const base = await this.pages.legacyBasePage();
     try {
-      await this.meta.create('head', { page: base, oldest: base });
+      await this.meta.create(HEAD_ID, { page: base, oldest: base });
       if (base > 0) void this.dropLegacyEvents();
     } catch (error) {
       if (!isEtagConflict(error)) throw error; // another replica started it
@@ -173,7 +173,7 @@ export class Sequencer {
 
   /** A page was started: move the hint forward (never back) and drop pages past retention. */
   private async startedPage(head: number): Promise<void> {
-    const stored = await this.meta.update('head', (h) =>
+    const stored = await this.meta.update(HEAD_ID, (h) =>
       h && h.page >= head ? UNCHANGED : { page: head, oldest: h?.oldest ?? head },
     );
     const oldest = stored?.oldest ?? head;
@@ -188,7 +188,7 @@ export class Sequencer {
     }
     if (keep > oldest) {
       // The hint first: a reader that finds a page missing below `oldest` knows it was dropped.
-      await this.meta.update('head', (h) => (h && h.oldest < keep ? { ...h, oldest: keep } : UNCHANGED));
+      await this.meta.update(HEAD_ID, (h) => (h && h.oldest < keep ? { ...h, oldest: keep } : UNCHANGED));
       const dropped = Array.from({ length: keep - oldest }, (_, i) => pageKey(oldest + i));
       await this.storage.delete(dropped);
       this.log.debug('old event pages dropped', { pages: dropped.length, oldestKept: keep });

@@ -51,11 +51,6 @@ export class StreamLimits {
       else this.byClient.delete(client);
     };
   }
-
-  /** Streams open now. */
-  count(): number {
-    return this.open;
-  }
 }
 
 /** Who a stream belongs to: a hash of its bearer token (never the token itself), else its address. */
