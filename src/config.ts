@@ -62,6 +62,9 @@ export interface RegistryConfig {
   pollSeconds: number;
 }
 
+/** Open `GET /v1/events` streams: at most this many per process, and per client (token, else address). */
+export const EVENT_STREAM_DEFAULTS = { total: 500, perClient: 20 } as const;
+
 export interface ServiceConfig {
   port: number;
   host: string;
@@ -72,6 +75,8 @@ export interface ServiceConfig {
   catalogueFile: string;
   workspaceFile: string;
   maxBodyBytes: number;
+  /** Caps on open `GET /v1/events` streams; absent: EVENT_STREAM_DEFAULTS. */
+  eventStreams?: { total: number; perClient: number };
   /** Where new image versions come from; absent: only the catalogue and `publish-version`. */
   registry?: RegistryConfig;
   /** The Azure ML workspace whose prompt flow runtimes the `azureml` provider manages. */
@@ -294,6 +299,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       ),
       workspaceFile: path.resolve(str('LOCAL_WORKSPACE_FILE') ?? path.join(ROOT, 'catalogue/local-workspace.json')),
       maxBodyBytes: int('RUNTIME_SERVICE_MAX_BODY_BYTES', 256 * 1024, 1024, 10 * 1024 * 1024),
+      eventStreams: {
+        total: int('EVENT_STREAMS_MAX', EVENT_STREAM_DEFAULTS.total, 1, 100_000),
+        perClient: int('EVENT_STREAMS_PER_CLIENT', EVENT_STREAM_DEFAULTS.perClient, 1, 100_000),
+      },
       ...registry(),
       ...azureml(),
     },

@@ -84,6 +84,16 @@ describe('configuration', () => {
     expect(() => load(env)).toThrow(message);
   });
 
+  it('should cap event streams at 500 per process and 20 per client unless told otherwise', () => {
+    expect(load({}).service.eventStreams).toEqual({ total: 500, perClient: 20 });
+    expect(load({ EVENT_STREAMS_MAX: '50', EVENT_STREAMS_PER_CLIENT: '5' }).service.eventStreams).toEqual({
+      total: 50,
+      perClient: 5,
+    });
+    expect(() => load({ EVENT_STREAMS_MAX: '0' })).toThrow(/EVENT_STREAMS_MAX must be a whole number from 1 to 100000/);
+    expect(() => load({ EVENT_STREAMS_PER_CLIENT: 'many' })).toThrow(/EVENT_STREAMS_PER_CLIENT must be a whole number/);
+  });
+
   it('should watch a registry only when configured in local mode', () => {
     expect(load({}).service.registry).toBeUndefined();
     const config = load({ IMAGE_REGISTRY_URL: 'http://127.0.0.1:5000/', IMAGE_REGISTRY_POLL_SECONDS: '60' });

@@ -67,7 +67,12 @@ export function botConfig(overrides: Partial<BotConfig> = {}): BotConfig {
 }
 
 export async function startStack(
-  options: { bot?: Partial<BotConfig>; service?: Partial<ServiceConfig> } = {},
+  options: {
+    bot?: Partial<BotConfig>;
+    service?: Partial<ServiceConfig>;
+    /** Puts something (a proxy) between the bot and the service: given the service's URL, the bot's. */
+    via?: (serviceUrl: string) => Promise<string>;
+  } = {},
 ): Promise<Stack> {
   const clock = new FakeClock(Date.parse('2026-11-23T09:00:00Z'));
   const log = createLogger(process.env.TEST_LOG === '1' ? 'debug' : 'silent');
@@ -83,6 +88,7 @@ export async function startStack(
   return attachBot({
     service,
     serviceUrl,
+    ...(options.via ? { botServiceUrl: await options.via(serviceUrl) } : {}),
     clock,
     log,
     ...(options.bot ? { bot: options.bot } : {}),
@@ -104,6 +110,8 @@ export async function startStack(
 export async function attachBot(o: {
   service: RuntimeServiceApp;
   serviceUrl: string;
+  /** Where the bot calls the service, when not at serviceUrl itself. */
+  botServiceUrl?: string;
   clock: FakeClock;
   log: ReturnType<typeof createLogger>;
   bot?: Partial<BotConfig>;
@@ -118,7 +126,7 @@ export async function attachBot(o: {
     config: botConfig(o.bot),
     storage: botStorage,
     log: o.log,
-    serviceUrl,
+    serviceUrl: o.botServiceUrl ?? serviceUrl,
     ...(o.serviceToken ? { serviceToken: o.serviceToken } : {}),
     clock,
     runTracker: false,
@@ -141,10 +149,12 @@ export async function attachBot(o: {
     async advance(ms) {
       clock.advance(ms);
       await service.engine.tick();
+      await service.events.settled();
       await bot.tracker.tick();
     },
     async settle() {
       await o.settle();
+      await service.events.settled();
       await bot.tracker.tick();
     },
     async close() {
