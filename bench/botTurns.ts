@@ -264,10 +264,7 @@ export async function run(): Promise<SectionResult> {
 
 /** Storage calls per turn: a window of turns, minus what the background does in the same time. */
 async function storagePerTurn(target: Target, turn: () => Promise<number>): Promise<Counted['storagePerTurn']> {
-  const total = (u: StorageUse, side: 'bot' | 'service') => {
-    const c = u[side];
-    return c ? c.reads + c.writes + c.deletes + c.lists : 0;
-  };
+  const total = (u: StorageUse, side: 'bot' | 'service') => u[side] ?? 0;
   await target.resetStorage();
   await new Promise((r) => setTimeout(r, IDLE_MS));
   const idle = await target.storage();

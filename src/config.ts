@@ -19,7 +19,28 @@ export interface BotConfig {
   /** Seals approval requests at rest (base64, 32 bytes); default: a key file in the data folder. */
   secretsKey?: string;
   notifications: NotificationConfig;
+  retirement: RetirementConfig;
 }
+
+/**
+ * Prompt flow's end of life in Azure Machine Learning and Foundry, as Microsoft announced it. Settings,
+ * so the bot stays right if Microsoft moves a date. Days are calendar days in UTC (YYYY-MM-DD).
+ */
+export interface RetirementConfig {
+  /** Prompt flow goes read-only; its runtimes, images and studio pages go away. */
+  retiresOn: string;
+  /** Feature development stopped; the runtime images get no more updates. */
+  featureFreezeOn: string;
+  /** The last runtime image tag published. */
+  lastImage: string;
+}
+
+/** The announced calendar (Microsoft Learn, "Migrate from prompt flow to Microsoft Agent Framework"). */
+export const RETIREMENT_DEFAULTS: RetirementConfig = Object.freeze({
+  retiresOn: '2027-04-20',
+  featureFreezeOn: '2026-04-20',
+  lastImage: '20251211.v2',
+});
 
 export interface NotificationConfig {
   /** Daily on-call digest time, HH:MM in UTC; undefined turns the digest off. */
@@ -28,6 +49,8 @@ export interface NotificationConfig {
   idleWarningMinutes: number;
   /** Sends per second across all conversations (Teams allows roughly 30-50 per app and tenant). */
   globalSendsPerSecond: number;
+  /** The calendar of the retirement notices and of the digest's retirement line; none without it. */
+  retirement?: RetirementConfig;
 }
 
 /** An OCI distribution registry that the image watcher polls for new base-image tags. */
@@ -39,6 +62,9 @@ export interface RegistryConfig {
   pollSeconds: number;
 }
 
+/** Open `GET /v1/events` streams: at most this many per process, and per client (token, else address). */
+export const EVENT_STREAM_DEFAULTS = { total: 500, perClient: 20 } as const;
+
 export interface ServiceConfig {
   port: number;
   host: string;
@@ -49,6 +75,8 @@ export interface ServiceConfig {
   catalogueFile: string;
   workspaceFile: string;
   maxBodyBytes: number;
+  /** Caps on open `GET /v1/events` streams; absent: EVENT_STREAM_DEFAULTS. */
+  eventStreams?: { total: number; perClient: number };
   /** Where new image versions come from; absent: only the catalogue and `publish-version`. */
   registry?: RegistryConfig;
   /** The Azure ML workspace whose prompt flow runtimes the `azureml` provider manages. */
@@ -257,6 +285,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         idleWarningMinutes: int('IDLE_WARNING_MINUTES', 15, 1, 24 * 60),
         globalSendsPerSecond: int('SEND_RATE_GLOBAL_PER_SECOND', 30, 1, 1000),
       },
+      retirement: retirement(str, problems),
     },
     service: {
       port: servicePort,
@@ -270,6 +299,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       ),
       workspaceFile: path.resolve(str('LOCAL_WORKSPACE_FILE') ?? path.join(ROOT, 'catalogue/local-workspace.json')),
       maxBodyBytes: int('RUNTIME_SERVICE_MAX_BODY_BYTES', 256 * 1024, 1024, 10 * 1024 * 1024),
+      eventStreams: {
+        total: int('EVENT_STREAMS_MAX', EVENT_STREAM_DEFAULTS.total, 1, 100_000),
+        perClient: int('EVENT_STREAMS_PER_CLIENT', EVENT_STREAM_DEFAULTS.perClient, 1, 100_000),
+      },
       ...registry(),
       ...azureml(),
     },
@@ -302,6 +335,38 @@ function digestTime(raw: string, problems: string[]): { digestTime?: string } {
     return {};
   }
   return { digestTime: `${match[1].padStart(2, '0')}:${match[2]}` };
+}
+
+/** PROMPTFLOW_*: the retirement calendar, each date a real calendar day, the freeze before the retirement. */
+function retirement(str: (name: string) => string | undefined, problems: string[]): RetirementConfig {
+  const day = (name: string, fallback: string) => {
+    const raw = str(name);
+    if (raw === undefined) return fallback;
+    if (!isCalendarDay(raw)) {
+      problems.push(`${name} must be a date as YYYY-MM-DD (got "${raw}")`);
+      return fallback;
+    }
+    return raw;
+  };
+  const retiresOn = day('PROMPTFLOW_RETIREMENT_DATE', RETIREMENT_DEFAULTS.retiresOn);
+  const featureFreezeOn = day('PROMPTFLOW_FEATURE_FREEZE_DATE', RETIREMENT_DEFAULTS.featureFreezeOn);
+  if (featureFreezeOn >= retiresOn)
+    problems.push(
+      `PROMPTFLOW_FEATURE_FREEZE_DATE (${featureFreezeOn}) must be before PROMPTFLOW_RETIREMENT_DATE (${retiresOn})`,
+    );
+  const lastImage = str('PROMPTFLOW_LAST_IMAGE') ?? RETIREMENT_DEFAULTS.lastImage;
+  if (!/^\d{8}\.v\d{1,4}$/.test(lastImage))
+    problems.push(`PROMPTFLOW_LAST_IMAGE must be an image tag like 20251211.v2 (got "${lastImage}")`);
+  return { retiresOn, featureFreezeOn, lastImage };
+}
+
+/** YYYY-MM-DD naming a day that exists (no 2027-02-30). */
+function isCalendarDay(text: string): boolean {
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
+  if (!match) return false;
+  const [y, m, d] = match.slice(1).map(Number);
+  const date = new Date(Date.UTC(y, m - 1, d));
+  return date.getUTCFullYear() === y && date.getUTCMonth() === m - 1 && date.getUTCDate() === d;
 }
 
 export function isLoopback(host: string): boolean {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../src/config';
+import { ConfigError, loadConfig, RETIREMENT_DEFAULTS } from '../src/config';
 
 const load = (env: Record<string, string>) => loadConfig({ ...env } as NodeJS.ProcessEnv);
 
@@ -84,6 +84,16 @@ describe('configuration', () => {
     expect(() => load(env)).toThrow(message);
   });
 
+  it('should cap event streams at 500 per process and 20 per client unless told otherwise', () => {
+    expect(load({}).service.eventStreams).toEqual({ total: 500, perClient: 20 });
+    expect(load({ EVENT_STREAMS_MAX: '50', EVENT_STREAMS_PER_CLIENT: '5' }).service.eventStreams).toEqual({
+      total: 50,
+      perClient: 5,
+    });
+    expect(() => load({ EVENT_STREAMS_MAX: '0' })).toThrow(/EVENT_STREAMS_MAX must be a whole number from 1 to 100000/);
+    expect(() => load({ EVENT_STREAMS_PER_CLIENT: 'many' })).toThrow(/EVENT_STREAMS_PER_CLIENT must be a whole number/);
+  });
+
   it('should watch a registry only when configured in local mode', () => {
     expect(load({}).service.registry).toBeUndefined();
     const config = load({ IMAGE_REGISTRY_URL: 'http://127.0.0.1:5000/', IMAGE_REGISTRY_POLL_SECONDS: '60' });
@@ -93,5 +103,45 @@ describe('configuration', () => {
       pollSeconds: 60,
     });
     expect(load({ IMAGE_REGISTRY_URL: 'none' }).service.registry).toBeUndefined();
+  });
+
+  it("should default the retirement calendar to Microsoft's announcement and take moved dates", () => {
+    expect(load({}).bot.retirement).toEqual({
+      retiresOn: '2027-04-20',
+      featureFreezeOn: '2026-04-20',
+      lastImage: '20251211.v2',
+    });
+    expect(load({}).bot.retirement).toEqual(RETIREMENT_DEFAULTS);
+    const moved = load({
+      PROMPTFLOW_RETIREMENT_DATE: '2027-10-20',
+      PROMPTFLOW_FEATURE_FREEZE_DATE: '2026-05-01',
+      PROMPTFLOW_LAST_IMAGE: '20260301.v1',
+    });
+    expect(moved.bot.retirement).toEqual({
+      retiresOn: '2027-10-20',
+      featureFreezeOn: '2026-05-01',
+      lastImage: '20260301.v1',
+    });
+  });
+
+  it.each([
+    [
+      { PROMPTFLOW_RETIREMENT_DATE: '20 April 2027' },
+      /PROMPTFLOW_RETIREMENT_DATE must be a date as YYYY-MM-DD \(got "20 April 2027"\)/,
+    ],
+    [{ PROMPTFLOW_RETIREMENT_DATE: '2027-02-30' }, /PROMPTFLOW_RETIREMENT_DATE must be a date as YYYY-MM-DD/],
+    [{ PROMPTFLOW_RETIREMENT_DATE: '2027-04-20T00:00:00Z' }, /PROMPTFLOW_RETIREMENT_DATE must be a date/],
+    [{ PROMPTFLOW_FEATURE_FREEZE_DATE: '2026-13-01' }, /PROMPTFLOW_FEATURE_FREEZE_DATE must be a date/],
+    [
+      { PROMPTFLOW_FEATURE_FREEZE_DATE: '2027-04-20' },
+      /PROMPTFLOW_FEATURE_FREEZE_DATE \(2027-04-20\) must be before PROMPTFLOW_RETIREMENT_DATE \(2027-04-20\)/,
+    ],
+    [{ PROMPTFLOW_RETIREMENT_DATE: '2026-01-01' }, /must be before PROMPTFLOW_RETIREMENT_DATE \(2026-01-01\)/],
+    [
+      { PROMPTFLOW_LAST_IMAGE: 'latest' },
+      /PROMPTFLOW_LAST_IMAGE must be an image tag like 20251211.v2 \(got "latest"\)/,
+    ],
+  ])('should refuse the retirement setting %j with a specific message', (env, message) => {
+    expect(() => load(env)).toThrow(message);
   });
 });

@@ -28,7 +28,7 @@ import { localTimings } from '../../src/service/providers/local/localProvider';
 import { createStorage } from '../../src/storage';
 import { MemoryStorage } from '../../src/storage/memoryStorage';
 import type { Storage } from '../../src/storage/storage';
-import { CountingStorage, type StorageCounts } from '../../test/helpers/countingStorage';
+import { CountingStorage } from '../../test/helpers/countingStorage';
 import { botConfig, serviceConfig } from '../../test/helpers/stack';
 import { catalogueTags, seedRuntimes } from './fixtures';
 import { bareRestify, listen } from './http';
@@ -43,9 +43,10 @@ export interface Memory {
   maxRss: number;
 }
 
+/** Storage calls (reads, writes, deletes, lists) per side since start-up or the last reset. */
 export interface StorageUse {
-  bot?: StorageCounts;
-  service?: StorageCounts;
+  bot?: number;
+  service?: number;
 }
 
 function memory(): Memory {
@@ -76,7 +77,7 @@ function echoServer(): restify.Server {
 async function seeded(storage: Storage, runtimes: number, catalogueFile: string): Promise<CountingStorage> {
   if (runtimes > 0 && (await storage.list('runtimes/')).length === 0)
     await seedRuntimes(storage, runtimes, catalogueTags(catalogueFile), Date.now());
-  return new CountingStorage(storage, false);
+  return new CountingStorage(storage);
 }
 
 /** The runtime service alone. */
@@ -114,7 +115,7 @@ async function product(runtimes: number): Promise<{ url: string; before: Memory;
     log: log.child({ app: 'runtime-service' }),
   });
   await service.start();
-  counted.bot = new CountingStorage(createStorage(config.storage, config.dataDir, 'bot'), false);
+  counted.bot = new CountingStorage(createStorage(config.storage, config.dataDir, 'bot'));
   const bot = createBotApp({
     config: config.bot,
     sealer: Sealer.fromConfig(config.bot.secretsKey, path.join(config.dataDir, 'bot')),
@@ -129,7 +130,7 @@ async function product(runtimes: number): Promise<{ url: string; before: Memory;
 /** The old bench configuration: memory storage on both sides, errors-only logs, no workers. */
 async function oldBot(runtimes: number): Promise<{ url: string; before: Memory; serviceUrl: string }> {
   const svc = await service(runtimes, 'memory');
-  counted.bot = new CountingStorage(new MemoryStorage(), false);
+  counted.bot = new CountingStorage(new MemoryStorage());
   const bot = createBotApp({
     config: botConfig(),
     storage: counted.bot,
@@ -164,7 +165,7 @@ if (require.main === module) {
       process.on('message', (m: { cmd?: string }) => {
         if (m.cmd === 'memory') process.send?.({ memory: memory() });
         if (m.cmd === 'storage')
-          process.send?.({ storage: { bot: counted.bot?.counts, service: counted.service?.counts } });
+          process.send?.({ storage: { bot: counted.bot?.calls.length, service: counted.service?.calls.length } });
         if (m.cmd === 'storage-reset') {
           counted.bot?.reset();
           counted.service?.reset();

@@ -24,6 +24,8 @@ export function errorText(error: unknown, correlationId: string): string {
       return error.facts?.status === 401 || error.facts?.status === 403
         ? 'The bot is not allowed to call the runtime service. An administrator must check its RUNTIME_SERVICE_TOKEN.'
         : "I can't reach the runtime service right now. Try again in a minute.";
+    case ErrorCode.Overloaded:
+      return 'Too many changes are arriving at once. Try again in a few seconds: sending the same request again is safe.';
     case ErrorCode.Internal:
       return generic(correlationId);
     case ErrorCode.InvalidField:

@@ -6,10 +6,11 @@
 import type { TokenCredential } from '@azure/identity';
 import type restify from 'restify';
 import { type Clock, systemClock } from '../clock';
-import type { ServiceConfig } from '../config';
+import { EVENT_STREAM_DEFAULTS, type ServiceConfig } from '../config';
 import type { Logger } from '../logger';
 import type { Storage } from '../storage/storage';
-import { EventLog } from './events/eventLog';
+import { EventLog, type EventLogOptions } from './events/eventLog';
+import { StreamLimits } from './events/streamLimits';
 import { type EngineOptions, OperationEngine } from './operations/engine';
 import type { AzureMlTuning } from './providers/azureml/azuremlProvider';
 import { createProvider, engineDefaults, startProvider } from './providers/createProvider';
@@ -44,8 +45,8 @@ export interface ServiceAppOptions {
   engine?: EngineOptions;
   /** Tests drive the engine (and the read model's tailing) by hand with a fake clock. */
   runWorkers?: boolean;
-  /** Between two looks of the read model at the event log (default 1 s). */
-  readModelTailMs?: number;
+  /** Overrides for the event log (page size, retention, poll intervals); tests make them small. */
+  events?: Omit<EventLogOptions, 'log'>;
   /** Overrides for the registry watcher (backoff, timeouts); tests make it fast. */
   registryWatcher?: Partial<RegistryWatcherOptions>;
   /** azureml provider: the Entra credential (default DefaultAzureCredential), and test knobs. */
@@ -56,14 +57,13 @@ export interface ServiceAppOptions {
 export function createRuntimeServiceApp(options: ServiceAppOptions): RuntimeServiceApp {
   const { config, storage, log } = options;
   const clock = options.clock ?? systemClock;
-  const events = new EventLog(storage, clock);
+  const events = new EventLog(storage, clock, { ...options.events, log: log.child({ component: 'events' }) });
   const versions = new VersionStore(storage, config.catalogueFile, clock, events);
   const readModel = new RuntimeReadModel({
     storage,
     events,
     versions,
     log: log.child({ component: 'read-model' }),
-    ...(options.readModelTailMs ? { tailMs: options.readModelTailMs } : {}),
   });
   // Every writer of runtime records gets the observed storage: its writes are in the next read.
   const writers = readModel.observe(storage);
@@ -92,6 +92,7 @@ export function createRuntimeServiceApp(options: ServiceAppOptions): RuntimeServ
     views,
     versions,
     events,
+    streams: new StreamLimits(config.eventStreams ?? EVENT_STREAM_DEFAULTS),
     provider,
     storage,
     log: log.child({ component: 'http' }),
@@ -114,6 +115,7 @@ export function createRuntimeServiceApp(options: ServiceAppOptions): RuntimeServ
       }
       await readModel.start();
       if (options.runWorkers !== false) {
+        events.start();
         readModel.startTailing();
         engine.start();
         registry?.start();
@@ -132,6 +134,7 @@ export function createRuntimeServiceApp(options: ServiceAppOptions): RuntimeServ
       await readModel.stop();
       server.server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await events.stop();
     },
   };
 }

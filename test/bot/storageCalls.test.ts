@@ -49,7 +49,7 @@ async function statusTurnCalls(runtimes: number): Promise<{ bot: string[]; servi
   expect(turn.status).toBe(200);
   const card = JSON.stringify(stack.connector.calls.at(-1)?.activity.attachments);
   expect(card).toContain(`${runtimes} runtimes`); // the summary of every runtime was built
-  const calls = { bot: botStorage.log, service: serviceStorage.log };
+  const calls = { bot: botStorage.lines(), service: serviceStorage.lines() };
   await stack.close();
   stack = undefined;
   return calls;

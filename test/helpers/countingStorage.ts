@@ -1,70 +1,69 @@
 /**
- * A Storage that counts the calls made through it, and the keys they touch, before passing them
- * on. Tests and the bench wrap the real backend with it to see what a turn or a sweep costs.
+ * A Storage that passes every call to a real one and records it: which method, which keys (or the
+ * prefix of a listing). Tests count what a component reads and writes, and can make the storage
+ * fail from some call on (a process that dies mid-way).
  */
 import type { Storage, StoreItems } from '../../src/storage/storage';
 
-export interface StorageCounts {
-  reads: number;
-  /** Keys read, over all reads. */
-  keysRead: number;
-  writes: number;
-  deletes: number;
-  lists: number;
+export interface StorageCall {
+  method: 'read' | 'write' | 'delete' | 'list';
+  keys: string[];
 }
 
 export class CountingStorage implements Storage {
-  counts: StorageCounts = zero();
-  /** Every key read, written or deleted, and every prefix listed, in order (`read runtimes/x`). */
-  log: string[] = [];
+  readonly calls: StorageCall[] = [];
+  /** Set to make every later call fail, as if the process had died or the disk had gone. */
+  failWith?: Error;
+  /** Called before each call; throw from it to fail that call. */
+  before?: (call: StorageCall) => void;
 
-  constructor(
-    private readonly inner: Storage,
-    /** Off for long runs (the bench): the counts alone do not grow. */
-    private readonly keepLog = true,
-  ) {}
+  constructor(readonly inner: Storage) {}
 
-  /** Total calls of every kind. */
-  get calls(): number {
-    const c = this.counts;
-    return c.reads + c.writes + c.deletes + c.lists;
+  /** Calls of `method` that touched a key starting with `prefix`. */
+  count(method: StorageCall['method'], prefix = ''): number {
+    return this.calls.filter((c) => c.method === method && c.keys.some((k) => k.startsWith(prefix))).length;
+  }
+
+  /** Every call as one `method key` line per key (`read runtimes/x`, `list outbox/`), in order. */
+  lines(): string[] {
+    return this.calls.flatMap((c) => c.keys.map((k) => `${c.method} ${k}`));
+  }
+
+  writes(prefix = ''): number {
+    return this.count('write', prefix) + this.count('delete', prefix);
   }
 
   reset(): void {
-    this.counts = zero();
-    this.log = [];
+    this.calls.length = 0;
   }
 
-  read(keys: string[]): Promise<StoreItems> {
-    this.counts.reads++;
-    this.counts.keysRead += keys.length;
-    if (this.keepLog) for (const k of keys) this.log.push(`read ${k}`);
+  async read(keys: string[]): Promise<StoreItems> {
+    this.record({ method: 'read', keys });
     return this.inner.read(keys);
   }
 
-  write(changes: StoreItems): Promise<void> {
-    this.counts.writes++;
-    if (this.keepLog) for (const k of Object.keys(changes)) this.log.push(`write ${k}`);
+  async write(changes: StoreItems): Promise<void> {
+    this.record({ method: 'write', keys: Object.keys(changes) });
     return this.inner.write(changes);
   }
 
-  delete(keys: string[]): Promise<void> {
-    this.counts.deletes++;
-    if (this.keepLog) for (const k of keys) this.log.push(`delete ${k}`);
+  async delete(keys: string[]): Promise<void> {
+    this.record({ method: 'delete', keys });
     return this.inner.delete(keys);
   }
 
-  list(prefix: string): Promise<string[]> {
-    this.counts.lists++;
-    if (this.keepLog) this.log.push(`list ${prefix}`);
+  async list(prefix: string): Promise<string[]> {
+    this.record({ method: 'list', keys: [prefix] });
     return this.inner.list(prefix);
   }
 
   health(): Promise<{ ok: boolean; detail: string }> {
     return this.inner.health();
   }
-}
 
-function zero(): StorageCounts {
-  return { reads: 0, keysRead: 0, writes: 0, deletes: 0, lists: 0 };
+  private record(call: StorageCall): void {
+    if (this.failWith) throw this.failWith;
+    this.before?.(call);
+    this.calls.push(call);
+  }
 }

@@ -95,9 +95,9 @@ export async function startFanoutStack(options: {
     connector,
     async publishAndDrain(tag) {
       await service.versions.publish(tag, 'Fan-out release', FANOUT_ACTOR);
+      await service.events.settled();
       const started = performance.now();
-      // The replica that read the head holds the cursor's lease (kept between polls) and reads on.
-      const queued = await replicas[0].notifications.notifier.pollEvents();
+      const queued = await replicas[1].notifications.notifier.pollEvents();
       const drain = async (bot: BotApp) => {
         while ((await bot.notifications.outbox.pending()) > 0) {
           await bot.notifications.worker.tick();

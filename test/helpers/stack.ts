@@ -6,7 +6,7 @@
 import path from 'node:path';
 import { type BotApp, createBotApp } from '../../src/bot/app';
 import { FakeClock } from '../../src/clock';
-import type { BotConfig, ServiceConfig } from '../../src/config';
+import { type BotConfig, RETIREMENT_DEFAULTS, type ServiceConfig } from '../../src/config';
 import { createLogger } from '../../src/logger';
 import { createRuntimeServiceApp, type RuntimeServiceApp } from '../../src/service/app';
 import { localTimings } from '../../src/service/providers/local/localProvider';
@@ -61,6 +61,7 @@ export function botConfig(overrides: Partial<BotConfig> = {}): BotConfig {
     allowedTenantIds: [],
     allowedServiceUrlHosts: ['127.0.0.1', 'localhost'],
     notifications: { digestTime: '08:00', idleWarningMinutes: 15, globalSendsPerSecond: 30 },
+    retirement: RETIREMENT_DEFAULTS,
     ...overrides,
   };
 }
@@ -72,6 +73,8 @@ export async function startStack(
     /** The storages of each side; memory by default (a test may wrap one to count its calls). */
     serviceStorage?: Storage;
     botStorage?: Storage;
+    /** Puts something (a proxy) between the bot and the service: given the service's URL, the bot's. */
+    via?: (serviceUrl: string) => Promise<string>;
   } = {},
 ): Promise<Stack> {
   const clock = new FakeClock(Date.parse('2026-11-23T09:00:00Z'));
@@ -88,6 +91,7 @@ export async function startStack(
   return attachBot({
     service,
     serviceUrl,
+    ...(options.via ? { botServiceUrl: await options.via(serviceUrl) } : {}),
     clock,
     log,
     ...(options.bot ? { bot: options.bot } : {}),
@@ -110,6 +114,8 @@ export async function startStack(
 export async function attachBot(o: {
   service: RuntimeServiceApp;
   serviceUrl: string;
+  /** Where the bot calls the service, when not at serviceUrl itself. */
+  botServiceUrl?: string;
   clock: FakeClock;
   log: ReturnType<typeof createLogger>;
   bot?: Partial<BotConfig>;
@@ -125,7 +131,7 @@ export async function attachBot(o: {
     config: botConfig(o.bot),
     storage: botStorage,
     log: o.log,
-    serviceUrl,
+    serviceUrl: o.botServiceUrl ?? serviceUrl,
     ...(o.serviceToken ? { serviceToken: o.serviceToken } : {}),
     clock,
     runTracker: false,
@@ -148,10 +154,12 @@ export async function attachBot(o: {
     async advance(ms) {
       clock.advance(ms);
       await service.engine.tick();
+      await service.events.settled();
       await bot.tracker.tick();
     },
     async settle() {
       await o.settle();
+      await service.events.settled();
       await bot.tracker.tick();
     },
     async close() {

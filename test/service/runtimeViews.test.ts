@@ -169,6 +169,7 @@ describe('reads from the read model and from a storage scan', () => {
       }
       await service.app.events.append('runtime.changed', { runtimeName: key, status: 'whatever' });
     }
+    await service.app.events.settled(); // appended events are numbered a moment later
     await service.app.readModel.catchUp();
     expect((await service.request('GET', '/v1/summary')).json).toEqual(await scan.summary(clock.now()));
     // Time alone moves runtimes into the idle window and out of the recent changes: a summary kept

@@ -18,6 +18,8 @@ const STATUS: Record<ErrorCode, number> = {
   [ErrorCode.PayloadTooLarge]: 413,
   [ErrorCode.UnsupportedMediaType]: 415,
   [ErrorCode.Unavailable]: 503,
+  [ErrorCode.Overloaded]: 503,
+  [ErrorCode.TooManyRequests]: 429,
   [ErrorCode.Internal]: 500,
 };
 
@@ -32,6 +34,7 @@ const TITLE: Record<number, string> = {
   413: 'Payload too large',
   415: 'Unsupported media type',
   422: 'Unprocessable content',
+  429: 'Too many requests',
   500: 'Internal error',
   503: 'Service unavailable',
 };
@@ -71,11 +74,26 @@ export function toProblem(error: unknown): Problem {
 export function sendProblem(res: Response, problem: Problem): void {
   const body = JSON.stringify(problem);
   if (problem.status === 401) res.setHeader('WWW-Authenticate', 'Bearer realm="runtime-service"');
+  const retryAfter = retryAfterSeconds(problem);
+  if (retryAfter !== undefined) res.setHeader('Retry-After', String(retryAfter));
   // sendRaw marks the response as sent, so restify does not try to answer it again.
   res.sendRaw(problem.status, body, {
     'Content-Type': 'application/problem+json',
     'Content-Length': String(Buffer.byteLength(body)),
   });
+}
+
+/** When the service asks a client to wait before trying again. */
+const DEFAULT_RETRY_AFTER_MS = 5000;
+
+/**
+ * 429 and 503 always say when to try again (RFC 9110 §10.2.3): the error's own hint
+ * (`retryAfterMs`), else a default. A change sent with its Idempotency-Key is safe to repeat.
+ */
+function retryAfterSeconds(problem: Problem): number | undefined {
+  if (problem.status !== 429 && problem.status !== 503) return undefined;
+  const hint = typeof problem.retryAfterMs === 'number' ? problem.retryAfterMs : DEFAULT_RETRY_AFTER_MS;
+  return Math.max(1, Math.ceil(hint / 1000));
 }
 
 export function methodProblem(method: string, path: string): Problem {

@@ -6,21 +6,22 @@
  * - **Cold start** reads every record once (`start`).
  * - **Its own writes** are read back when written (`ObservedStorage`), before the write returns:
  *   the next read on this replica shows them.
- * - **Other replicas' writes** arrive through the shared event log. Every `tailMs` (1 s) the read
- *   model reads the events after its position and reads again the records they name. A read on
- *   this replica therefore lags a write on another by at most the tail interval, plus the time the
- *   event log takes to sequence an event and one read of the record.
+ * - **Other replicas' writes** arrive through the event log: the read model listens to the
+ *   process's shared tail of the log (events/tail.ts, which reads it every `tailPollMs`, 500 ms)
+ *   and reads again the records the events name. A read on this replica therefore lags a write on
+ *   another by about a second at most: the time the log takes to number the event (its sequencer
+ *   looks every 250 ms), one tail interval, and one read of the record.
  * - **Writes whose event came first**: a lock is released just after `operation.completed` is
- *   appended; a record that still shows the lock of a completed operation is read again on the next
- *   rounds until the release shows. Locks left by crashes are re-read by the engine's sweep
+ *   appended; a record that still shows the lock of a completed operation is read again every
+ *   second until the release shows. Locks left by crashes are read again by the engine's sweep
  *   (`lockedSince`), so a release without any event is seen too.
- * - **A long silence** (the tail failed, or the process was suspended, for a minute): events may
- *   have been pruned meanwhile, so every record is read again instead.
  */
+import type { ServiceEvent } from '../../domain/runtime';
+import type { Logger } from '../../logger';
+import type { EventLog } from '../events/eventLog';
+import type { TailSubscription } from '../events/tail';
 import { runtimeKey } from '../model';
 import type { RuntimeRecord } from '../model';
-import type { EventLog } from '../events/eventLog';
-import type { Logger } from '../../logger';
 import { Collection } from '../../storage/collection';
 import type { Storage } from '../../storage/storage';
 import type { VersionStore } from '../versions/versionStore';
@@ -44,20 +45,19 @@ export interface ReadModelOptions {
   events: EventLog;
   versions: VersionStore;
   log: Logger;
-  /** Between two looks at the event log; the most that reads lag other replicas' writes. Default 1 s. */
-  tailMs?: number;
 }
 
-export const DEFAULT_TAIL_MS = 1000;
 const EVENTS_PER_PAGE = 500;
 /** Records read in one storage call: a Blob backend makes one request per record. */
 const READ_CHUNK = 100;
+/** How often records waiting for a lock release, or a failed read-back, are read again. */
+const RECHECK_MS = 1000;
 /** How long a record that still shows a completed operation's lock is watched for its release. */
 const SETTLE_MS = 60_000;
 /** Versions can also arrive without an event (a registry's existing tags): look this often. */
 const VERSIONS_EVERY_MS = 30_000;
-/** A tail silent for this long may have missed pruned events: read every record instead. */
-const REBUILD_AFTER_MS = 60_000;
+/** After the tail failed, when to listen again. */
+const RESUBSCRIBE_MS = 5000;
 
 interface Waiter {
   resolve(): void;
@@ -66,7 +66,6 @@ interface Waiter {
 
 export class RuntimeReadModel implements RuntimeIndex {
   readonly projection = new RuntimeProjection();
-  readonly tailMs: number;
   private readonly runtimes: Collection<RuntimeRecord>;
   private readonly log: Logger;
   /** The id of the last event applied; undefined until the first load. */
@@ -75,20 +74,21 @@ export class RuntimeReadModel implements RuntimeIndex {
   private queued = new Set<string>();
   private waiters: Waiter[] = [];
   private reading?: Promise<void>;
-  /** Records whose read-back failed; the next tail round tries again. */
+  /** Event pages are applied one after another, whoever brings them (the tail, `catchUp`). */
+  private applying: Promise<unknown> = Promise.resolve();
+  /** Records whose read-back failed; the next recheck tries again. */
   private readonly stale = new Set<string>();
   /** Records still showing the lock of an operation that completed: key → operation id and deadline. */
   private readonly settling = new Map<string, { operationId: string; until: number }>();
-  private tailing?: Promise<number>;
+  private subscription?: TailSubscription;
   private timer?: NodeJS.Timeout;
-  private lastTail = 0;
+  private resubscribe?: NodeJS.Timeout;
   private lastVersions = 0;
-  private failing = false;
+  private stopped = false;
 
   constructor(private readonly o: ReadModelOptions) {
     this.runtimes = new Collection(o.storage, 'runtimes');
     this.log = o.log;
-    this.tailMs = o.tailMs ?? DEFAULT_TAIL_MS;
   }
 
   /** The storage every writer of runtime records should use. */
@@ -98,23 +98,31 @@ export class RuntimeReadModel implements RuntimeIndex {
 
   /** Cold start: reads every record, and the published versions, once. */
   async start(): Promise<void> {
+    this.stopped = false;
     await this.refreshVersions();
-    await this.rebuild();
+    // The position first: an event after it is tailed; a write before it is in what is read next.
+    const position = await this.o.events.lastId();
+    await this.refresh(await this.runtimes.ids());
+    this.position = position;
+    this.log.info('read model loaded', { runtimes: this.projection.size, position });
   }
 
-  /** Tails the event log every `tailMs` until stopped. */
+  /** Follows the log through the process's shared tail, and rechecks what waits, until stopped. */
   startTailing(): void {
     if (this.timer) return;
-    this.timer = setInterval(() => {
-      if (!this.tailing) void this.catchUp().catch(() => undefined); // logged in tailOnce
-    }, this.tailMs);
+    this.listen();
+    this.timer = setInterval(() => void this.housekeeping().catch(() => undefined), RECHECK_MS);
     this.timer.unref();
   }
 
   async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
+    this.stopped = true;
+    this.subscription?.close();
+    this.subscription = undefined;
+    clearInterval(this.timer);
+    clearTimeout(this.resubscribe);
     this.timer = undefined;
-    await this.tailing?.catch(() => undefined);
+    await this.applying.catch(() => undefined);
     await this.reading?.catch(() => undefined);
   }
 
@@ -123,12 +131,19 @@ export class RuntimeReadModel implements RuntimeIndex {
     return this.position;
   }
 
-  /** One round of tailing: applies the events after the position. Returns how many there were. */
-  catchUp(): Promise<number> {
-    this.tailing ??= this.tailOnce().finally(() => {
-      this.tailing = undefined;
-    });
-    return this.tailing;
+  /**
+   * Reads the log after the position once and applies what it finds, then rechecks what waits;
+   * returns how many events there were. For tests and tools that run without the tail.
+   */
+  async catchUp(): Promise<number> {
+    let applied = 0;
+    for (;;) {
+      const events = await this.o.events.after(this.position, EVENTS_PER_PAGE);
+      applied += await this.enqueue(events);
+      if (events.length < EVENTS_PER_PAGE) break;
+    }
+    await this.housekeeping();
+    return applied;
   }
 
   records(): Iterable<RuntimeRecord> {
@@ -191,7 +206,7 @@ export class RuntimeReadModel implements RuntimeIndex {
     }
   }
 
-  /** After this replica wrote: read the records back; a failure is retried by the next tail round. */
+  /** After this replica wrote: read the records back; a failure is retried by the next housekeeping. */
   private async readBack(keys: string[]): Promise<void> {
     try {
       await this.refresh(keys);
@@ -201,63 +216,67 @@ export class RuntimeReadModel implements RuntimeIndex {
     }
   }
 
-  private async rebuild(): Promise<void> {
-    // The position first: an event after it is tailed; a write before it is in what is read next.
-    const position = await this.o.events.lastId();
-    const listed = await this.runtimes.ids();
-    await this.refresh([...new Set([...listed, ...this.projection.allKeys()])]);
-    this.position = position;
-    this.lastTail = Date.now();
-    this.log.info('read model loaded', { runtimes: this.projection.size, position });
+  /** Subscribes to the shared tail from the position; after a failure, again a little later. */
+  private listen(): void {
+    if (this.stopped || this.position === undefined) return;
+    const retry = (error: unknown) => {
+      this.log.warn('read model: following the event log failed; listening again shortly', { error });
+      this.subscription = undefined;
+      this.resubscribe = setTimeout(() => this.listen(), RESUBSCRIBE_MS);
+      this.resubscribe.unref();
+    };
+    this.o.events.tail
+      .subscribe(
+        Number(this.position),
+        (events) => void this.enqueue(events).catch(() => undefined), // a failed read is retried by housekeeping
+        retry,
+      )
+      .then((subscription) => {
+        if (this.stopped) subscription.close();
+        else this.subscription = subscription;
+      }, retry);
   }
 
-  private async tailOnce(): Promise<number> {
-    try {
-      if (this.position === undefined || Date.now() - this.lastTail > REBUILD_AFTER_MS) {
-        if (this.position !== undefined) this.log.warn('read model: the event log was not read for a while; reloading');
-        await this.rebuild();
-        return 0;
-      }
-      let applied = 0;
-      for (;;) {
-        const events = await this.o.events.after(this.position, EVENTS_PER_PAGE);
-        if (events.length === 0) break;
-        const keys = new Set<string>();
-        const completed = new Map<string, string>();
-        let versions = false;
-        for (const e of events) {
-          const name = e.data.runtimeName;
-          const key = typeof name === 'string' && name && !name.includes('/') ? runtimeKey(name) : undefined;
-          if (key) keys.add(key);
-          const op = e.data.operation as { id?: unknown } | undefined;
-          if (key && e.type === 'operation.completed' && typeof op?.id === 'string') completed.set(key, op.id);
-          if (e.type === 'image.released') versions = true;
-        }
-        if (versions) await this.refreshVersions();
-        await this.refresh([...keys]);
-        for (const [key, operationId] of completed) {
-          if (this.get(key)?.activeOperation?.id === operationId)
-            this.settling.set(key, { operationId, until: Date.now() + SETTLE_MS });
-        }
-        this.position = events.at(-1)!.id;
-        applied += events.length;
-        if (events.length < EVENTS_PER_PAGE) break;
-      }
-      await this.recheck();
-      if (Date.now() - this.lastVersions > VERSIONS_EVERY_MS) await this.refreshVersions();
-      this.lastTail = Date.now();
-      if (this.failing) this.log.info('read model: tailing the event log again');
-      this.failing = false;
-      return applied;
-    } catch (error) {
-      if (!this.failing) this.log.warn('read model: tailing the event log failed; reads may lag', { error });
-      this.failing = true;
-      throw error;
+  /** Applies a page of events after those before it; resolves with how many were new. */
+  private enqueue(events: ServiceEvent[]): Promise<number> {
+    const next = this.applying.then(() => this.apply(events));
+    this.applying = next.catch(() => undefined);
+    return next;
+  }
+
+  private async apply(events: ServiceEvent[]): Promise<number> {
+    const after = this.position === undefined ? -1 : Number(this.position);
+    const fresh = events.filter((e) => Number(e.id) > after);
+    if (fresh.length === 0) return 0;
+    const keys = new Set<string>();
+    const completed = new Map<string, string>();
+    let versions = false;
+    for (const e of fresh) {
+      const name = e.data.runtimeName;
+      const key = typeof name === 'string' && name && !name.includes('/') ? runtimeKey(name) : undefined;
+      if (key) keys.add(key);
+      const op = e.data.operation as { id?: unknown } | undefined;
+      if (key && e.type === 'operation.completed' && typeof op?.id === 'string') completed.set(key, op.id);
+      if (e.type === 'image.released') versions = true;
     }
+    try {
+      if (versions) await this.refreshVersions();
+      await this.refresh([...keys]);
+    } catch (error) {
+      // The position moves on: the records are read again by the next recheck.
+      for (const key of keys) this.stale.add(key);
+      this.log.warn('read model: reading the runtimes an event names failed; will retry', { error });
+    }
+    for (const [key, operationId] of completed) {
+      if (this.get(key)?.activeOperation?.id === operationId)
+        this.settling.set(key, { operationId, until: Date.now() + SETTLE_MS });
+    }
+    this.position = fresh.at(-1)!.id;
+    return fresh.length;
   }
 
   /** Reads again what failed to read back, and the records still waiting for a lock release. */
-  private async recheck(): Promise<void> {
+  private async housekeeping(): Promise<void> {
     const now = Date.now();
     for (const [key, s] of this.settling) {
       if (s.until < now || this.get(key)?.activeOperation?.id !== s.operationId) this.settling.delete(key);
@@ -268,8 +287,9 @@ export class RuntimeReadModel implements RuntimeIndex {
       await this.refresh([...retry, ...this.settling.keys()]);
     } catch (error) {
       for (const key of retry) this.stale.add(key);
-      throw error;
+      this.log.warn('read model: reading runtimes again failed; will retry', { error });
     }
+    if (now - this.lastVersions > VERSIONS_EVERY_MS) await this.refreshVersions();
   }
 
   private async refreshVersions(): Promise<void> {

@@ -52,7 +52,7 @@ async function seeded(): Promise<{ storage: CountingStorage; clock: FakeClock }>
 }
 
 const runtimeCalls = (storage: CountingStorage) =>
-  storage.log.filter((l) => /^(read|list) runtimes\//.test(l) || /^(write|delete) runtimes\//.test(l));
+  storage.lines().filter((l) => /^(read|list) runtimes\//.test(l) || /^(write|delete) runtimes\//.test(l));
 
 describe("the engine's sweep over 500 runtimes", () => {
   it('should read no runtime when nothing is due', async () => {
@@ -62,7 +62,7 @@ describe("the engine's sweep over 500 runtimes", () => {
     storage.reset();
     await s.app.engine.sweep();
     expect(runtimeCalls(storage)).toEqual([]);
-    expect(storage.counts.writes).toBe(0);
+    expect(storage.writes()).toBe(0);
   });
 
   it('should read only the runtimes that are due, and stop exactly those', async () => {
@@ -71,7 +71,7 @@ describe("the engine's sweep over 500 runtimes", () => {
     clock.advance(62 * MIN); // idle-000, idle-001 and idle-002 are due
     storage.reset();
     await s.app.engine.sweep();
-    const read = storage.log.filter((l) => l.startsWith('read runtimes/'));
+    const read = storage.lines().filter((l) => l.startsWith('read runtimes/'));
     expect(new Set(read)).toEqual(
       new Set(['read runtimes/idle-000', 'read runtimes/idle-001', 'read runtimes/idle-002', 'read runtimes/idle-250']),
     );
