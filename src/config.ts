@@ -236,7 +236,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       },
     };
   };
-  const dataDir = path.resolve(str('DATA_DIR') ?? path.join(ROOT, 'data'));
+  // Relative to the working folder (npm scripts run in the package root), never inside dist/, which a build replaces.
+  const dataDir = path.resolve(str('DATA_DIR') ?? 'data');
 
   const config: Config = {
     bot: {
