@@ -19,6 +19,8 @@ export const ROOT = path.resolve(__dirname, '..');
 export const RUNTIME_ASSETS = ['cards', 'catalogue', 'manifest', 'playground'] as const;
 /** The files a staged folder holds besides its node_modules. */
 export const STAGED_FILES = ['dist', 'package.json', 'package-lock.json'] as const;
+/** Where `npm run stage` puts the deployable folder (the Agents Toolkit zips it from there). */
+export const STAGE_FOLDER = 'build/deploy';
 /** What `npm run start:prod` and `npm run service:prod` run, relative to the package root. */
 export const ENTRY_POINTS = { bot: 'dist/src/index.js', service: 'dist/src/serviceMain.js' } as const;
 
@@ -61,7 +63,7 @@ async function main(argv: string[]): Promise<void> {
   const dist = await build();
   process.stdout.write(`Compiled to ${path.relative(process.cwd(), dist) || '.'}\n`);
   if (at < 0) return;
-  const folder = path.resolve(argv[at + 1] ?? path.join(ROOT, 'build/deploy'));
+  const folder = path.resolve(argv[at + 1] ?? path.join(ROOT, STAGE_FOLDER));
   await stage(folder, dist);
   process.stdout.write(`Staged ${folder}: start it with npm run start:prod or npm run service:prod there.\n`);
 }
