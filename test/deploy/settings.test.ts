@@ -34,6 +34,7 @@ const SAMPLES: Samples = {
   env: {
     AZURE_SUBSCRIPTION_ID: SUBSCRIPTION,
     AZURE_RESOURCE_GROUP_NAME: 'rg-runtime-bot',
+    RESOURCE_BASE_NAME: 'runtimebot-contoso',
     ALLOWED_TENANT_IDS: TENANT,
     AZUREML_SUBSCRIPTION_ID: SUBSCRIPTION,
     AZUREML_RESOURCE_GROUP: 'rg-ml',
@@ -164,6 +165,7 @@ const DRIFTS: [keyof DeploymentFiles, string, string, RegExp][] = [
     '${{AZUREML_WORKSPACE_NAME}}',
     /uses \$\{\{AZUREML_WORKSPACE_NAME\}\}, which .*does not define/,
   ],
+  ['parameters', '"${{ALLOWED_TENANT_IDS}}"', '""', /allowedTenantIds gets "", which breaks its @minLength\(36\)/],
   ['envDev', 'AZUREML_RESOURCE_GROUP=', 'AZUREML_RG=', /uses \$\{\{AZUREML_RESOURCE_GROUP\}\}/],
   [
     'toolkit',

@@ -149,6 +149,7 @@ export function checkDeployment(files: DeploymentFiles, samples: Samples): Check
 
   const params = Object.fromEntries(Object.entries(parameters).map(([k, v]) => [k, v.value]));
   const ev = new Evaluator(bicep, params, samples.deployment);
+  checkParameterBounds(bicep, ev, problem);
 
   // ---- The two apps: which site runs what, with which settings --------------------------------------
   const sites = [...bicep.resources].filter(([, r]) => r.type.toLowerCase().startsWith('microsoft.web/sites@'));
@@ -432,6 +433,25 @@ function roleAssigned(
       scopes.includes(String(value.scope))
     );
   });
+}
+
+/** What ARM checks before deploying: @minLength, @maxLength, @minValue and @allowed of each parameter. */
+function checkParameterBounds(bicep: BicepFile, ev: Evaluator, problem: (p: string) => void): void {
+  for (const [name, param] of bicep.params) {
+    const value = ev.value({ k: 'ref', name });
+    for (const decorator of param.decorators) {
+      if (decorator.k !== 'call' || !decorator.args[0]) continue;
+      const bound = ev.value(decorator.args[0]);
+      const length = typeof value === 'string' ? value.length : NaN;
+      const broken =
+        (decorator.fn === 'minLength' && length < Number(bound)) ||
+        (decorator.fn === 'maxLength' && length > Number(bound)) ||
+        (decorator.fn === 'minValue' && Number(value) < Number(bound)) ||
+        (decorator.fn === 'allowed' && Array.isArray(bound) && !bound.includes(value));
+      if (broken)
+        problem(`the parameter ${name} gets "${value}", which breaks its @${decorator.fn}(${JSON.stringify(bound)})`);
+    }
+  }
 }
 
 function checkToolkitVariables(
