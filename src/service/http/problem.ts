@@ -4,6 +4,7 @@
  */
 import type { Response } from 'restify';
 import { AppError, ErrorCode } from '../../errors';
+import { storageOutageOf } from '../../storage/storage';
 
 const STATUS: Record<ErrorCode, number> = {
   [ErrorCode.BadRequest]: 400,
@@ -47,6 +48,18 @@ export interface Problem {
 }
 
 export function toProblem(error: unknown): Problem {
+  const outage = storageOutageOf(error);
+  if (outage) {
+    // The service's fault and a passing one: never a 500, and the cause stays in the log.
+    return {
+      type: 'https://promptflow-runtime-bot.dev/problems/storage_unavailable',
+      title: TITLE[503],
+      status: 503,
+      detail: 'The runtime service cannot reach its storage right now. Try again in a few seconds.',
+      code: 'storage_unavailable',
+      retryAfterSeconds: outage.retryAfterSeconds,
+    };
+  }
   if (error instanceof AppError) {
     const status = STATUS[error.code];
     return {
@@ -71,6 +84,7 @@ export function toProblem(error: unknown): Problem {
 export function sendProblem(res: Response, problem: Problem): void {
   const body = JSON.stringify(problem);
   if (problem.status === 401) res.setHeader('WWW-Authenticate', 'Bearer realm="runtime-service"');
+  if (typeof problem.retryAfterSeconds === 'number') res.setHeader('Retry-After', String(problem.retryAfterSeconds));
   // sendRaw marks the response as sent, so restify does not try to answer it again.
   res.sendRaw(problem.status, body, {
     'Content-Type': 'application/problem+json',
