@@ -72,13 +72,15 @@ export async function startStack(
     service?: Partial<ServiceConfig>;
     /** Puts something (a proxy) between the bot and the service: given the service's URL, the bot's. */
     via?: (serviceUrl: string) => Promise<string>;
+    /** Default: a MemoryStorage each. */
+    storage?: { bot?: Storage; service?: Storage };
   } = {},
 ): Promise<Stack> {
   const clock = new FakeClock(Date.parse('2026-11-23T09:00:00Z'));
   const log = createLogger(process.env.TEST_LOG === '1' ? 'debug' : 'silent');
   const service = createRuntimeServiceApp({
     config: serviceConfig(options.service),
-    storage: new MemoryStorage(),
+    storage: options.storage?.service ?? new MemoryStorage(),
     log,
     clock,
     timings: localTimings(1),
@@ -93,6 +95,7 @@ export async function startStack(
     log,
     ...(options.bot ? { bot: options.bot } : {}),
     ...(options.service?.token ? { serviceToken: options.service.token } : {}),
+    ...(options.storage?.bot ? { botStorage: options.storage.bot } : {}),
     async settle() {
       for (let i = 0; i < 20; i++) {
         clock.advance(10_000);
@@ -116,12 +119,14 @@ export async function attachBot(o: {
   log: ReturnType<typeof createLogger>;
   bot?: Partial<BotConfig>;
   serviceToken?: string;
+  /** Default: a MemoryStorage. */
+  botStorage?: Storage;
   settle(): Promise<void>;
 }): Promise<Stack> {
   const { service, serviceUrl, clock } = o;
   const connector = new LoopbackConnector();
   await connector.start();
-  const botStorage = new MemoryStorage();
+  const botStorage = o.botStorage ?? new MemoryStorage();
   const bot = createBotApp({
     config: botConfig(o.bot),
     storage: botStorage,
