@@ -89,7 +89,7 @@ export function createBotApp(options: BotAppOptions): BotApp {
     audit,
     clock,
     log,
-    config: config.notifications,
+    config: { ...config.notifications, retirement: config.retirement },
     sender: new TeamsNotificationSender(adapter, config.appId ?? '', conversations, log),
   });
   const deps = {
@@ -103,6 +103,7 @@ export function createBotApp(options: BotAppOptions): BotApp {
     policy,
     audit,
     subscriptions: notifications.subscriptions,
+    retirement: config.retirement,
   };
   const dispatcher = new Dispatcher(deps, storage);
   const actions = new ActionRouter(deps, storage);

@@ -60,6 +60,21 @@ describe('Teams app manifest', () => {
     expect(bot.commandLists.flatMap((l) => l.scopes).sort()).toEqual(['groupChat', 'personal', 'team']);
   });
 
+  it('should list retirement in every scope within the 10 commands, upgrade making room (the images are frozen)', () => {
+    const manifest = buildManifest({ appId: BOT_ID, botId: BOT_ID }) as {
+      bots: { commandLists: { commands: { title: string; description: string }[] }[] }[];
+    };
+    for (const list of manifest.bots[0].commandLists) {
+      const titles = list.commands.map((c) => c.title);
+      expect(titles).toHaveLength(10);
+      expect(titles).toContain('retirement');
+      expect(titles).not.toContain('upgrade');
+      for (const c of list.commands) expect(c.description.length).toBeLessThanOrEqual(128);
+      const retirement = list.commands.find((c) => c.title === 'retirement')!;
+      expect(retirement.description).toBe(COMMANDS.find((c) => c.name === 'retirement')!.summary);
+    }
+  });
+
   it('should ship a 192×192 color icon and a 32×32 transparent white outline icon', () => {
     const size = (file: string) => {
       const png = readFileSync(path.join(ROOT, 'manifest', file));
