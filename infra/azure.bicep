@@ -168,13 +168,12 @@ resource plan 'Microsoft.Web/serverfarms@2023-12-01' = {
   properties: { reserved: true }
 }
 
-// Settings both processes read. State and secrets are shared: replicas share nothing but storage.
+// Settings both processes read. Replicas share nothing but storage (and these settings).
 var sharedSettings = {
   STORAGE: 'blob'
   AZURE_STORAGE_ACCOUNT_URL: storage.properties.primaryEndpoints.blob
   AZURE_STORAGE_CONTAINER: stateContainerName
   AZURE_CLIENT_ID: identity.properties.clientId
-  SECRETS_KEY: '@Microsoft.KeyVault(SecretUri=${secretsKeySecret.properties.secretUri})'
   RUNTIME_SERVICE_TOKEN: '@Microsoft.KeyVault(SecretUri=${serviceTokenSecret.properties.secretUri})'
   LOG_LEVEL: logLevel
   WEBSITES_PORT: containerPort
@@ -189,6 +188,8 @@ var botSettings = union(sharedSettings, {
   MicrosoftAppTenantId: identity.properties.tenantId
   ALLOWED_TENANT_IDS: allowedTenantIds
   POLICY_FILE: policyFile
+  // Approval requests are sealed with it; every bot replica must open what another one sealed.
+  SECRETS_KEY: '@Microsoft.KeyVault(SecretUri=${secretsKeySecret.properties.secretUri})'
   RUNTIME_SERVICE_URL: 'https://${serviceApp.properties.defaultHostName}'
 })
 

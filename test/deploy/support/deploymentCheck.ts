@@ -52,7 +52,7 @@ export const EXPECTED_FROM_PARALLEL_WORK: Record<string, string> = {
   AZURE_STORAGE_ACCOUNT_URL: 'Blob storage through DefaultAzureCredential / the managed identity',
   AZURE_STORAGE_CONNECTION_STRING: 'Blob storage through a connection string',
   AZURE_STORAGE_CONTAINER: 'the Blob container of the state',
-  SECRETS_KEY: 'required with STORAGE=blob',
+  SECRETS_KEY: "required with STORAGE=blob (the bot's)",
   MicrosoftAppType: 'SingleTenant (with MicrosoftAppTenantId) or UserAssignedMSI (no password)',
   POLICY_FILE: 'required in production: with an app id the bot refuses changes without one',
   AZURE_CLIENT_ID: 'DefaultAzureCredential picks the user-assigned identity',
@@ -233,7 +233,7 @@ export function checkDeployment(files: DeploymentFiles, samples: Samples): Check
       );
     }
     try {
-      loadConfig(settings);
+      loadConfig(settings, app === 'service' ? 'service' : 'bot');
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;
       for (const p of error.problems) problem(`${app} app settings refused by src/config.ts: ${p}`);
@@ -243,7 +243,6 @@ export function checkDeployment(files: DeploymentFiles, samples: Samples): Check
   for (const app of ['bot', 'service'] as const) requireSharedState(app, apps[app], problem);
   if (apps.bot.RUNTIME_SERVICE_TOKEN !== apps.service.RUNTIME_SERVICE_TOKEN || !apps.service.RUNTIME_SERVICE_TOKEN)
     problem('the bot and the service must be given the same, non-empty RUNTIME_SERVICE_TOKEN');
-  if (apps.bot.SECRETS_KEY !== apps.service.SECRETS_KEY) problem('the bot and the service must share SECRETS_KEY');
   if (apps.service.RUNTIME_PROVIDER !== 'azureml') problem('the deployed service must use RUNTIME_PROVIDER=azureml');
   for (const [app, portSetting] of [
     ['bot', 'PORT'],
@@ -510,7 +509,7 @@ function requireSharedState(app: string, s: Record<string, string>, problem: (p:
   if (!s.AZURE_STORAGE_CONTAINER) problem(`${app}: STORAGE=blob needs AZURE_STORAGE_CONTAINER`);
   if (!s.AZURE_STORAGE_ACCOUNT_URL && !s.AZURE_STORAGE_CONNECTION_STRING)
     problem(`${app}: STORAGE=blob needs AZURE_STORAGE_ACCOUNT_URL or AZURE_STORAGE_CONNECTION_STRING`);
-  if (Buffer.from(s.SECRETS_KEY ?? '', 'base64').length !== 32)
+  if (app === 'bot' && Buffer.from(s.SECRETS_KEY ?? '', 'base64').length !== 32)
     problem(`${app}: STORAGE=blob needs SECRETS_KEY (32 bytes, base64), the same on every replica`);
 }
 
