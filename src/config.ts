@@ -279,7 +279,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, app: ConfigFor 
       },
     };
   };
-  const dataDir = path.resolve(str('DATA_DIR') ?? path.join(ROOT, 'data'));
+  // Relative to the working folder (npm scripts run in the package root), never inside dist/, which a build replaces.
+  const dataDir = path.resolve(str('DATA_DIR') ?? 'data');
   const storage = oneOf('STORAGE', ['file', 'memory', 'blob'] as const, 'file');
   /** STORAGE=blob: where the container is and how to sign in; every problem is listed. */
   const blob = (): { blob?: BlobStorageConfig } => {
