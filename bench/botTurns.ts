@@ -10,8 +10,8 @@
  * alike. After the timed rounds, each status row's storage calls per turn (counting wrappers in the
  * target) and system calls per turn (strace) are counted in windows of their own.
  *
- * The storage kind is a parameter of a row (`productRow`). The Blob row is added once the Blob
- * backend has landed: see BLOB_ROW below.
+ * The storage kind is a parameter of a row (`productRow`): the product reads STORAGE and its
+ * settings from the environment, as `npm start` does. The Blob (Azurite) row goes at BLOB_ROW below.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -77,8 +77,13 @@ function productRow(storage: string, label: string, extraEnv: NodeJS.ProcessEnv 
 
 const STATUS_ROWS: StatusRow[] = [
   productRow('file', 'status, as shipped (file storage)'),
-  // BLOB_ROW — once the Blob backend has landed, with Azurite running:
-  //   productRow('blob', 'status on Blob storage (Azurite)', { AZURE_STORAGE_CONNECTION_STRING: … }),
+  // BLOB_ROW — with Azurite started for the section (test/helpers/azurite.ts, startAzurite(), and
+  // disposed of in the `finally`), the same product on Blob:
+  //   productRow('blob', 'status on Blob storage (Azurite)', {
+  //     AZURE_STORAGE_CONNECTION_STRING: azurite.connectionString,
+  //     AZURE_STORAGE_CONTAINER: 'bench-turns',
+  //     SECRETS_KEY: randomBytes(32).toString('base64'),
+  //   }),
   { label: 'status, memory storage, errors-only logs, workers off (the old bench)', kind: 'bot' },
 ];
 

@@ -5,7 +5,8 @@
  * Per storage kind: `file` runs the service as shipped (file storage under a fresh DATA_DIR, info
  * logs, workers on, the runtimes already on disk at start-up); `memory` is the old bench
  * configuration, kept as an extra. A bare restify handler is the floor. Requests go one at a time
- * (latency, not queueing), in alternating rounds. Blob joins STORAGES once its backend has landed.
+ * (latency, not queueing), in alternating rounds. The storage kind is a parameter (STORAGES): the
+ * target reads STORAGE and its settings from the environment; the Blob (Azurite) row goes there.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -28,7 +29,8 @@ const MB = 2 ** 20;
 /** The storage kinds measured, and what each row is called. */
 const STORAGES: { kind: StorageKind; label: string }[] = [
   { kind: 'file', label: 'file storage, as shipped' },
-  // { kind: 'blob', label: 'Blob storage (Azurite)' } — once the Blob backend has landed
+  // { kind: 'blob', label: 'Blob storage (Azurite)' } — with Azurite running and its settings
+  // (AZURE_STORAGE_CONNECTION_STRING, AZURE_STORAGE_CONTAINER) in the forked target's environment
   { kind: 'memory', label: 'memory storage, workers off' },
 ];
 

@@ -145,3 +145,83 @@ describe('configuration', () => {
     expect(() => load(env)).toThrow(message);
   });
 });
+
+describe('storage configuration', () => {
+  const KEY = Buffer.alloc(32, 7).toString('base64');
+  const AZURITE =
+    'DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=c2VjcmV0LWtleS1kby1ub3QtcHJpbnQ=;BlobEndpoint=http://127.0.0.1:10000/devstoreaccount1;';
+
+  it('should keep files in DATA_DIR by default', () => {
+    const config = load({ DATA_DIR: '/srv/bot-data' });
+    expect(config).toMatchObject({ storage: 'file', dataDir: '/srv/bot-data' });
+    expect(config.blob).toBeUndefined();
+  });
+
+  it('should take STORAGE=blob with a connection string, in the default container', () => {
+    const config = load({ STORAGE: 'blob', AZURE_STORAGE_CONNECTION_STRING: AZURITE, SECRETS_KEY: KEY });
+    expect(config.storage).toBe('blob');
+    expect(config.blob).toEqual({ connectionString: AZURITE, container: 'promptflow-runtime-bot' });
+  });
+
+  it('should take STORAGE=blob with an account URL for a managed identity, and a container of its own', () => {
+    const config = load({
+      STORAGE: 'Blob',
+      AZURE_STORAGE_ACCOUNT_URL: 'https://contoso.blob.core.windows.net/',
+      AZURE_STORAGE_CONTAINER: 'bot-state',
+      SECRETS_KEY: KEY,
+    });
+    expect(config.blob).toEqual({ accountUrl: 'https://contoso.blob.core.windows.net', container: 'bot-state' });
+  });
+
+  it.each([
+    [{}, /needs exactly one of AZURE_STORAGE_CONNECTION_STRING and AZURE_STORAGE_ACCOUNT_URL/],
+    [
+      { AZURE_STORAGE_CONNECTION_STRING: AZURITE, AZURE_STORAGE_ACCOUNT_URL: 'https://a.blob.core.windows.net' },
+      /needs exactly one of/,
+    ],
+    [
+      { AZURE_STORAGE_CONNECTION_STRING: 'AccountKey=only' },
+      /lacks AccountName, DefaultEndpointsProtocol, EndpointSuffix/,
+    ],
+    [
+      { AZURE_STORAGE_CONNECTION_STRING: 'BlobEndpoint=http://x;SharedAccessSignature=' },
+      /lacks AccountName, AccountKey/,
+    ],
+    [{ AZURE_STORAGE_CONNECTION_STRING: 'AccountName=a;SharedAccessSignature=sv=1' }, /needs a BlobEndpoint/],
+    [{ AZURE_STORAGE_ACCOUNT_URL: 'http://contoso.blob.core.windows.net' }, /must be an https URL/],
+    [{ AZURE_STORAGE_ACCOUNT_URL: 'not a url' }, /must be an https URL/],
+    [{ AZURE_STORAGE_ACCOUNT_URL: 'https://a.blob.core.windows.net/?sv=2024&sig=abc' }, /must not carry credentials/],
+    [
+      { AZURE_STORAGE_CONNECTION_STRING: AZURITE, AZURE_STORAGE_CONTAINER: 'Bot_State' },
+      /AZURE_STORAGE_CONTAINER must be 3 to 63 lower-case letters/,
+    ],
+    [{ AZURE_STORAGE_CONNECTION_STRING: AZURITE, AZURE_STORAGE_CONTAINER: 'ab' }, /AZURE_STORAGE_CONTAINER must be/],
+  ])('should refuse STORAGE=blob with %j, saying what is wrong', (env, message) => {
+    expect(() => load({ STORAGE: 'blob', SECRETS_KEY: KEY, ...env })).toThrow(message);
+  });
+
+  it('should never quote a connection string back, even a wrong one', () => {
+    const secret = 'AccountName=contoso;AccountKey=;SharedAccessSignature=;TopSecretValue=hunter2';
+    const error = (() => {
+      try {
+        load({ STORAGE: 'blob', AZURE_STORAGE_CONNECTION_STRING: secret });
+      } catch (e) {
+        return e as ConfigError;
+      }
+    })();
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error!.message).not.toContain('hunter2');
+  });
+
+  it('should refuse STORAGE=blob for the bot without SECRETS_KEY, and say why', () => {
+    expect(() => load({ STORAGE: 'blob', AZURE_STORAGE_CONNECTION_STRING: AZURITE })).toThrow(
+      /SECRETS_KEY is required with STORAGE=blob: without it each replica would make its own key file, and none could open the approval requests another one sealed/,
+    );
+    expect(() => load({ STORAGE: 'file' })).not.toThrow();
+  });
+
+  it('should start the runtime service alone on blob without SECRETS_KEY: it seals nothing', () => {
+    const env = { STORAGE: 'blob', AZURE_STORAGE_CONNECTION_STRING: AZURITE } as NodeJS.ProcessEnv;
+    expect(loadConfig(env, 'service').storage).toBe('blob');
+  });
+});

@@ -34,7 +34,8 @@ import { catalogueTags, seedRuntimes } from './fixtures';
 import { bareRestify, listen } from './http';
 
 export type TargetKind = 'restify' | 'echo' | 'product' | 'bot' | 'service';
-export type StorageKind = 'file' | 'memory';
+/** What STORAGE says; `blob` also needs its settings in the environment (see .env.example). */
+export type StorageKind = 'file' | 'memory' | 'blob';
 
 export interface Memory {
   rss: number;
@@ -80,14 +81,17 @@ async function seeded(storage: Storage, runtimes: number, catalogueFile: string)
   return new CountingStorage(storage);
 }
 
-/** The runtime service alone. */
+/**
+ * The runtime service alone. Its storage comes from the environment (STORAGE, DATA_DIR, the Blob
+ * settings), parsed by loadConfig as the service parses it; `memory` is the old bench's.
+ */
 async function service(runtimes: number, kind: StorageKind): Promise<{ url: string; before: Memory }> {
   const before = memory();
   const asShipped = kind !== 'memory';
   const config = serviceConfig({ demoData: false, durationScale: 0 });
-  const dataDir = process.env.DATA_DIR;
-  if (asShipped && !dataDir) throw new Error('a service on file storage needs DATA_DIR');
-  const storage = asShipped ? createStorage(kind, dataDir!, 'service') : new MemoryStorage();
+  const storage = asShipped
+    ? await createStorage(loadConfig({ ...process.env, STORAGE: kind }, 'service'), 'service')
+    : new MemoryStorage();
   counted.service = await seeded(storage, runtimes, config.catalogueFile);
   const app = createRuntimeServiceApp({
     config,
@@ -107,7 +111,7 @@ async function product(runtimes: number): Promise<{ url: string; before: Memory;
   const before = memory();
   const config = loadConfig();
   const log = createLogger(config.logLevel, { app: 'runtime-bot' });
-  const inner = createStorage(config.storage, config.dataDir, 'service');
+  const inner = await createStorage(config, 'service');
   counted.service = await seeded(inner, runtimes, config.service.catalogueFile);
   const service = createRuntimeServiceApp({
     config: config.service,
@@ -115,7 +119,7 @@ async function product(runtimes: number): Promise<{ url: string; before: Memory;
     log: log.child({ app: 'runtime-service' }),
   });
   await service.start();
-  counted.bot = new CountingStorage(createStorage(config.storage, config.dataDir, 'bot'));
+  counted.bot = new CountingStorage(await createStorage(config, 'bot'));
   const bot = createBotApp({
     config: config.bot,
     sealer: Sealer.fromConfig(config.bot.secretsKey, path.join(config.dataDir, 'bot')),

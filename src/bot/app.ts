@@ -115,7 +115,7 @@ export function createBotApp(options: BotAppOptions): BotApp {
   const actions = new ActionRouter(deps, storage);
   const bot = new TeamsBot({ dispatcher, actions, tracker, conversations, approvals, people, clock, log });
   let sweeper: NodeJS.Timeout | undefined;
-  const server = createBotServer(adapter, bot, log);
+  const server = createBotServer(adapter, bot, log, storage);
   return {
     server,
     adapter,

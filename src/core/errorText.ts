@@ -4,9 +4,11 @@
  * Details that came from the runtime service may quote user input, so they are escaped.
  */
 import { AppError, ErrorCode } from '../errors';
+import { storageOutageOf } from '../storage/storage';
 import { escapeMarkdown } from './userText';
 
 export function errorText(error: unknown, correlationId: string): string {
+  if (storageOutageOf(error)) return "I can't reach my storage right now. Please try again in a minute.";
   if (!(error instanceof AppError)) return generic(correlationId);
   const fromService = typeof error.facts?.status === 'number';
   const say = (text: string) => (fromService ? escapeMarkdown(text) : text);

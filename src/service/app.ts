@@ -47,6 +47,8 @@ export interface ServiceAppOptions {
   runWorkers?: boolean;
   /** Overrides for the event log (page size, retention, poll intervals); tests make them small. */
   events?: Omit<EventLogOptions, 'log'>;
+  /** How long reads may go on without the read model confirming it is current (default 5 s). */
+  readModelStaleAfterMs?: number;
   /** Overrides for the registry watcher (backoff, timeouts); tests make it fast. */
   registryWatcher?: Partial<RegistryWatcherOptions>;
   /** azureml provider: the Entra credential (default DefaultAzureCredential), and test knobs. */
@@ -64,6 +66,7 @@ export function createRuntimeServiceApp(options: ServiceAppOptions): RuntimeServ
     events,
     versions,
     log: log.child({ component: 'read-model' }),
+    ...(options.readModelStaleAfterMs ? { staleAfterMs: options.readModelStaleAfterMs } : {}),
   });
   // Every writer of runtime records gets the observed storage: its writes are in the next read.
   const writers = readModel.observe(storage);

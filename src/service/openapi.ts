@@ -20,6 +20,12 @@ const retryLater = (description: string) => ({
 const errors = {
   '400': problem('Malformed request: bad JSON, wrong types, unknown fields, missing acting user.'),
   '401': problem('Missing or wrong bearer token (only when RUNTIME_SERVICE_TOKEN is set).'),
+  '503': {
+    ...problem(
+      'Storage cannot be reached right now (code storage_unavailable). Try again after Retry-After; a change retried with the same Idempotency-Key returns its first operation.',
+    ),
+    headers: { 'Retry-After': { schema: { type: 'integer' }, description: 'Seconds to wait before trying again.' } },
+  },
 };
 const accepted = {
   description: 'Accepted: the change runs as an operation. Poll Operation-Location.',

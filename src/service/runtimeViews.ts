@@ -52,6 +52,7 @@ export class RuntimeViews {
 
   /** The on-call summary of every runtime, serialised, with its ETag. */
   async summary(): Promise<Representation> {
+    this.model.assertCurrent();
     const latest = await this.versions.latest();
     const now = this.clock.now();
     const version = this.model.projection.version;
@@ -71,6 +72,7 @@ export class RuntimeViews {
 
   /** One page, in key (name) order; a page costs the same at 100 runtimes as at 10,000. */
   async list(query: ListQuery): Promise<Page<Runtime>> {
+    this.model.assertCurrent();
     const latest = await this.versions.latest();
     const after = query.pageToken ? decodeToken(query.pageToken) : '';
     const statuses = query.status?.map((s) => s.toLowerCase());
@@ -117,6 +119,7 @@ export class RuntimeViews {
   }
 
   async report(): Promise<VersionsReport> {
+    this.model.assertCurrent();
     const all = await this.versions.all();
     const tags = all.map((v) => v.tag);
     const latest = tags.at(-1);
@@ -141,6 +144,7 @@ export class RuntimeViews {
   }
 
   private find(name: string): ProjectedRuntime {
+    this.model.assertCurrent();
     const entry = RUNTIME_NAME.test(name) ? this.model.entry(runtimeKey(name)) : undefined;
     if (!entry) throw notFound(`There is no runtime named ${name}.`);
     return entry;

@@ -86,7 +86,7 @@ describe('a read-only turn', () => {
     ],
   ])('should write nothing to the bot storage for `status` in %s it knows', async (_where, where) => {
     const botStorage = new CountingStorage(new MemoryStorage());
-    stack = await startStack({ botStorage });
+    stack = await startStack({ storage: { bot: botStorage } });
     expect((await stack.say('help', 'alex', where)).status).toBe(200); // the bot meets the conversation
     expect(botStorage.writes()).toBeGreaterThan(0);
 

@@ -41,7 +41,7 @@ async function statusTurnCalls(runtimes: number): Promise<{ bot: string[]; servi
   await seed(serviceInner, runtimes);
   const serviceStorage = new CountingStorage(serviceInner);
   const botStorage = new CountingStorage(new MemoryStorage());
-  stack = await startStack({ service: { demoData: false }, serviceStorage, botStorage });
+  stack = await startStack({ service: { demoData: false }, storage: { bot: botStorage, service: serviceStorage } });
   await stack.say('status');
   serviceStorage.reset();
   botStorage.reset();

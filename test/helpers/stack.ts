@@ -70,18 +70,17 @@ export async function startStack(
   options: {
     bot?: Partial<BotConfig>;
     service?: Partial<ServiceConfig>;
-    /** The storages of each side; memory by default (a test may wrap one to count its calls). */
-    serviceStorage?: Storage;
-    botStorage?: Storage;
     /** Puts something (a proxy) between the bot and the service: given the service's URL, the bot's. */
     via?: (serviceUrl: string) => Promise<string>;
+    /** Default: a MemoryStorage each. */
+    storage?: { bot?: Storage; service?: Storage };
   } = {},
 ): Promise<Stack> {
   const clock = new FakeClock(Date.parse('2026-11-23T09:00:00Z'));
   const log = createLogger(process.env.TEST_LOG === '1' ? 'debug' : 'silent');
   const service = createRuntimeServiceApp({
     config: serviceConfig(options.service),
-    storage: options.serviceStorage ?? new MemoryStorage(),
+    storage: options.storage?.service ?? new MemoryStorage(),
     log,
     clock,
     timings: localTimings(1),
@@ -95,8 +94,8 @@ export async function startStack(
     clock,
     log,
     ...(options.bot ? { bot: options.bot } : {}),
-    ...(options.botStorage ? { botStorage: options.botStorage } : {}),
     ...(options.service?.token ? { serviceToken: options.service.token } : {}),
+    ...(options.storage?.bot ? { botStorage: options.storage.bot } : {}),
     async settle() {
       for (let i = 0; i < 20; i++) {
         clock.advance(10_000);
@@ -119,8 +118,9 @@ export async function attachBot(o: {
   clock: FakeClock;
   log: ReturnType<typeof createLogger>;
   bot?: Partial<BotConfig>;
-  botStorage?: Storage;
   serviceToken?: string;
+  /** Default: a MemoryStorage. */
+  botStorage?: Storage;
   settle(): Promise<void>;
 }): Promise<Stack> {
   const { service, serviceUrl, clock } = o;

@@ -77,6 +77,10 @@ export class OperationTracker {
       this.running = true;
       try {
         await this.tick();
+      } catch (error) {
+        // Storage away (the list of tracked messages): the next round tries again; a timer must
+        // never let a rejection escape, it would end the process.
+        this.log.warn('tracking round failed; will retry', { error });
       } finally {
         this.running = false;
       }

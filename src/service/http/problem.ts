@@ -4,6 +4,7 @@
  */
 import type { Response } from 'restify';
 import { AppError, ErrorCode } from '../../errors';
+import { storageOutageOf } from '../../storage/storage';
 
 const STATUS: Record<ErrorCode, number> = {
   [ErrorCode.BadRequest]: 400,
@@ -50,6 +51,18 @@ export interface Problem {
 }
 
 export function toProblem(error: unknown): Problem {
+  const outage = storageOutageOf(error);
+  if (outage) {
+    // The service's fault and a passing one: never a 500, and the cause stays in the log.
+    return {
+      type: 'https://promptflow-runtime-bot.dev/problems/storage_unavailable',
+      title: TITLE[503],
+      status: 503,
+      detail: 'The runtime service cannot reach its storage right now. Try again in a few seconds.',
+      code: 'storage_unavailable',
+      retryAfterMs: outage.retryAfterSeconds * 1000,
+    };
+  }
   if (error instanceof AppError) {
     const status = STATUS[error.code];
     return {

@@ -15,6 +15,9 @@
  *   appended; a record that still shows the lock of a completed operation is read again every
  *   second until the release shows. Locks left by crashes are read again by the engine's sweep
  *   (`lockedSince`), so a release without any event is seen too.
+ * - **The bound holds or reads stop**: while following the log, it looks at the log every second;
+ *   when it has not managed to for `staleAfterMs` (a storage outage, a partition), reads answer 503
+ *   rather than an old state as if it were current.
  */
 import type { ServiceEvent } from '../../domain/runtime';
 import type { Logger } from '../../logger';
@@ -23,7 +26,7 @@ import type { TailSubscription } from '../events/tail';
 import { runtimeKey } from '../model';
 import type { RuntimeRecord } from '../model';
 import { Collection } from '../../storage/collection';
-import type { Storage } from '../../storage/storage';
+import { type Storage, StorageUnavailableError, storageOutageOf } from '../../storage/storage';
 import type { VersionStore } from '../versions/versionStore';
 import { ObservedStorage } from './observedStorage';
 import { type ProjectedRuntime, RuntimeProjection } from './projection';
@@ -45,6 +48,11 @@ export interface ReadModelOptions {
   events: EventLog;
   versions: VersionStore;
   log: Logger;
+  /**
+   * While following the log: how long the read model may go without confirming that it is current
+   * (a successful look at the log) before reads answer 503 instead of an unbounded lag. Default 5 s.
+   */
+  staleAfterMs?: number;
 }
 
 const EVENTS_PER_PAGE = 500;
@@ -58,6 +66,7 @@ const SETTLE_MS = 60_000;
 const VERSIONS_EVERY_MS = 30_000;
 /** After the tail failed, when to listen again. */
 const RESUBSCRIBE_MS = 5000;
+const STALE_AFTER_MS = 5000;
 
 interface Waiter {
   resolve(): void;
@@ -85,6 +94,9 @@ export class RuntimeReadModel implements RuntimeIndex {
   private resubscribe?: NodeJS.Timeout;
   private lastVersions = 0;
   private stopped = false;
+  /** When the read model last knew itself current (a look at the log succeeded), in real time. */
+  private confirmedAt = Date.now();
+  private problem?: unknown;
 
   constructor(private readonly o: ReadModelOptions) {
     this.runtimes = new Collection(o.storage, 'runtimes');
@@ -104,6 +116,7 @@ export class RuntimeReadModel implements RuntimeIndex {
     const position = await this.o.events.lastId();
     await this.refresh(await this.runtimes.ids());
     this.position = position;
+    this.confirmedAt = Date.now();
     this.log.info('read model loaded', { runtimes: this.projection.size, position });
   }
 
@@ -111,7 +124,7 @@ export class RuntimeReadModel implements RuntimeIndex {
   startTailing(): void {
     if (this.timer) return;
     this.listen();
-    this.timer = setInterval(() => void this.housekeeping().catch(() => undefined), RECHECK_MS);
+    this.timer = setInterval(() => void this.followUp().catch(() => undefined), RECHECK_MS);
     this.timer.unref();
   }
 
@@ -132,6 +145,21 @@ export class RuntimeReadModel implements RuntimeIndex {
   }
 
   /**
+   * Throws StorageUnavailableError when, while following the log, the read model has not been able
+   * to look at it for `staleAfterMs`: a read must not show an arbitrarily old state as current.
+   */
+  assertCurrent(): void {
+    const staleFor = Date.now() - this.confirmedAt;
+    if (!this.timer || staleFor <= (this.o.staleAfterMs ?? STALE_AFTER_MS)) return;
+    const outage = storageOutageOf(this.problem);
+    throw new StorageUnavailableError(
+      `the read model could not look at the event log for ${Math.round(staleFor / 1000)} s`,
+      outage?.retryAfterSeconds ?? 5,
+      { cause: this.problem },
+    );
+  }
+
+  /**
    * Reads the log after the position once and applies what it finds, then rechecks what waits;
    * returns how many events there were. For tests and tools that run without the tail.
    */
@@ -142,6 +170,7 @@ export class RuntimeReadModel implements RuntimeIndex {
       applied += await this.enqueue(events);
       if (events.length < EVENTS_PER_PAGE) break;
     }
+    this.confirmedAt = Date.now();
     await this.housekeeping();
     return applied;
   }
@@ -273,6 +302,23 @@ export class RuntimeReadModel implements RuntimeIndex {
     }
     this.position = fresh.at(-1)!.id;
     return fresh.length;
+  }
+
+  /**
+   * Once a second while following the log: confirms that the log can be read (the tail reads it
+   * too, but says nothing when it finds nothing), reads again what failed to read back and the
+   * records still waiting for a lock release, and now and then the versions.
+   */
+  private async followUp(): Promise<void> {
+    try {
+      await this.o.events.lastId();
+      this.confirmedAt = Date.now();
+      this.problem = undefined;
+    } catch (error) {
+      this.problem = error;
+      return; // storage is away: nothing else would succeed either
+    }
+    await this.housekeeping();
   }
 
   /** Reads again what failed to read back, and the records still waiting for a lock release. */

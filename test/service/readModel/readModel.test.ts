@@ -16,6 +16,7 @@ import { localTimings } from '../../../src/service/providers/local/localProvider
 import { Collection } from '../../../src/storage/collection';
 import { FileStorage } from '../../../src/storage/fileStorage';
 import { MemoryStorage } from '../../../src/storage/memoryStorage';
+import { type Storage, StorageUnavailableError, type StoreItems } from '../../../src/storage/storage';
 import { CountingStorage } from '../../helpers/countingStorage';
 import {
   ACTORS,
@@ -251,4 +252,65 @@ describe('the read model', () => {
     ]);
     expect((await b.request('GET', '/v1/versions')).json.latest).toBe('20991231.v1');
   });
+
+  it('should answer reads while it can look at the log, and 503 once it could not for staleAfterMs', async () => {
+    const storage = new SwitchableStorage(new MemoryStorage());
+    const app = createRuntimeServiceApp({
+      config: serviceConfig({ demoData: true, durationScale: 0 }),
+      storage,
+      log: createLogger('silent'),
+      clock: systemClock,
+      timings: localTimings(0),
+      events: { tailPollMs: 50, busyPollMs: 50 },
+      readModelStaleAfterMs: 300,
+    });
+    apps.push(app);
+    const url = await app.start();
+    const status = async () => (await sendRequest(url, 'GET', '/v1/summary')).status;
+    const until = async (want: number) => {
+      for (let i = 0; i < 200; i++) {
+        if ((await status()) === want) return want;
+        await new Promise((r) => setTimeout(r, 25));
+      }
+      return status();
+    };
+    expect(await status()).toBe(200);
+    storage.down = true;
+    expect(await status()).toBe(200); // from memory, while the lag is within its bound
+    expect(await until(503)).toBe(503);
+    const refused = await sendRequest(url, 'GET', '/v1/runtimes/chat-dev');
+    expect(refused.status).toBe(503);
+    expect(refused.json).toMatchObject({ code: 'storage_unavailable' });
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+    storage.down = false;
+    expect(await until(200)).toBe(200);
+  });
 });
+
+/** A storage that can be taken away: every call fails as an unreachable store does. */
+class SwitchableStorage implements Storage {
+  down = false;
+  constructor(private readonly inner: Storage) {}
+  private check(): void {
+    if (this.down) throw new StorageUnavailableError('the store is away (test)', 2);
+  }
+  async read(keys: string[]) {
+    this.check();
+    return this.inner.read(keys);
+  }
+  async write(changes: StoreItems) {
+    this.check();
+    return this.inner.write(changes);
+  }
+  async delete(keys: string[]) {
+    this.check();
+    return this.inner.delete(keys);
+  }
+  async list(prefix: string) {
+    this.check();
+    return this.inner.list(prefix);
+  }
+  health() {
+    return this.inner.health();
+  }
+}
