@@ -12,9 +12,11 @@ import { startPlayground } from './playground/launch';
 import { createRuntimeServiceApp } from './service/app';
 import { startupBanner } from './startup';
 import { createStorage } from './storage';
+import { startTelemetry } from './telemetry/setup';
 
 async function main(): Promise<void> {
   const config = loadConfig();
+  const telemetry = startTelemetry(config.telemetry, 'runtime-bot'); // first: the apps below are wrapped or not
   const log = createLogger(config.logLevel, { app: 'runtime-bot' });
   const stops: (() => Promise<void>)[] = [];
   if (config.embedService) {
@@ -43,6 +45,7 @@ async function main(): Promise<void> {
   process.stdout.write(startupBanner(config, botUrl, playground?.url));
   const shutdown = async () => {
     for (const stop of stops) await stop().catch(() => undefined);
+    await telemetry.shutdown().catch(() => undefined); // last: it exports what the others recorded
     process.exit(0);
   };
   process.once('SIGINT', shutdown);

@@ -4,9 +4,11 @@ import { ConfigError, loadConfig } from './config';
 import { createLogger } from './logger';
 import { createRuntimeServiceApp } from './service/app';
 import { createStorage } from './storage';
+import { startTelemetry } from './telemetry/setup';
 
 async function main(): Promise<void> {
   const config = loadConfig();
+  const telemetry = startTelemetry(config.telemetry, 'runtime-service'); // first: the app below is wrapped or not
   const log = createLogger(config.logLevel, { app: 'runtime-service' });
   const service = createRuntimeServiceApp({
     config: config.service,
@@ -18,9 +20,11 @@ async function main(): Promise<void> {
     url,
     provider: config.service.provider,
     auth: config.service.token ? 'bearer token' : 'none (loopback only)',
+    telemetry: telemetry.exporters.join(', ') || 'off',
   });
   const shutdown = async () => {
     await service.stop();
+    await telemetry.shutdown().catch(() => undefined);
     process.exit(0);
   };
   process.once('SIGINT', shutdown);

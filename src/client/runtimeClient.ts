@@ -23,6 +23,7 @@ import type {
 import { RUNTIME_NAME } from '../domain/runtime';
 import type { OnCallSummary } from '../domain/summary';
 import { AppError, ErrorCode, type FieldErrors } from '../errors';
+import { serviceUrlTemplate, tracedFetch } from '../telemetry/httpClient';
 
 export interface RuntimeClientOptions {
   baseUrl: string;
@@ -48,7 +49,8 @@ export class RuntimeClient {
 
   constructor(private readonly options: RuntimeClientOptions) {
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
-    this.fetchImpl = options.fetch ?? fetch;
+    // Each attempt is a client span that carries `traceparent` to the service (when telemetry is on).
+    this.fetchImpl = tracedFetch(options.fetch ?? fetch, 'bot', serviceUrlTemplate);
   }
 
   listRuntimes(

@@ -19,6 +19,7 @@ import { RuntimeViews } from './runtimeViews';
 import { createServiceServer } from './server';
 import { RegistryWatcher, type RegistryWatcherOptions } from './versions/registryWatcher';
 import { VersionStore } from './versions/versionStore';
+import { traceStorage } from '../telemetry/storage';
 
 export interface RuntimeServiceApp {
   server: restify.Server;
@@ -49,11 +50,12 @@ export interface ServiceAppOptions {
 }
 
 export function createRuntimeServiceApp(options: ServiceAppOptions): RuntimeServiceApp {
-  const { config, storage, log } = options;
+  const { config, log } = options;
+  const storage = traceStorage(options.storage, 'service');
   const clock = options.clock ?? systemClock;
   const events = new EventLog(storage, clock);
   const versions = new VersionStore(storage, config.catalogueFile, clock, events);
-  const provider = createProvider({ ...options, clock, versions });
+  const provider = createProvider({ ...options, storage, clock, versions });
   const engineOptions = { ...engineDefaults(provider), ...options.engine };
   const engine = new OperationEngine(
     storage,

@@ -10,6 +10,8 @@ import { AppError, ErrorCode } from '../../errors';
 import type { Logger } from '../../logger';
 import { Collection, withoutEtag } from '../../storage/collection';
 import { isEtagConflict, type Storage } from '../../storage/storage';
+import { traceProgress } from '../../telemetry/delivery';
+import { traceparentField } from '../../telemetry/traceparent';
 import type { Reply } from '../replies';
 
 export interface TrackedMessage {
@@ -21,6 +23,8 @@ export interface TrackedMessage {
   shown: string;
   since: number;
   lease?: { owner: string; until: number };
+  /** W3C traceparent of the turn that started following it: each update links back to it. */
+  traceparent?: string;
 }
 
 /** The channel edge: replaces a message it sent earlier. */
@@ -54,6 +58,7 @@ export class OperationTracker {
       title,
       shown: shownKey(operation),
       since: this.clock.now(),
+      ...traceparentField(),
     });
   }
 
@@ -113,11 +118,13 @@ export class OperationTracker {
     const shown = shownKey(operation);
     let updated = false;
     if (shown !== entry.shown) {
-      await this.updater.update(entry.conversationKey, entry.messageId, {
-        kind: 'operation',
-        operation,
-        title: entry.title,
-      });
+      await traceProgress(entry, operation, () =>
+        this.updater.update(entry.conversationKey, entry.messageId, {
+          kind: 'operation',
+          operation,
+          title: entry.title,
+        }),
+      );
       updated = true;
     }
     if (done || now - entry.since > GIVE_UP_MS) await this.tracked.delete(id);

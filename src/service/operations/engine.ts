@@ -25,6 +25,8 @@ import {
   summarize,
 } from '../model';
 import type { RuntimeProvider } from '../providers/provider';
+import { recordOperationEnd, traceStep } from '../../telemetry/operations';
+import { traceparentField } from '../../telemetry/traceparent';
 import { checkPreconditions, idempotencyId, sha256 } from './preconditions';
 import { applyOutcome, newOperation } from './records';
 
@@ -155,7 +157,7 @@ export class OperationEngine {
         if (!isEtagConflict(error)) throw error;
         continue; // someone changed the runtime in between: evaluate again with fresh state
       }
-      await this.operations.create(op.id, op);
+      await this.operations.create(op.id, { ...op, ...traceparentField() }); // later steps link to this request
       await this.pending.put(op.id, { since: op.createdOn });
       await this.events.append('operation.started', { operation: summarize(op), runtimeName: op.runtimeName });
       this.log.info('operation accepted', { operationId: op.id, kind: op.kind, runtime: op.runtimeName });
@@ -295,7 +297,7 @@ export class OperationEngine {
         if (isEtagConflict(error)) return ran;
         throw error;
       }
-      const outcome = await this.runStep(leased);
+      const outcome = await traceStep(leased, () => this.runStep(leased));
       ran = true;
       const next = applyOutcome(leased, outcome, this.clock.now());
       try {
@@ -304,6 +306,7 @@ export class OperationEngine {
         if (isEtagConflict(error)) return ran; // our lease expired and another worker took over
         throw error;
       }
+      recordOperationEnd(leased, next);
       await this.publish(leased, next, outcome);
       if (TERMINAL.has(next.status)) {
         await this.finish(next);
