@@ -11,6 +11,8 @@ export interface Target {
   /** The embedded runtime service of a bot target. */
   serviceUrl?: string;
   memory(): Promise<Memory>;
+  /** Spans the target exported so far, its batch flushed first (bot-traced; 0 for the others). */
+  spans(): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -34,6 +36,11 @@ export async function forkTarget(kind: TargetKind, runtimes = 0): Promise<Target
       new Promise((resolve) => {
         child.once('message', (m) => resolve((m as { memory: Memory }).memory));
         child.send({ cmd: 'memory' });
+      }),
+    spans: () =>
+      new Promise((resolve) => {
+        child.once('message', (m) => resolve((m as { spans: number }).spans));
+        child.send({ cmd: 'spans' });
       }),
     async stop() {
       if (child.exitCode !== null) return;

@@ -4,9 +4,17 @@
  *   target.ts restify            the bare restify handler (the floor)
  *   target.ts echo               restify + CloudAdapter + an ActivityHandler that echoes text
  *   target.ts bot <runtimes>     createBotApp with the embedded runtime service, as `npm start` runs
+ *   target.ts bot-traced <n>     the same with OpenTelemetry on: batched spans to an in-memory exporter
  *   target.ts service <runtimes> the runtime service alone
- * It sends { url, before, serviceUrl? } when it listens, and answers { cmd: 'memory' } with its memory after GC.
+ * It sends { url, before, serviceUrl? } when it listens, and answers { cmd: 'memory' } with its memory after GC
+ * and { cmd: 'spans' } with how many spans it exported (0 untraced).
  */
+import {
+  InMemoryMetricExporter,
+  PeriodicExportingMetricReader,
+  AggregationTemporality,
+} from '@opentelemetry/sdk-metrics';
+import { BatchSpanProcessor, InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
 import { ActivityHandler } from 'botbuilder';
 import restify from 'restify';
 import { createAdapter } from '../../src/bot/adapter';
@@ -15,11 +23,12 @@ import { createLogger } from '../../src/logger';
 import { createRuntimeServiceApp } from '../../src/service/app';
 import { localTimings } from '../../src/service/providers/local/localProvider';
 import { MemoryStorage } from '../../src/storage/memoryStorage';
+import { startTelemetry } from '../../src/telemetry/setup';
 import { botConfig, serviceConfig } from '../../test/helpers/stack';
 import { seedRuntimes } from './fixtures';
 import { bareRestify, listen } from './http';
 
-export type TargetKind = 'restify' | 'echo' | 'bot' | 'service';
+export type TargetKind = 'restify' | 'echo' | 'bot' | 'bot-traced' | 'service';
 
 export interface Memory {
   rss: number;
@@ -67,10 +76,37 @@ async function service(runtimes: number): Promise<{ url: string; before: Memory 
   return { url, before };
 }
 
+let exported = 0;
+let flush = async (): Promise<void> => undefined;
+
+/** Telemetry as a deployment has it (batched spans, periodic metrics), into memory emptied every second. */
+function traceInMemory(): void {
+  const spans = new InMemorySpanExporter();
+  const processor = new BatchSpanProcessor(spans);
+  flush = () => processor.forceFlush();
+  startTelemetry({}, 'bench', {
+    spanProcessors: [processor],
+    metricReaders: [
+      new PeriodicExportingMetricReader({ exporter: new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE) }),
+    ],
+  });
+  const count = () => {
+    exported += spans.getFinishedSpans().length;
+    spans.reset();
+  };
+  setInterval(count, 1000).unref();
+  const flushed = flush;
+  flush = async () => {
+    await flushed();
+    count();
+  };
+}
+
 async function start(
   kind: TargetKind,
   runtimes: number,
 ): Promise<{ url: string; before: Memory; serviceUrl?: string }> {
+  if (kind === 'bot-traced') traceInMemory(); // first: the apps are wrapped when they are built
   if (kind === 'restify') return { before: memory(), url: await listen(bareRestify()) };
   if (kind === 'echo') return { before: memory(), url: await listen(echoServer()) };
   const svc = await service(runtimes);
@@ -92,6 +128,7 @@ if (require.main === module) {
       process.send?.({ ...ready, kind, runtimes });
       process.on('message', (m: { cmd?: string }) => {
         if (m.cmd === 'memory') process.send?.({ memory: memory() });
+        if (m.cmd === 'spans') void flush().then(() => process.send?.({ spans: exported }));
       });
       process.on('disconnect', () => process.exit(0));
     },

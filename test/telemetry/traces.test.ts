@@ -132,6 +132,27 @@ describe('a status turn', () => {
     expect(dump).not.toContain('pkgs.example');
     expect(dump).not.toContain('nobody should see');
   });
+  it('should trace a notification from its queueing to each send, linked', async () => {
+    const channel = { kind: 'channel' as const, conversationId: '19:runtime-ops@thread.tacv2' };
+    await stack.say('subscribe versions', 'alex', channel);
+    await stack.bot.notifications.runOnce(); // the event cursor starts at the log's head
+    otel.exporter.reset();
+    await stack.service.versions.publish('20991231.v3', undefined, { objectId: 'publisher' });
+    const round = await stack.bot.notifications.runOnce();
+    expect(round.sent).toBe(1);
+    const spans = await otel.spans();
+    const queued = theSpan(spans, 'notification queue versions');
+    expect(queued.parentSpanContext).toBeUndefined();
+    expect(queued.attributes).toMatchObject({
+      'notification.topic': 'versions',
+      'notification.id': 'version-20991231.v3',
+    });
+    const sent = theSpan(spans, 'notification send versions');
+    expect(sent.kind).toBe(SpanKind.PRODUCER);
+    expect(sent.parentSpanContext).toBeUndefined();
+    expect(linksTo(sent, queued)).toBe(true);
+    expect(sent.attributes).toMatchObject({ 'notification.outcome': 'sent', 'notification.attempt': 1 });
+  });
 });
 
 describe('an approved reset', () => {
@@ -170,6 +191,11 @@ describe('an approved reset', () => {
     // The approval card becomes the progress card: an update in the same turn.
     expect(childrenOf(approval, approveTurn).map((s) => s.name)).toContain('card update');
     expect(new Set(approval.map(traceOf))).toEqual(new Set([traceOf(approveTurn)]));
+    // The stored context is bookkeeping: the operation as the API shows it does not carry it.
+    expect((await a.stack.service.engine.getOperation(operationId))?.traceparent).toMatch(/^00-/);
+    const shown = await (await fetch(`${a.stack.serviceUrl}/v1/operations/${operationId}`)).json();
+    expect(shown).toMatchObject({ id: operationId, kind: 'reset' });
+    expect(shown).not.toHaveProperty('traceparent');
 
     otel.exporter.reset();
     await a.stack.settle();
