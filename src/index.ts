@@ -18,6 +18,7 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const telemetry = startTelemetry(config.telemetry, 'runtime-bot'); // first: the apps below are wrapped or not
   const log = createLogger(config.logLevel, { app: 'runtime-bot' });
+  if (telemetry.exporters.length) log.info('telemetry on', { exporters: telemetry.exporters });
   const stops: (() => Promise<void>)[] = [];
   if (config.embedService) {
     const service = createRuntimeServiceApp({

@@ -1,5 +1,5 @@
 /**
- * The operation engine's steps as spans, and `runtime.operation.duration`. A step that runs inside
+ * The operation engine's steps (and the provider's sync) as spans, and `runtime.operation.duration`. A step that runs inside
  * the request that submitted the operation is a child of that request's span; a step a worker runs
  * later is the root of a trace of its own, linked to the submitting span stored on the record
  * (`traceparent`), so the request and every later step of one operation can be found from each other.
@@ -35,6 +35,19 @@ export function traceStep(op: OperationRecord, run: () => Promise<StepOutcome>):
       ...(outcome.runtimeStatus ? { 'runtime.status': outcome.runtimeStatus } : {}),
     });
     return outcome;
+  });
+}
+
+/**
+ * The provider's periodic look at what changed outside the service (the azureml provider lists the
+ * workspace): a root span per sync, so its Azure calls and their failures show up in traces too.
+ */
+export function traceSync<T extends unknown[]>(sync: () => Promise<T>): Promise<T> {
+  if (!telemetryOn()) return sync();
+  return inSpan('service', 'runtime sync', { kind: SpanKind.INTERNAL, root: true }, async (span) => {
+    const changes = await sync();
+    span.setAttribute('runtime.sync.changes', changes.length);
+    return changes;
   });
 }
 

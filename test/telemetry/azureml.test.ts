@@ -66,3 +66,13 @@ it('should trace a create from the turn to Azure, retry a 429 once, and count it
   for (const issued of stack.tokens.issued) expect(dump).not.toContain(issued.token);
   expect(stack.fake.violations).toEqual([]);
 });
+
+it("should trace the provider's sync of the workspace as a root span with its Azure calls", async () => {
+  otel.exporter.reset();
+  await stack.sync();
+  const spans = await otel.spans();
+  const sync = theSpan(spans, 'runtime sync');
+  expect(sync.parentSpanContext).toBeUndefined();
+  expect(sync.attributes['runtime.sync.changes']).toEqual(expect.any(Number));
+  expect(childrenOf(spans, sync).map((s) => s.name)).toContain('GET /FlowRuntimes');
+});

@@ -25,7 +25,7 @@ import {
   summarize,
 } from '../model';
 import type { RuntimeProvider } from '../providers/provider';
-import { recordOperationEnd, traceStep } from '../../telemetry/operations';
+import { recordOperationEnd, traceStep, traceSync } from '../../telemetry/operations';
 import { traceparentField } from '../../telemetry/traceparent';
 import { checkPreconditions, idempotencyId, sha256 } from './preconditions';
 import { applyOutcome, newOperation } from './records';
@@ -211,7 +211,7 @@ export class OperationEngine {
     if (!this.provider.sync) return;
     let changes: Awaited<ReturnType<NonNullable<RuntimeProvider['sync']>>>;
     try {
-      changes = await this.provider.sync();
+      changes = await traceSync(() => this.provider.sync!());
     } catch (error) {
       this.log.warn('provider sync failed', { error });
       return;
