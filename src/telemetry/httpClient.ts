@@ -1,9 +1,12 @@
 /**
  * A fetch that makes a client span per request and sends the W3C `traceparent` (and `tracestate`)
  * of that span, so the server it calls continues the same trace. Spans are made only inside a
- * traced unit of work: a background poll with no span around it stays untraced rather than
- * becoming a root trace every second.
+ * traced unit of work. A background poll with no span around it (the notifier reads events every
+ * second) sends a traceparent with the sampled flag off, as an SDK does for a root it chose not to
+ * sample: the service, whose sampler follows its caller, records nothing for it either, instead of
+ * a root trace every second. Its metrics still count it.
  */
+import { randomBytes } from 'node:crypto';
 import { context, propagation, SpanKind, trace } from '@opentelemetry/api';
 import { telemetryOn } from './switch';
 import { type Component, failSpan, markFailed, tracer } from './tracer';
@@ -14,7 +17,7 @@ export type UrlTemplate = (url: URL) => string;
 export function tracedFetch(fetchImpl: typeof fetch, component: Component, template: UrlTemplate): typeof fetch {
   if (!telemetryOn()) return fetchImpl;
   return async (input, init = {}) => {
-    if (!trace.getActiveSpan()) return fetchImpl(input, init);
+    if (!trace.getActiveSpan()) return fetchImpl(input, { ...init, headers: withHeaders(init.headers, unsampled()) });
     const url = new URL(input instanceof Request ? input.url : String(input));
     const method = (init.method ?? (input instanceof Request ? input.method : 'GET')).toUpperCase();
     const route = template(url);
@@ -42,6 +45,9 @@ export function tracedFetch(fetchImpl: typeof fetch, component: Component, templ
     }
   };
 }
+
+/** A fresh root context with the sampled flag off. */
+const unsampled = () => ({ traceparent: `00-${randomBytes(16).toString('hex')}-${randomBytes(8).toString('hex')}-00` });
 
 /** Adds headers in the form the caller used: callers (and test doubles) read them back that way. */
 function withHeaders(headers: RequestInit['headers'], extra: Record<string, string>): RequestInit['headers'] {

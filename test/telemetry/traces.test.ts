@@ -90,6 +90,17 @@ describe('a status turn', () => {
     expect(traceOf(fresh)).not.toBe(traceId);
   });
 
+  it('should record no span for a background poll on either side, and still count it', async () => {
+    const polls = async () =>
+      (await otel.points('http.server.request.duration'))
+        .filter((p) => p.attributes['http.route'] === '/v1/events')
+        .reduce((n, p) => n + (p.value as { count: number }).count, 0);
+    const before = await polls();
+    await stack.bot.notifications.notifier.pollEvents(); // GET /v1/events, outside any span, nothing new
+    expect(await polls()).toBeGreaterThan(before);
+    expect(await otel.spans()).toEqual([]);
+  });
+
   it('should not trace health probes', async () => {
     expect((await fetch(`${stack.serviceUrl}/healthz`)).status).toBe(200);
     expect((await fetch(`${stack.serviceUrl}/readyz`)).status).toBe(200);
