@@ -59,6 +59,12 @@ export function startTelemetry(
       spanProcessors,
       metricReaders,
       instrumentationOptions: NO_AUTOMATIC_INSTRUMENTATION,
+      // Every trace, as with OTLP, instead of the distro's 5 traces a second: that limiter decides per
+      // process and ignores the caller's decision, so the bot's and the service's halves of one trace
+      // would be kept or dropped apart. OTEL_TRACES_SAMPLER (e.g. microsoft.fixed_percentage, which
+      // decides by trace id, the same way in every process) still overrides this.
+      samplingRatio: 1,
+      tracesPerSecond: 0,
     });
     return { exporters: [...exporters, 'azure-monitor'], shutdown: () => monitor.shutdownAzureMonitor() };
   }

@@ -84,6 +84,11 @@ it('should send a traced request to Application Insights as one operation, and f
     headers: { traceparent: `00-${TRACE_ID}-${CALLER_SPAN}-01` },
   });
   expect(res.status).toBe(200);
+  // A caller that chose not to sample (the bot's background polls): nothing is recorded for it.
+  const declined = await fetch(`${serviceUrl}/v1/runtimes`, {
+    headers: { traceparent: `00-${'1'.repeat(32)}-${'2'.repeat(16)}-00` },
+  });
+  expect(declined.status).toBe(200);
   child.kill('SIGTERM');
   const [code] = (await exited) as [number | null];
   expect(code, output.join('')).toBe(0);
@@ -98,6 +103,7 @@ it('should send a traced request to Application Insights as one operation, and f
   expect(storage.map((o) => o.name)).toContain('storage read runtimes');
   const role = ingestion.envelopes.find((e) => e.tags?.['ai.cloud.role'])?.tags?.['ai.cloud.role'];
   expect(role).toBe('runtime-service');
-  // Probes are not traced.
+  // Probes are not traced, nor what the caller declined to sample.
   expect(ops.some((o) => o.name.includes('readyz'))).toBe(false);
+  expect(ops.filter((o) => o.name === 'GET /v1/runtimes' || o.operationId === '1'.repeat(32))).toEqual([]);
 });
