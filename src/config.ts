@@ -62,6 +62,9 @@ export interface RegistryConfig {
   pollSeconds: number;
 }
 
+/** Open `GET /v1/events` streams: at most this many per process, and per client (token, else address). */
+export const EVENT_STREAM_DEFAULTS = { total: 500, perClient: 20 } as const;
+
 export interface ServiceConfig {
   port: number;
   host: string;
@@ -72,6 +75,8 @@ export interface ServiceConfig {
   catalogueFile: string;
   workspaceFile: string;
   maxBodyBytes: number;
+  /** Caps on open `GET /v1/events` streams; absent: EVENT_STREAM_DEFAULTS. */
+  eventStreams?: { total: number; perClient: number };
   /** Where new image versions come from; absent: only the catalogue and `publish-version`. */
   registry?: RegistryConfig;
   /** The Azure ML workspace whose prompt flow runtimes the `azureml` provider manages. */
@@ -98,6 +103,15 @@ export interface AzureMlConfig {
   syncSeconds: number;
 }
 
+/** STORAGE=blob: one container shared by every replica; the bot and the service keep apart by name. */
+export interface BlobStorageConfig {
+  /** Exactly one of the two: a connection string (keys or SAS, Azurite), or the account's URL. */
+  connectionString?: string;
+  /** https://<account>.blob.core.windows.net, signed in with DefaultAzureCredential (managed identity). */
+  accountUrl?: string;
+  container: string;
+}
+
 /** Traces and metrics (src/telemetry): off unless an exporter is configured. */
 export interface TelemetryConfig {
   /** OTEL_EXPORTER_OTLP_ENDPOINT: an OTLP/HTTP receiver such as a Collector, e.g. http://collector:4318 */
@@ -113,7 +127,10 @@ export interface Config {
   serviceUrl: string;
   embedService: boolean;
   dataDir: string;
-  storage: 'file' | 'memory';
+  /** file: one host (DATA_DIR); memory: nothing kept; blob: replicas on any number of hosts. */
+  storage: 'file' | 'memory' | 'blob';
+  /** Present when storage is blob. */
+  blob?: BlobStorageConfig;
   logLevel: LogLevel;
   playground: { enabled: boolean; port: number };
   telemetry: TelemetryConfig;
@@ -128,7 +145,10 @@ export class ConfigError extends Error {
 
 const ROOT = path.resolve(__dirname, '..');
 
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+/** Which program reads the configuration: the runtime service alone needs no sealing key. */
+export type ConfigFor = 'bot' | 'service';
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, app: ConfigFor = 'bot'): Config {
   const problems: string[] = [];
   const str = (name: string) => {
     const v = env[name]?.trim();
@@ -268,7 +288,44 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       },
     };
   };
-  const dataDir = path.resolve(str('DATA_DIR') ?? path.join(ROOT, 'data'));
+  // Relative to the working folder (npm scripts run in the package root), never inside dist/, which a build replaces.
+  const dataDir = path.resolve(str('DATA_DIR') ?? 'data');
+  const storage = oneOf('STORAGE', ['file', 'memory', 'blob'] as const, 'file');
+  /** STORAGE=blob: where the container is and how to sign in; every problem is listed. */
+  const blob = (): { blob?: BlobStorageConfig } => {
+    if (storage !== 'blob') return {};
+    const connectionString = str('AZURE_STORAGE_CONNECTION_STRING');
+    const rawUrl = str('AZURE_STORAGE_ACCOUNT_URL');
+    if (!connectionString === !rawUrl)
+      problems.push(
+        'STORAGE=blob needs exactly one of AZURE_STORAGE_CONNECTION_STRING and AZURE_STORAGE_ACCOUNT_URL (with a managed identity)',
+      );
+    // Never quote a connection string back: it holds the account key.
+    const lacking = connectionString && connectionStringProblem(connectionString);
+    if (lacking)
+      problems.push(
+        `AZURE_STORAGE_CONNECTION_STRING is not a storage connection string the Azure SDK can use: ${lacking} (copy it from the portal's Access keys, or use UseDevelopmentStorage=true for Azurite)`,
+      );
+    const parsed = rawUrl && URL.canParse(rawUrl) ? new URL(rawUrl) : undefined;
+    if (rawUrl && !(parsed?.protocol === 'https:' || (parsed?.protocol === 'http:' && isLoopback(parsed.hostname))))
+      problems.push(`AZURE_STORAGE_ACCOUNT_URL must be an https URL like https://<account>.blob.core.windows.net`);
+    else if (parsed && (parsed.search || parsed.username || parsed.password))
+      problems.push(
+        'AZURE_STORAGE_ACCOUNT_URL must not carry credentials; it signs in with DefaultAzureCredential (use AZURE_STORAGE_CONNECTION_STRING for a SAS)',
+      );
+    const container = str('AZURE_STORAGE_CONTAINER') ?? 'promptflow-runtime-bot';
+    if (!/^(?=.{3,63}$)[a-z0-9]+(?:-[a-z0-9]+)*$/.test(container))
+      problems.push(
+        `AZURE_STORAGE_CONTAINER must be 3 to 63 lower-case letters, digits and single hyphens (got "${container.slice(0, 80)}")`,
+      );
+    return {
+      blob: {
+        ...(connectionString ? { connectionString } : {}),
+        ...(parsed && !connectionString ? { accountUrl: parsed.href.replace(/\/+$/, '') } : {}),
+        container,
+      },
+    };
+  };
 
   const config: Config = {
     bot: {
@@ -303,19 +360,29 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       ),
       workspaceFile: path.resolve(str('LOCAL_WORKSPACE_FILE') ?? path.join(ROOT, 'catalogue/local-workspace.json')),
       maxBodyBytes: int('RUNTIME_SERVICE_MAX_BODY_BYTES', 256 * 1024, 1024, 10 * 1024 * 1024),
+      eventStreams: {
+        total: int('EVENT_STREAMS_MAX', EVENT_STREAM_DEFAULTS.total, 1, 100_000),
+        perClient: int('EVENT_STREAMS_PER_CLIENT', EVENT_STREAM_DEFAULTS.perClient, 1, 100_000),
+      },
       ...registry(),
       ...azureml(),
     },
     serviceUrl: (serviceUrl ?? `http://127.0.0.1:${servicePort}`).replace(/\/+$/, ''),
     embedService: !serviceUrl,
     dataDir,
-    storage: oneOf('STORAGE', ['file', 'memory'] as const, 'file'),
+    storage,
+    ...blob(),
     logLevel: oneOf('LOG_LEVEL', ['debug', 'info', 'warn', 'error', 'silent'] as const, 'info'),
     playground: { enabled: bool('PLAYGROUND', !appId), port: int('PLAYGROUND_PORT', 56150, 1, 65535) },
     telemetry: telemetry(str, bool('OTEL_SDK_DISABLED', false), problems),
   };
   if (config.bot.secretsKey && Buffer.from(config.bot.secretsKey, 'base64').length !== 32) {
     problems.push('SECRETS_KEY must be 32 bytes, base64-encoded (openssl rand -base64 32)');
+  }
+  if (app === 'bot' && storage === 'blob' && !config.bot.secretsKey) {
+    problems.push(
+      'SECRETS_KEY is required with STORAGE=blob: without it each replica would make its own key file, and none could open the approval requests another one sealed (openssl rand -base64 32, the same on every replica)',
+    );
   }
   if (problems.length) throw new ConfigError(problems);
   return Object.freeze(config);
@@ -394,6 +461,26 @@ function isCalendarDay(text: string): boolean {
   const [y, m, d] = match.slice(1).map(Number);
   const date = new Date(Date.UTC(y, m - 1, d));
   return date.getUTCFullYear() === y && date.getUTCMonth() === m - 1 && date.getUTCDate() === d;
+}
+
+/**
+ * What a storage connection string lacks to reach blobs, by the Azure SDK's rules (names only:
+ * the string holds a key); undefined when it has what it needs.
+ */
+function connectionStringProblem(value: string): string | undefined {
+  const has = new Set(
+    value
+      .split(';')
+      .filter((part) => /=./.test(part))
+      .map((part) => part.slice(0, part.indexOf('=')).trim()),
+  );
+  if (/(^|;)\s*UseDevelopmentStorage=true\s*(;|$)/.test(value)) return undefined;
+  const missing = (names: string[]) => names.filter((n) => !has.has(n));
+  if (has.has('SharedAccessSignature'))
+    return has.has('BlobEndpoint') ? undefined : 'a SharedAccessSignature needs a BlobEndpoint';
+  const needed = missing(['AccountName', 'AccountKey']);
+  if (!has.has('BlobEndpoint')) needed.push(...missing(['DefaultEndpointsProtocol', 'EndpointSuffix']));
+  return needed.length ? `it lacks ${needed.join(', ')}` : undefined;
 }
 
 export function isLoopback(host: string): boolean {

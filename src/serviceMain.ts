@@ -3,22 +3,23 @@ import 'dotenv/config';
 import { ConfigError, loadConfig } from './config';
 import { createLogger } from './logger';
 import { createRuntimeServiceApp } from './service/app';
-import { createStorage } from './storage';
+import { createStorage, describeStorage } from './storage';
 import { startTelemetry } from './telemetry/setup';
 
 async function main(): Promise<void> {
-  const config = loadConfig();
+  const config = loadConfig(process.env, 'service');
   const telemetry = startTelemetry(config.telemetry, 'runtime-service'); // first: the app below is wrapped or not
   const log = createLogger(config.logLevel, { app: 'runtime-service' });
   const service = createRuntimeServiceApp({
     config: config.service,
-    storage: createStorage(config.storage, config.dataDir, 'service'),
+    storage: await createStorage(config, 'service'),
     log,
   });
   const url = await service.start();
   log.info('runtime service listening', {
     url,
     provider: config.service.provider,
+    storage: await describeStorage(config),
     auth: config.service.token ? 'bearer token' : 'none (loopback only)',
     telemetry: telemetry.exporters.join(', ') || 'off',
   });

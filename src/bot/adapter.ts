@@ -1,7 +1,7 @@
 /**
  * The Bot Framework adapter. With an app id, CloudAdapter verifies every request's JWT (issuer,
  * signing key, audience, serviceUrl claim) and answers 401 otherwise. Turn errors are logged with
- * the stack and answered with a generic sentence: users never see internals.
+ * the stack and answered with errorText's sentence: users never see internals.
  */
 import {
   CloudAdapter,
@@ -10,6 +10,7 @@ import {
   type TurnContext,
 } from './sdk';
 import type { BotConfig } from '../config';
+import { errorText } from '../core/errorText';
 import type { Logger } from '../logger';
 import { correlationIdOf } from './correlation';
 import { NoRetryBotFrameworkAuthentication } from './noRetryAuth';
@@ -36,9 +37,8 @@ export function createAdapter(config: BotConfig, log: Logger): CloudAdapter {
       conversation: context.activity.conversation?.id,
     });
     if (context.activity.type === 'message') {
-      await context
-        .sendActivity(`Something went wrong on my side. It is logged with id \`${correlationId}\`; please try again.`)
-        .catch(() => undefined);
+      // A storage outage gets its own sentence; anything else, the generic one with the id.
+      await context.sendActivity(errorText(error, correlationId)).catch(() => undefined);
     }
   };
   return adapter;

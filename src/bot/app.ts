@@ -116,7 +116,7 @@ export function createBotApp(options: BotAppOptions): BotApp {
   const bot = new TeamsBot({ dispatcher, actions, tracker, conversations, approvals, people, clock, log });
   let sweeper: NodeJS.Timeout | undefined;
   let stopObserving: (() => void) | undefined;
-  const server = createBotServer(adapter, bot, log);
+  const server = createBotServer(adapter, bot, log, storage);
   return {
     server,
     adapter,

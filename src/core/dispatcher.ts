@@ -91,8 +91,8 @@ export class Dispatcher {
     else if (approvalReply && parsed.command.verb !== 'approve')
       await this.guard.remember(key, `approval:${approvalReply.approval.id}`);
     else {
-      await this.guard.release(key); // it failed: the user may send the same text again at once
-      if (delivery) await this.deliveries.release(delivery);
+      await this.guard.release(key, this.deps.clock.now()); // it failed: the user may send it again at once
+      if (delivery) await this.deliveries.release(delivery, this.deps.clock.now());
     }
     return replies;
   }

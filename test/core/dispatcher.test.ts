@@ -459,6 +459,16 @@ describe('errorText', () => {
       "I can't reach the runtime service right now. Try again in a minute.",
     ],
     [
+      'overloaded',
+      new AppError(ErrorCode.Overloaded, 'could not update runtimes/rt-a: too much contention'),
+      'Too many changes are arriving at once. Try again in a few seconds: sending the same request again is safe.',
+    ],
+    [
+      'too_many_requests',
+      new AppError(ErrorCode.TooManyRequests, 'This client already has 20 open event streams.'),
+      'This client already has 20 open event streams.',
+    ],
+    [
       'internal',
       new AppError(ErrorCode.Internal, 'ENOENT /var/lib/bot/state.json'),
       `Something went wrong on my side. It is logged with id \`${ID}\`; please try again.`,

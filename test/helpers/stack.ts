@@ -67,13 +67,20 @@ export function botConfig(overrides: Partial<BotConfig> = {}): BotConfig {
 }
 
 export async function startStack(
-  options: { bot?: Partial<BotConfig>; service?: Partial<ServiceConfig> } = {},
+  options: {
+    bot?: Partial<BotConfig>;
+    service?: Partial<ServiceConfig>;
+    /** Puts something (a proxy) between the bot and the service: given the service's URL, the bot's. */
+    via?: (serviceUrl: string) => Promise<string>;
+    /** Default: a MemoryStorage each. */
+    storage?: { bot?: Storage; service?: Storage };
+  } = {},
 ): Promise<Stack> {
   const clock = new FakeClock(Date.parse('2026-11-23T09:00:00Z'));
   const log = createLogger(process.env.TEST_LOG === '1' ? 'debug' : 'silent');
   const service = createRuntimeServiceApp({
     config: serviceConfig(options.service),
-    storage: new MemoryStorage(),
+    storage: options.storage?.service ?? new MemoryStorage(),
     log,
     clock,
     timings: localTimings(1),
@@ -83,10 +90,12 @@ export async function startStack(
   return attachBot({
     service,
     serviceUrl,
+    ...(options.via ? { botServiceUrl: await options.via(serviceUrl) } : {}),
     clock,
     log,
     ...(options.bot ? { bot: options.bot } : {}),
     ...(options.service?.token ? { serviceToken: options.service.token } : {}),
+    ...(options.storage?.bot ? { botStorage: options.storage.bot } : {}),
     async settle() {
       for (let i = 0; i < 20; i++) {
         clock.advance(10_000);
@@ -104,21 +113,25 @@ export async function startStack(
 export async function attachBot(o: {
   service: RuntimeServiceApp;
   serviceUrl: string;
+  /** Where the bot calls the service, when not at serviceUrl itself. */
+  botServiceUrl?: string;
   clock: FakeClock;
   log: ReturnType<typeof createLogger>;
   bot?: Partial<BotConfig>;
   serviceToken?: string;
+  /** Default: a MemoryStorage. */
+  botStorage?: Storage;
   settle(): Promise<void>;
 }): Promise<Stack> {
   const { service, serviceUrl, clock } = o;
   const connector = new LoopbackConnector();
   await connector.start();
-  const botStorage = new MemoryStorage();
+  const botStorage = o.botStorage ?? new MemoryStorage();
   const bot = createBotApp({
     config: botConfig(o.bot),
     storage: botStorage,
     log: o.log,
-    serviceUrl,
+    serviceUrl: o.botServiceUrl ?? serviceUrl,
     ...(o.serviceToken ? { serviceToken: o.serviceToken } : {}),
     clock,
     runTracker: false,
@@ -141,10 +154,12 @@ export async function attachBot(o: {
     async advance(ms) {
       clock.advance(ms);
       await service.engine.tick();
+      await service.events.settled();
       await bot.tracker.tick();
     },
     async settle() {
       await o.settle();
+      await service.events.settled();
       await bot.tracker.tick();
     },
     async close() {

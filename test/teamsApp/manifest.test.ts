@@ -102,4 +102,22 @@ describe('Teams app manifest', () => {
     expect(manifest.bots[0].botId).toBe(BOT_ID);
     expect(manifest.validDomains).toEqual(['bot.example.com']);
   });
+
+  it('should take the bot id from BOT_ID, the Agents Toolkit provisioning output, over a local .env', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'pkg-'));
+    const toolkitBotId = '7e2d4c6a-1b3f-4a5e-9c8d-0f1e2d3c4b5a';
+    execFileSync('npx', ['tsx', 'scripts/package.ts'], {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        MicrosoftAppId: BOT_ID,
+        BOT_ID: toolkitBotId,
+        DOTENV_CONFIG_PATH: path.join(dir, 'none.env'),
+      },
+      stdio: 'pipe',
+    });
+    const zip = await JSZip.loadAsync(readFileSync(path.join(ROOT, 'build/appPackage.zip')));
+    const manifest = JSON.parse(await zip.file('manifest.json')!.async('string'));
+    expect(manifest.bots[0].botId).toBe(toolkitBotId);
+  });
 });

@@ -32,6 +32,8 @@ export interface OutboxItem {
   notBefore: number;
   lease?: { owner: string; until: number };
   lastError?: string;
+  /** When it went to the dead letters (epoch ms). */
+  failedAt?: number;
 }
 
 export interface SentMark {
@@ -108,16 +110,28 @@ export class Outbox {
     return (await this.items.ids()).length;
   }
 
-  /** Deletes notifications older than `maxAgeMs` whose items are all gone, with their sent marks. */
-  async prune(maxAgeMs = 3 * 86_400_000): Promise<number> {
-    const cutoff = this.clock.now() - maxAgeMs;
+  /**
+   * Expires what only guards against duplicates or records failures: notifications older than
+   * `maxAgeMs` whose items are all gone, with their sent marks, and dead letters older than
+   * `deadLetterMaxAgeMs`. Returns how many notifications and dead letters were deleted.
+   */
+  async prune(maxAgeMs = 3 * 86_400_000, deadLetterMaxAgeMs = 7 * 86_400_000): Promise<number> {
+    const now = this.clock.now();
     const pendingIds = new Set((await this.items.ids()).map((i) => i.split('~')[0]));
     let pruned = 0;
     for (const n of await this.notifications.all()) {
-      if (n.createdAt > cutoff || pendingIds.has(n.id)) continue;
+      if (n.createdAt > now - maxAgeMs || pendingIds.has(n.id)) continue;
       for (const mark of await this.sent.ids(`${n.id}~`)) await this.sent.delete(mark);
       await this.notifications.delete(n.id);
       pruned++;
+    }
+    const deadIds = await this.deadLetters.ids();
+    for (let i = 0; i < deadIds.length; i += 200) {
+      for (const [id, dead] of await this.deadLetters.getManyWithIds(deadIds.slice(i, i + 200))) {
+        if ((dead.failedAt ?? dead.createdAt) > now - deadLetterMaxAgeMs) continue;
+        await this.deadLetters.delete(id);
+        pruned++;
+      }
     }
     return pruned;
   }

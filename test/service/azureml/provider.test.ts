@@ -213,6 +213,7 @@ describe('azureml provider: sync with Azure', () => {
       statusMessage: 'Compute instance ci-x is Stopped.',
     });
     expect((await h.request('GET', '/v1/runtimes/odd-one')).status).toBe(404);
+    await h.app.events.settled();
     const events = (await h.app.events.after(undefined)).map((e) => `${e.type} ${e.data.runtimeName}`);
     expect(events).toEqual(expect.arrayContaining(['runtime.changed from-studio', 'runtime.deleted odd-one']));
   });
