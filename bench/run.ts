@@ -4,7 +4,7 @@
  * goes to stderr, and at the end the Markdown report goes to stdout and to disk. A full run writes
  * bench/results/latest.json (the source of the README figures) and latest.md; a run of some
  * sections writes bench/results/partial.json and partial.md instead (ignored by git).
- * Sections: turns, cards, fanout, service, startup.
+ * Sections: turns, cards, fanout, service, startup, telemetry.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -19,6 +19,7 @@ const SECTIONS: Record<string, () => Promise<{ run(): Promise<SectionResult> }>>
   fanout: () => import('./fanout'),
   service: () => import('./service'),
   startup: () => import('./startup'),
+  telemetry: () => import('./telemetry'),
 };
 const ALIASES: Record<string, string> = { bot: 'turns', botturns: 'turns', 'fan-out': 'fanout', card: 'cards' };
 const RESULTS = path.join(__dirname, 'results');

@@ -112,6 +112,14 @@ export interface BlobStorageConfig {
   container: string;
 }
 
+/** Traces and metrics (src/telemetry): off unless an exporter is configured. */
+export interface TelemetryConfig {
+  /** OTEL_EXPORTER_OTLP_ENDPOINT: an OTLP/HTTP receiver such as a Collector, e.g. http://collector:4318 */
+  otlpEndpoint?: string;
+  /** APPLICATIONINSIGHTS_CONNECTION_STRING: Azure Monitor (Application Insights). A secret: never logged. */
+  azureMonitorConnectionString?: string;
+}
+
 export interface Config {
   bot: BotConfig;
   service: ServiceConfig;
@@ -125,6 +133,7 @@ export interface Config {
   blob?: BlobStorageConfig;
   logLevel: LogLevel;
   playground: { enabled: boolean; port: number };
+  telemetry: TelemetryConfig;
 }
 
 export class ConfigError extends Error {
@@ -365,6 +374,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, app: ConfigFor 
     ...blob(),
     logLevel: oneOf('LOG_LEVEL', ['debug', 'info', 'warn', 'error', 'silent'] as const, 'info'),
     playground: { enabled: bool('PLAYGROUND', !appId), port: int('PLAYGROUND_PORT', 56150, 1, 65535) },
+    telemetry: telemetry(str, bool('OTEL_SDK_DISABLED', false), problems),
   };
   if (config.bot.secretsKey && Buffer.from(config.bot.secretsKey, 'base64').length !== 32) {
     problems.push('SECRETS_KEY must be 32 bytes, base64-encoded (openssl rand -base64 32)');
@@ -376,6 +386,32 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, app: ConfigFor 
   }
   if (problems.length) throw new ConfigError(problems);
   return Object.freeze(config);
+}
+
+/**
+ * OTEL_EXPORTER_OTLP_ENDPOINT and APPLICATIONINSIGHTS_CONNECTION_STRING; OTEL_SDK_DISABLED=true turns
+ * both off. A bad connection string is reported without its text: it holds the instrumentation key.
+ */
+function telemetry(str: (name: string) => string | undefined, disabled: boolean, problems: string[]): TelemetryConfig {
+  const endpoint = str('OTEL_EXPORTER_OTLP_ENDPOINT');
+  const connection = str('APPLICATIONINSIGHTS_CONNECTION_STRING');
+  const out: TelemetryConfig = {};
+  if (endpoint) {
+    const url = URL.canParse(endpoint) ? new URL(endpoint) : undefined;
+    if (!url || !['http:', 'https:'].includes(url.protocol) || url.search || url.hash)
+      problems.push(
+        `OTEL_EXPORTER_OTLP_ENDPOINT must be the base http(s) URL of an OTLP/HTTP receiver, like http://collector:4318 (got "${endpoint.slice(0, 200)}")`,
+      );
+    else out.otlpEndpoint = url.href.replace(/\/+$/, '');
+  }
+  if (connection) {
+    if (!/(?:^|;)\s*InstrumentationKey\s*=\s*[0-9a-f]{8}-(?:[0-9a-f]{4}-){3}[0-9a-f]{12}\s*(?:;|$)/i.test(connection))
+      problems.push(
+        'APPLICATIONINSIGHTS_CONNECTION_STRING must be the connection string of an Application Insights resource (InstrumentationKey=…;IngestionEndpoint=…), as the Azure portal shows it',
+      );
+    else out.azureMonitorConnectionString = connection;
+  }
+  return disabled ? {} : out;
 }
 
 /** POLICY_FILE; in local mode the Playground's demo policy, so approvals can be tried at once. */

@@ -12,10 +12,13 @@ import { startPlayground } from './playground/launch';
 import { createRuntimeServiceApp } from './service/app';
 import { startupBanner } from './startup';
 import { createStorage, describeStorage } from './storage';
+import { startTelemetry } from './telemetry/setup';
 
 async function main(): Promise<void> {
   const config = loadConfig();
+  const telemetry = startTelemetry(config.telemetry, 'runtime-bot'); // first: the apps below are wrapped or not
   const log = createLogger(config.logLevel, { app: 'runtime-bot' });
+  if (telemetry.exporters.length) log.info('telemetry on', { exporters: telemetry.exporters });
   const stops: (() => Promise<void>)[] = [];
   if (config.embedService) {
     const service = createRuntimeServiceApp({
@@ -49,6 +52,7 @@ async function main(): Promise<void> {
   );
   const shutdown = async () => {
     for (const stop of stops) await stop().catch(() => undefined);
+    await telemetry.shutdown().catch(() => undefined); // last: it exports what the others recorded
     process.exit(0);
   };
   process.once('SIGINT', shutdown);

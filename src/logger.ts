@@ -1,7 +1,9 @@
 /**
  * Structured JSON-lines logger. Every record is scrubbed of secrets before it is written, so a
  * private feed token in a requirement line or a bearer token in an error cannot reach the logs.
+ * Inside a traced span a record carries its `traceId` and `spanId`, so logs and traces join up.
  */
+import { isSpanContextValid, trace } from '@opentelemetry/api';
 import { redactDeep } from './domain/secrets';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
@@ -24,7 +26,14 @@ export function createLogger(
 ): Logger {
   const write = (lvl: LogLevel, msg: string, fields?: Record<string, unknown>) => {
     if (ORDER[lvl] < ORDER[level]) return;
-    const record = redactDeep({ time: new Date().toISOString(), level: lvl, msg, ...bindings, ...fields });
+    const record = redactDeep({
+      time: new Date().toISOString(),
+      level: lvl,
+      msg,
+      ...bindings,
+      ...traceIds(),
+      ...fields,
+    });
     sink(JSON.stringify(record, errorReplacer));
   };
   return {
@@ -34,6 +43,12 @@ export function createLogger(
     error: (m, f) => write('error', m, f),
     child: (more) => createLogger(level, { ...bindings, ...more }, sink),
   };
+}
+
+/** The active span's ids; none while telemetry is off (no context manager: never a span). */
+function traceIds(): { traceId?: string; spanId?: string } {
+  const context = trace.getActiveSpan()?.spanContext();
+  return context && isSpanContextValid(context) ? { traceId: context.traceId, spanId: context.spanId } : {};
 }
 
 function errorReplacer(_key: string, value: unknown): unknown {

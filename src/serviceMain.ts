@@ -4,9 +4,11 @@ import { ConfigError, loadConfig } from './config';
 import { createLogger } from './logger';
 import { createRuntimeServiceApp } from './service/app';
 import { createStorage, describeStorage } from './storage';
+import { startTelemetry } from './telemetry/setup';
 
 async function main(): Promise<void> {
   const config = loadConfig(process.env, 'service');
+  const telemetry = startTelemetry(config.telemetry, 'runtime-service'); // first: the app below is wrapped or not
   const log = createLogger(config.logLevel, { app: 'runtime-service' });
   const service = createRuntimeServiceApp({
     config: config.service,
@@ -19,9 +21,11 @@ async function main(): Promise<void> {
     provider: config.service.provider,
     storage: await describeStorage(config),
     auth: config.service.token ? 'bearer token' : 'none (loopback only)',
+    telemetry: telemetry.exporters.join(', ') || 'off',
   });
   const shutdown = async () => {
     await service.stop();
+    await telemetry.shutdown().catch(() => undefined);
     process.exit(0);
   };
   process.once('SIGINT', shutdown);

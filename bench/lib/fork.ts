@@ -19,6 +19,8 @@ export interface Target {
   /** Storage calls since start-up or the last reset, per side. */
   storage(): Promise<StorageUse>;
   resetStorage(): Promise<void>;
+  /** Spans the target exported so far, its batch flushed first (bot-traced; 0 for the others). */
+  spans(): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -64,6 +66,7 @@ export async function forkTarget(kind: TargetKind, options: ForkOptions = {}): P
     resetStorage: async () => {
       await ask('storage-reset', (m) => (m.reset === true ? true : undefined));
     },
+    spans: () => ask('spans', (m) => (typeof m.spans === 'number' ? m.spans : undefined)),
     async stop() {
       if (child.exitCode !== null) return;
       const exited = new Promise((r) => child.once('exit', r));

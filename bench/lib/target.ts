@@ -14,8 +14,16 @@
  * through a CountingStorage. It sends { url, before, serviceUrl? } when it listens, and answers
  * { cmd: 'memory' } with its memory after GC, { cmd: 'storage' } with its storage calls so far and
  * { cmd: 'storage-reset' } by zeroing them.
+ *   target.ts bot-traced <runtimes>    the old configuration with OpenTelemetry on: batched spans to an
+ *                                      in-memory exporter; answers { cmd: 'spans' } with how many it exported
  */
 import path from 'node:path';
+import {
+  AggregationTemporality,
+  InMemoryMetricExporter,
+  PeriodicExportingMetricReader,
+} from '@opentelemetry/sdk-metrics';
+import { BatchSpanProcessor, InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
 import { ActivityHandler } from 'botbuilder';
 import restify from 'restify';
 import { createAdapter } from '../../src/bot/adapter';
@@ -28,12 +36,13 @@ import { localTimings } from '../../src/service/providers/local/localProvider';
 import { createStorage } from '../../src/storage';
 import { MemoryStorage } from '../../src/storage/memoryStorage';
 import type { Storage } from '../../src/storage/storage';
+import { startTelemetry } from '../../src/telemetry/setup';
 import { CountingStorage } from '../../test/helpers/countingStorage';
 import { botConfig, serviceConfig } from '../../test/helpers/stack';
 import { catalogueTags, seedRuntimes } from './fixtures';
 import { bareRestify, listen } from './http';
 
-export type TargetKind = 'restify' | 'echo' | 'product' | 'bot' | 'service';
+export type TargetKind = 'restify' | 'echo' | 'product' | 'bot' | 'bot-traced' | 'service';
 /** What STORAGE says; `blob` also needs its settings in the environment (see .env.example). */
 export type StorageKind = 'file' | 'memory' | 'blob';
 
@@ -145,15 +154,40 @@ async function oldBot(runtimes: number): Promise<{ url: string; before: Memory; 
   return { url: await bot.start(), before: svc.before, serviceUrl: svc.url };
 }
 
+let exported = 0;
+let flush = async (): Promise<void> => undefined;
+
+/** Telemetry as a deployment has it (batched spans, periodic metrics), into memory emptied every second. */
+function traceInMemory(): void {
+  const spans = new InMemorySpanExporter();
+  const processor = new BatchSpanProcessor(spans);
+  startTelemetry({}, 'bench', {
+    spanProcessors: [processor],
+    metricReaders: [
+      new PeriodicExportingMetricReader({ exporter: new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE) }),
+    ],
+  });
+  const count = () => {
+    exported += spans.getFinishedSpans().length;
+    spans.reset();
+  };
+  setInterval(count, 1000).unref();
+  flush = async () => {
+    await processor.forceFlush();
+    count();
+  };
+}
+
 async function start(
   kind: TargetKind,
   runtimes: number,
   storage: StorageKind,
 ): Promise<{ url: string; before: Memory; serviceUrl?: string }> {
+  if (kind === 'bot-traced') traceInMemory(); // first: the apps are wrapped when they are built
   if (kind === 'restify') return { before: memory(), url: await listen(bareRestify()) };
   if (kind === 'echo') return { before: memory(), url: await listen(echoServer()) };
   if (kind === 'product') return product(runtimes);
-  if (kind === 'bot') return oldBot(runtimes);
+  if (kind === 'bot' || kind === 'bot-traced') return oldBot(runtimes);
   return service(runtimes, storage);
 }
 
@@ -168,6 +202,7 @@ if (require.main === module) {
       process.send?.({ ...ready, kind, runtimes });
       process.on('message', (m: { cmd?: string }) => {
         if (m.cmd === 'memory') process.send?.({ memory: memory() });
+        if (m.cmd === 'spans') void flush().then(() => process.send?.({ spans: exported }));
         if (m.cmd === 'storage')
           process.send?.({ storage: { bot: counted.bot?.calls.length, service: counted.service?.calls.length } });
         if (m.cmd === 'storage-reset') {

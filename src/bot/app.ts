@@ -19,6 +19,10 @@ import { PolicyStore } from '../core/policy/policyStore';
 import { OperationTracker } from '../core/tracking/tracker';
 import type { Logger } from '../logger';
 import type { Storage } from '../storage/storage';
+import { observeOutboxDepth, tracedUpdater } from '../telemetry/delivery';
+import { traceStorage } from '../telemetry/storage';
+import { telemetryOn } from '../telemetry/switch';
+import { turnTelemetry } from '../telemetry/botTurn';
 import { createAdapter } from './adapter';
 import { readAttachment } from './attachments';
 import { ConversationStore } from './conversations';
@@ -58,7 +62,8 @@ export interface BotAppOptions {
 const EVENT_FED_READS_MS = 1500;
 
 export function createBotApp(options: BotAppOptions): BotApp {
-  const { config, storage, log } = options;
+  const { config, log } = options;
+  const storage = traceStorage(options.storage, 'bot');
   const clock = options.clock ?? systemClock;
   const client = new RuntimeClient({
     baseUrl: options.serviceUrl,
@@ -69,9 +74,10 @@ export function createBotApp(options: BotAppOptions): BotApp {
   });
   const adapter = createAdapter(config, log);
   adapter.use(correlation);
+  if (telemetryOn()) adapter.use(turnTelemetry());
   adapter.use(tenantGuard(config.allowedTenantIds, log));
   const conversations = new ConversationStore(storage, config.allowedServiceUrlHosts);
-  const updater = new TeamsMessageUpdater(adapter, config.appId ?? '', conversations, log);
+  const updater = tracedUpdater(new TeamsMessageUpdater(adapter, config.appId ?? '', conversations, log));
   const tracker = new OperationTracker(storage, client, updater, clock, log.child({ component: 'tracker' }));
   const policy = new PolicyStore({ ...(config.policyFile ? { file: config.policyFile } : {}), storage, clock, log });
   const audit = new AuditLog(storage, clock);
@@ -115,6 +121,7 @@ export function createBotApp(options: BotAppOptions): BotApp {
   const actions = new ActionRouter(deps, storage);
   const bot = new TeamsBot({ dispatcher, actions, tracker, conversations, approvals, people, clock, log });
   let sweeper: NodeJS.Timeout | undefined;
+  let stopObserving: (() => void) | undefined;
   const server = createBotServer(adapter, bot, log, storage);
   return {
     server,
@@ -127,6 +134,7 @@ export function createBotApp(options: BotAppOptions): BotApp {
     async start() {
       await policy.load(); // a broken policy stops start-up with its line and column
       policy.start();
+      stopObserving = observeOutboxDepth(() => notifications.outbox.pending());
       if (options.runTracker !== false) {
         tracker.start();
         notifications.start();
@@ -147,6 +155,7 @@ export function createBotApp(options: BotAppOptions): BotApp {
       notifications.stop();
       policy.stop();
       if (sweeper) clearInterval(sweeper);
+      stopObserving?.();
       server.server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },

@@ -25,6 +25,7 @@ import { RUNTIME_NAME } from '../domain/runtime';
 import type { OnCallSummary } from '../domain/summary';
 import { AppError, ErrorCode, type FieldErrors } from '../errors';
 import { ReadCache } from './readCache';
+import { serviceUrlTemplate, tracedFetch } from '../telemetry/httpClient';
 
 export interface RuntimeClientOptions {
   baseUrl: string;
@@ -58,7 +59,8 @@ export class RuntimeClient {
 
   constructor(private readonly options: RuntimeClientOptions) {
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
-    this.fetchImpl = options.fetch ?? fetch;
+    // Each attempt is a client span that carries `traceparent` to the service (when telemetry is on).
+    this.fetchImpl = tracedFetch(options.fetch ?? fetch, 'bot', serviceUrlTemplate);
     this.cache = new ReadCache({
       quietMs: options.readCache?.quietMs ?? 0,
       maxAgeMs: options.readCache?.maxAgeMs ?? 10_000,

@@ -11,6 +11,7 @@ import { DuplicateGuard } from './dedupe';
 import { errorText } from './errorText';
 import { operationTitle } from './operationTitle';
 import type { Reply } from './replies';
+import { labelTurn } from '../telemetry/turnLabel';
 
 export class ActionRouter {
   private readonly guard: DuplicateGuard;
@@ -34,6 +35,7 @@ export class ActionRouter {
       log.warn('unknown card action');
       return { kind: 'error', text: 'This card is out of date or came from another app. Say `help` to start again.' };
     }
+    labelTurn({ verb: action.verb });
     let idempotencyKey = request.correlationId;
     let key: string | undefined;
     if (action.sideEffects) {

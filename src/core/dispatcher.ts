@@ -16,6 +16,7 @@ import { errorText } from './errorText';
 import type { Reply } from './replies';
 import type { ChatRequest } from './request';
 import { escapeMarkdown, quoted } from './userText';
+import { labelTurn } from '../telemetry/turnLabel';
 
 export class Dispatcher {
   private readonly guard: DuplicateGuard;
@@ -103,6 +104,7 @@ export class Dispatcher {
     log: Logger,
     idempotencyKey: string,
   ): Promise<Reply[]> {
+    labelTurn({ command: command.name });
     try {
       const result = await command.run({
         request,

@@ -21,6 +21,7 @@ import { RuntimeViews } from './runtimeViews';
 import { createServiceServer } from './server';
 import { RegistryWatcher, type RegistryWatcherOptions } from './versions/registryWatcher';
 import { VersionStore } from './versions/versionStore';
+import { traceStorage } from '../telemetry/storage';
 
 export interface RuntimeServiceApp {
   server: restify.Server;
@@ -57,7 +58,8 @@ export interface ServiceAppOptions {
 }
 
 export function createRuntimeServiceApp(options: ServiceAppOptions): RuntimeServiceApp {
-  const { config, storage, log } = options;
+  const { config, log } = options;
+  const storage = traceStorage(options.storage, 'service');
   const clock = options.clock ?? systemClock;
   const events = new EventLog(storage, clock, { ...options.events, log: log.child({ component: 'events' }) });
   const versions = new VersionStore(storage, config.catalogueFile, clock, events);

@@ -30,6 +30,8 @@ export interface OperationRecord extends Operation {
   /** sha256 of the unredacted request, for idempotency comparisons. */
   fingerprint: string;
   idempotencyKey?: string;
+  /** W3C traceparent of the request that submitted it: later steps' spans link to it. */
+  traceparent?: string;
 }
 
 export interface StepOutcome {
@@ -83,6 +85,7 @@ export function toOperation(record: OperationRecord): Operation {
     state: _s,
     fingerprint: _f,
     idempotencyKey: _i,
+    traceparent: _t,
     ...op
   } = record as OperationRecord & { eTag?: string };
   delete (op as { eTag?: string }).eTag;

@@ -48,6 +48,8 @@ export interface ApprovalRecord {
   claimedOn?: string;
   operationId?: string;
   result?: { status: string; message?: string };
+  /** W3C traceparent of the turn that asked: the turn that executes it links back to it. */
+  traceparent?: string;
 }
 
 /** What a viewer may do with a request: the card shows only those buttons. */

@@ -27,6 +27,7 @@ import type { MessageUpdater, OperationTracker } from '../tracking/tracker';
 import { describeChanges } from './describe';
 import type { ApprovalRecord, ApprovalViewer } from './model';
 import type { Sealer } from './sealer';
+import { linkActiveSpan, traceparentField } from '../../telemetry/traceparent';
 
 export interface ApprovalDeps {
   storage: Storage;
@@ -100,6 +101,7 @@ export class ApprovalService implements ChangeRequester {
       votes: [],
       createdOn: iso(now),
       expiresAt: iso(now + rule.expiresAfterMs),
+      ...traceparentField(),
     };
     await this.requests.create(record.id, record);
     await this.open.put(record.id, { since: record.createdOn });
@@ -262,6 +264,7 @@ export class ApprovalService implements ChangeRequester {
         : undefined,
     );
     if (!claimed) return undefined;
+    linkActiveSpan(claimed.traceparent);
     const change = this.deps.sealer.unseal<Change>(claimed.sealed);
     const actor = claimed.requester;
     try {

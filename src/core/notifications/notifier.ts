@@ -23,6 +23,7 @@ import type { Outbox } from './outbox';
 import { dailyDigest, fromEvent, idleWarnings, type Produced } from './producers';
 import { queueRetirementNotice } from './retirementNotices';
 import type { SubscriptionStore } from './subscriptions';
+import { traceNotificationQueue } from '../../telemetry/delivery';
 
 interface Cursor {
   /** The last event handled; absent until the first read, which starts at the log's head. */
@@ -107,10 +108,12 @@ export class Notifier {
 
   /** Queues a notification for every conversation subscribed to its topic. */
   async queue(p: Produced): Promise<number> {
-    const keys = (await this.o.subscriptions.forTopic(p.topic)).map((s) => s.conversationKey);
-    const queued = await this.o.outbox.enqueue(p.id, p.topic, p.reply, keys);
-    if (queued) this.o.log.info('notification queued', { notification: p.id, topic: p.topic, conversations: queued });
-    return queued;
+    return traceNotificationQueue(p, async () => {
+      const keys = (await this.o.subscriptions.forTopic(p.topic)).map((s) => s.conversationKey);
+      const queued = await this.o.outbox.enqueue(p.id, p.topic, p.reply, keys);
+      if (queued) this.o.log.info('notification queued', { notification: p.id, topic: p.topic, conversations: queued });
+      return queued;
+    });
   }
 
   /** The bot was removed from a conversation or blocked there: stop sending, and say so in the audit. */

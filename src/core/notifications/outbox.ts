@@ -8,6 +8,7 @@ import type { Clock } from '../../clock';
 import { Collection, UNCHANGED } from '../../storage/collection';
 import { isEtagConflict, type Storage } from '../../storage/storage';
 import type { Reply } from '../replies';
+import { traceparentField } from '../../telemetry/traceparent';
 import type { NoticeTopic } from './topics';
 
 export interface Notification {
@@ -18,6 +19,8 @@ export interface Notification {
   /** Set once every item is queued; a producer that finds it set has nothing to do. */
   enqueuedAt?: number;
   recipients?: number;
+  /** W3C traceparent of the span that queued it: each send links back to it. */
+  traceparent?: string;
 }
 
 export interface OutboxItem {
@@ -75,7 +78,7 @@ export class Outbox {
     if (!ID.test(id)) throw new Error(`invalid notification id ${JSON.stringify(id)}`);
     const now = this.clock.now();
     const stored = await this.notifications.update(id, (current) =>
-      current ? UNCHANGED : { id, topic, reply, createdAt: now },
+      current ? UNCHANGED : { id, topic, reply, createdAt: now, ...traceparentField() },
     );
     if (stored?.enqueuedAt) return 0;
     let queued = 0;

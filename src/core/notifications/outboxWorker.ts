@@ -11,6 +11,7 @@ import type { Clock } from '../../clock';
 import type { Logger } from '../../logger';
 import { ContentionError, withoutEtag } from '../../storage/collection';
 import { isEtagConflict } from '../../storage/storage';
+import { traceNotificationSend } from '../../telemetry/delivery';
 import type { Reply } from '../replies';
 import { Outbox, type OutboxItem } from './outbox';
 import { RateLimiter, type Reservation, TEAMS_CONVERSATION_WINDOWS } from './rateLimiter';
@@ -161,7 +162,9 @@ export class OutboxWorker {
       return;
     }
     const attempts = item.attempts + 1;
-    const outcome = await this.o.sender.send(item.conversationKey, notification.reply);
+    const outcome = await traceNotificationSend(notification, item, () =>
+      this.o.sender.send(item.conversationKey, notification.reply),
+    );
     if (outcome.ok) {
       await this.o.outbox.sent
         .create(id, {

@@ -11,6 +11,8 @@ import { AppError, ErrorCode } from '../../errors';
 import type { Logger } from '../../logger';
 import { Collection, withoutEtag } from '../../storage/collection';
 import { isEtagConflict, type Storage } from '../../storage/storage';
+import { traceProgress } from '../../telemetry/delivery';
+import { traceparentField } from '../../telemetry/traceparent';
 import type { Reply } from '../replies';
 
 export interface TrackedMessage {
@@ -22,6 +24,8 @@ export interface TrackedMessage {
   shown: string;
   since: number;
   lease?: { owner: string; until: number };
+  /** W3C traceparent of the turn that started following it: each update links back to it. */
+  traceparent?: string;
 }
 
 /** The channel edge: replaces a message it sent earlier. */
@@ -55,6 +59,7 @@ export class OperationTracker {
       title,
       shown: shownKey(operation),
       since: this.clock.now(),
+      ...traceparentField(),
     });
   }
 
@@ -124,11 +129,13 @@ export class OperationTracker {
     }
     let updated = false;
     if (shown !== entry.shown) {
-      await this.updater.update(entry.conversationKey, entry.messageId, {
-        kind: 'operation',
-        operation,
-        title: entry.title,
-      });
+      await traceProgress(entry, operation, () =>
+        this.updater.update(entry.conversationKey, entry.messageId, {
+          kind: 'operation',
+          operation,
+          title: entry.title,
+        }),
+      );
       updated = true;
     }
     if (done || giveUp) await this.tracked.delete(id);

@@ -10,6 +10,7 @@ import type { OperationEngine } from '../operations/engine';
 import type { RuntimeProvider } from '../providers/provider';
 import type { RuntimeViews } from '../runtimeViews';
 import type { VersionStore } from '../versions/versionStore';
+import { serveTraced } from '../../telemetry/httpServer';
 import { checkBearer } from './auth';
 import { sendProblem, toProblem } from './problem';
 
@@ -30,10 +31,15 @@ export interface ServiceDeps {
 export type Handler = (req: Request, res: Response, deps: ServiceDeps) => Promise<void>;
 export type RouteRegistrar = (server: Server, deps: ServiceDeps) => void;
 
-/** Wraps a handler: checks the bearer token (unless public) and turns errors into problems. */
+/**
+ * Wraps a handler: continues the caller's trace (serveTraced), checks the bearer token (unless
+ * public) and turns errors into problems.
+ */
 export function handle(deps: ServiceDeps, fn: Handler, options: { public?: boolean } = {}) {
-  // restify 11 runs an async handler with two arguments and continues when its promise settles.
-  return async (req: Request, res: Response): Promise<void> => {
+  // restify 11 runs an async handler with two arguments and continues when its promise settles;
+  // it must be an AsyncFunction.
+  return async (req: Request, res: Response): Promise<void> => serveTraced(req, res, () => run(req, res));
+  async function run(req: Request, res: Response): Promise<void> {
     try {
       if (!options.public) checkBearer(req, deps.token);
       await fn(req, res, deps);
@@ -51,7 +57,7 @@ export function handle(deps: ServiceDeps, fn: Handler, options: { public?: boole
       } else deps.log.error('request failed', { ...fields, error });
       if (!res.headersSent) sendProblem(res, problem);
     }
-  };
+  }
 }
 
 export function sendJson(res: Response, status: number, body: unknown, headers: Record<string, string> = {}): void {

@@ -29,6 +29,8 @@ import {
 } from '../model';
 import type { RuntimeProvider } from '../providers/provider';
 import type { RuntimeIndex } from '../readModel/readModel';
+import { recordOperationEnd, traceStep, traceSync } from '../../telemetry/operations';
+import { traceparentField } from '../../telemetry/traceparent';
 import { checkPreconditions, idempotencyId, sha256 } from './preconditions';
 import { applyOutcome, newOperation } from './records';
 
@@ -170,7 +172,7 @@ export class OperationEngine {
         if (!isEtagConflict(error)) throw error;
         continue; // someone changed the runtime in between: evaluate again with fresh state
       }
-      await this.operations.create(op.id, op);
+      await this.operations.create(op.id, { ...op, ...traceparentField() }); // later steps link to this request
       // Announced before any worker can find it, so that `operation.started` comes first.
       await this.events.append('operation.started', { operation: summarize(op), runtimeName: op.runtimeName });
       await this.pending.put(op.id, { since: op.createdOn });
@@ -238,7 +240,7 @@ export class OperationEngine {
     if (!this.provider.sync) return;
     let changes: Awaited<ReturnType<NonNullable<RuntimeProvider['sync']>>>;
     try {
-      changes = await this.provider.sync();
+      changes = await traceSync(() => this.provider.sync!());
     } catch (error) {
       this.log.warn('provider sync failed', { error });
       return;
@@ -336,7 +338,7 @@ export class OperationEngine {
         if (isEtagConflict(error)) return ran;
         throw error;
       }
-      const outcome = await this.runStep(leased);
+      const outcome = await traceStep(leased, () => this.runStep(leased));
       ran = true;
       const next = applyOutcome(leased, outcome, this.clock.now());
       try {
@@ -347,6 +349,7 @@ export class OperationEngine {
         if (isEtagConflict(error)) return ran; // our lease expired and another worker took over
         throw error;
       }
+      recordOperationEnd(leased, next);
       await this.publish(leased, next, outcome);
       if (TERMINAL.has(next.status)) {
         await this.finish(next);

@@ -19,6 +19,8 @@ import { randomUUID } from 'node:crypto';
 import type { Clock } from '../../../clock';
 import { AppError, ErrorCode } from '../../../errors';
 import type { Logger } from '../../../logger';
+import { azureUrlTemplate, recordAzureAttempt } from '../../../telemetry/azureml';
+import { tracedFetch } from '../../../telemetry/httpClient';
 import { CircuitBreaker } from './breaker';
 import { azureError, breakerOpenError, type ErrorContext, transportError } from './errors';
 
@@ -83,7 +85,7 @@ export class AzureMlClient {
       options.resourceGroup,
     )}/providers/Microsoft.MachineLearningServices/workspaces/${seg(options.workspace)}`;
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
-    this.fetchImpl = options.fetch ?? fetch;
+    this.fetchImpl = tracedFetch(options.fetch ?? fetch, 'service', azureUrlTemplate);
   }
 
   get workspace(): string {
@@ -209,11 +211,13 @@ export class AzureMlClient {
     error?: string,
   ): void {
     const path = new URL(url).pathname.replace(/^.*\/workspaces\/[^/]+/, '');
+    const ms = Date.now() - started;
+    recordAzureAttempt({ method, path, attempt, ms, ...(status !== undefined ? { status } : { failed: true }) });
     this.options.log.debug('azureml call', {
       method,
       path,
       attempt,
-      ms: Date.now() - started,
+      ms,
       requestId,
       ...(status !== undefined ? { status } : {}),
       ...(error ? { error } : {}),
