@@ -380,6 +380,34 @@ describe('parseRequirements: secrets', () => {
     expect(result.lines[0].text).toBe(REDACTED);
   });
 
+  // pip takes a feed without a scheme; its userinfo is still a token, quoted back in the error.
+  it.each([
+    `-i ${TOKEN}@pkgs.example.com/simple`,
+    `--index-url=${TOKEN}@pkgs.example.com/simple`,
+    `-i${TOKEN}@pkgs.example.com/simple`,
+    `--extra-index-url build:${TOKEN}@pkgs.example.com/simple`,
+    `--trusted-host ${TOKEN}@pkgs.example.com`,
+    `-f ${TOKEN}@pkgs.example.com/wheels`,
+    `numpy -i ${TOKEN}@pkgs.example.com/simple`,
+  ])('should never return the token of a feed written without a scheme: %j', (text) => {
+    const result = parseRequirements(`# our feed token is ${TOKEN}\n${text}\nnumpy`);
+    expectNoToken(result);
+    expect(result.errors).toHaveLength(1);
+  });
+
+  it('should learn a token from an overlong line and mask it on every other line', () => {
+    const long = `-i https://${TOKEN}@${FEED}${'x'.repeat(MAX_LINE_LENGTH)}`;
+    const result = parseRequirements(`# token ${TOKEN} expires soon\n${long}\nnumpy`);
+    expectNoToken(result);
+    expect(result.lines[0].text).toBe(`# token ${REDACTED} expires soon`);
+  });
+
+  it('should mask a token in a comment line beside a bad line', () => {
+    const result = parseRequirements(`# feed password ${TOKEN}\n-i https://${TOKEN}@${FEED}\nnot a requirement!`);
+    expectNoToken(result);
+    expect(result.errors).toHaveLength(1);
+  });
+
   it('should keep a public URL untouched', () => {
     expect(only('-i https://pypi.org/simple/').indexUrl).toBe('https://pypi.org/simple/');
   });
