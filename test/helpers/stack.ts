@@ -7,7 +7,7 @@ import path from 'node:path';
 import { type BotApp, createBotApp } from '../../src/bot/app';
 import { FakeClock } from '../../src/clock';
 import type { BotConfig, ServiceConfig } from '../../src/config';
-import { createLogger } from '../../src/logger';
+import { createLogger, type Logger } from '../../src/logger';
 import { createRuntimeServiceApp, type RuntimeServiceApp } from '../../src/service/app';
 import { localTimings } from '../../src/service/providers/local/localProvider';
 import { MemoryStorage } from '../../src/storage/memoryStorage';
@@ -25,6 +25,8 @@ export interface Stack {
   botUrl: string;
   connector: LoopbackConnector;
   botStorage: Storage;
+  /** The runtime service's storage (startStack only). */
+  serviceStorage?: Storage;
   /** Sends a message as a user and returns the HTTP status and the new connector calls. */
   say(
     text: string,
@@ -66,26 +68,34 @@ export function botConfig(overrides: Partial<BotConfig> = {}): BotConfig {
 }
 
 export async function startStack(
-  options: { bot?: Partial<BotConfig>; service?: Partial<ServiceConfig> } = {},
+  options: {
+    bot?: Partial<BotConfig>;
+    service?: Partial<ServiceConfig>;
+    log?: Logger;
+    /** Storage of the bot and of the service; a fresh MemoryStorage each by default. */
+    storage?: { bot?: Storage; service?: Storage };
+  } = {},
 ): Promise<Stack> {
   const clock = new FakeClock(Date.parse('2026-11-23T09:00:00Z'));
-  const log = createLogger(process.env.TEST_LOG === '1' ? 'debug' : 'silent');
+  const log = options.log ?? createLogger(process.env.TEST_LOG === '1' ? 'debug' : 'silent');
+  const serviceStorage = options.storage?.service ?? new MemoryStorage();
   const service = createRuntimeServiceApp({
     config: serviceConfig(options.service),
-    storage: new MemoryStorage(),
+    storage: serviceStorage,
     log,
     clock,
     timings: localTimings(1),
     runWorkers: false,
   });
   const serviceUrl = await service.start();
-  return attachBot({
+  const stack = await attachBot({
     service,
     serviceUrl,
     clock,
     log,
     ...(options.bot ? { bot: options.bot } : {}),
     ...(options.service?.token ? { serviceToken: options.service.token } : {}),
+    ...(options.storage?.bot ? { botStorage: options.storage.bot } : {}),
     async settle() {
       for (let i = 0; i < 20; i++) {
         clock.advance(10_000);
@@ -93,6 +103,7 @@ export async function startStack(
       }
     },
   });
+  return { ...stack, serviceStorage };
 }
 
 /**
@@ -107,12 +118,13 @@ export async function attachBot(o: {
   log: ReturnType<typeof createLogger>;
   bot?: Partial<BotConfig>;
   serviceToken?: string;
+  botStorage?: Storage;
   settle(): Promise<void>;
 }): Promise<Stack> {
   const { service, serviceUrl, clock } = o;
   const connector = new LoopbackConnector();
   await connector.start();
-  const botStorage = new MemoryStorage();
+  const botStorage = o.botStorage ?? new MemoryStorage();
   const bot = createBotApp({
     config: botConfig(o.bot),
     storage: botStorage,
