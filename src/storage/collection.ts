@@ -2,12 +2,28 @@
  * A typed view of one key prefix of a Storage, with the optimistic-concurrency loop that every
  * read-modify-write in the project uses. Records never carry their eTag in the stored body.
  */
+import { AppError, ErrorCode } from '../errors';
 import { IF_NONE_MATCH, isEtagConflict, type Storage, type StoreItem } from './storage';
 
 export type Stored<T> = T & { eTag: string };
 
 /** Returned by an `update` mutator to leave the record as it is. */
 export const UNCHANGED = Symbol('unchanged');
+
+/**
+ * An id that cannot be a key (empty, or with a `/` that would reach into another collection). Ids
+ * often come from a URL or a chat message, so it is a coded bad request: the HTTP edge answers 400
+ * and the chat edge says what is wrong, instead of a 500 from a plain Error.
+ */
+export class InvalidIdError extends AppError {
+  constructor(id: string) {
+    super(
+      ErrorCode.BadRequest,
+      `${JSON.stringify(id.slice(0, 64))} is not a valid name: a name must not be empty or contain "/".`,
+    );
+    this.name = 'InvalidIdError';
+  }
+}
 
 export class Collection<T extends object> {
   constructor(
@@ -16,7 +32,7 @@ export class Collection<T extends object> {
   ) {}
 
   key(id: string): string {
-    if (!id || id.includes('/')) throw new Error(`invalid id for ${this.prefix}: ${JSON.stringify(id)}`);
+    if (typeof id !== 'string' || !id || id.includes('/')) throw new InvalidIdError(String(id));
     return `${this.prefix}/${id}`;
   }
 
