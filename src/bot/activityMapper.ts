@@ -33,9 +33,12 @@ export function toChatRequest(
   };
 }
 
+/** The tenant Teams names in channelData (or on the conversation); only text counts, whatever a client sends. */
 export function tenantOf(activity: Partial<Activity>): string | undefined {
-  const channelData = activity.channelData as { tenant?: { id?: string } } | undefined;
-  return channelData?.tenant?.id ?? activity.conversation?.tenantId;
+  const channelData = activity.channelData as { tenant?: { id?: unknown } } | undefined;
+  const conversation = activity.conversation as { tenantId?: unknown } | undefined;
+  const id = channelData?.tenant?.id ?? conversation?.tenantId;
+  return typeof id === 'string' && id ? id : undefined;
 }
 
 function conversationType(activity: Activity): ChatConversation['type'] {

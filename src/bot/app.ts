@@ -21,6 +21,7 @@ import type { Logger } from '../logger';
 import type { Storage } from '../storage/storage';
 import { createAdapter } from './adapter';
 import { readAttachment } from './attachments';
+import { allowedChannels, channelGuard } from './channelGuard';
 import { ConversationStore } from './conversations';
 import { correlation } from './correlation';
 import { TeamsNotificationSender } from './proactiveSender';
@@ -63,6 +64,7 @@ export function createBotApp(options: BotAppOptions): BotApp {
   });
   const adapter = createAdapter(config, log);
   adapter.use(correlation);
+  adapter.use(channelGuard(allowedChannels(Boolean(config.appId)), log));
   adapter.use(tenantGuard(config.allowedTenantIds, log));
   const conversations = new ConversationStore(storage, config.allowedServiceUrlHosts);
   const updater = new TeamsMessageUpdater(adapter, config.appId ?? '', conversations, log);
