@@ -12,6 +12,13 @@ export {
   TeamsActivityHandler,
   TurnContext,
 } from 'botbuilder';
+// botbuilder's own auth package (the version botbuilder pins): the credential factories per identity type.
+export {
+  ManagedIdentityServiceClientCredentialsFactory,
+  PasswordServiceClientCredentialFactory,
+  type AuthenticateRequestResult,
+  type ServiceClientCredentialsFactory,
+} from 'botframework-connector';
 export type {
   Activity,
   AdaptiveCardInvokeResponse,

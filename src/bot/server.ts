@@ -1,30 +1,73 @@
-/** The bot's HTTP server: POST /api/messages through the adapter, and GET /healthz. */
-
-import type { CloudAdapter } from './sdk';
+/**
+ * The bot's HTTP server: POST /api/messages through the adapter, and GET /healthz.
+ *
+ * A request is checked in two steps. First its Bot Framework token: any refusal — a forged or
+ * unsigned token, the wrong key, issuer, audience or serviceurl, a token expired or not valid yet, or
+ * signing keys that cannot be fetched — is a 401 with a fixed body and one log line that names the
+ * reason but holds nothing of the token. Only then the turn; a turn that fails is our bug, a 500.
+ */
+import type { Activity } from './sdk';
 import restify from 'restify';
 import type { Logger } from '../logger';
+import type { BotAdapter } from './adapter';
 import type { TeamsBot } from './teamsBot';
+import { TokenRefusedError } from './tokenRefusal';
 
-export function createBotServer(adapter: CloudAdapter, bot: TeamsBot, log: Logger): restify.Server {
+const UNAUTHORIZED = {
+  error: { code: 'Unauthorized', message: 'The request needs a valid Bot Framework token.' },
+};
+const BAD_REQUEST = {
+  error: { code: 'BadRequest', message: 'The body must be a Bot Framework activity with a type.' },
+};
+const INTERNAL = { error: { code: 'InternalError', message: 'The bot could not process the activity.' } };
+
+export function createBotServer(adapter: BotAdapter, bot: TeamsBot, log: Logger): restify.Server {
   const server = restify.createServer({ name: 'runtime-bot', handleUncaughtExceptions: false });
   server.use(restify.plugins.bodyParser({ maxBodySize: 1024 * 1024, mapParams: false }));
   server.post('/api/messages', async (req, res) => {
-    const body = req.body as { type?: unknown } | undefined;
-    if (!body || typeof body !== 'object' || Array.isArray(body) || typeof body.type !== 'string') {
-      res.send(400, {
-        error: { code: 'BadRequest', message: 'The body must be a Bot Framework activity with a type.' },
+    const activity = toActivity(req.body);
+    if (!activity) {
+      res.send(400, BAD_REQUEST);
+      return;
+    }
+    const header = req.headers.authorization;
+    let auth;
+    try {
+      auth = await adapter.authenticate(activity, typeof header === 'string' ? header : '');
+    } catch (error) {
+      const reason = error instanceof TokenRefusedError ? error.reason : 'invalid token';
+      log.warn('request refused: no valid Bot Framework token', {
+        reason,
+        channelId: String(activity.channelId).slice(0, 40),
       });
+      res.send(401, UNAUTHORIZED);
       return;
     }
     try {
-      await adapter.process(req, res, (context) => bot.run(context));
+      const invokeResponse = await adapter.run(auth, activity, (context) => bot.run(context));
+      res.send(invokeResponse?.status ?? 200, invokeResponse?.body);
     } catch (error) {
       log.error('activity processing failed', { error });
-      if (!res.headersSent) res.send(500);
+      if (!res.headersSent) res.send(500, INTERNAL);
     }
   });
   server.get('/healthz', async (_req, res) => {
     res.send(200, { status: 'ok' });
   });
   return server;
+}
+
+/** The body as an activity, with its times as Dates (as CloudAdapter.process does); undefined when it is none. */
+function toActivity(body: unknown): Activity | undefined {
+  if (!body || typeof body !== 'object' || Array.isArray(body)) return undefined;
+  const activity = body as Activity & Record<string, unknown>;
+  if (typeof activity.type !== 'string') return undefined;
+  for (const field of ['timestamp', 'localTimestamp', 'expiration'] as const) {
+    const value: unknown = activity[field];
+    if (typeof value === 'string') {
+      activity[`raw${field[0].toUpperCase()}${field.slice(1)}`] = value;
+      (activity as Record<string, unknown>)[field] = new Date(value);
+    }
+  }
+  return activity;
 }

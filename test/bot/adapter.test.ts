@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import {
+  ManagedIdentityServiceClientCredentialsFactory,
+  PasswordServiceClientCredentialFactory,
+} from 'botframework-connector';
 import { createAdapter } from '../../src/bot/adapter';
+import { credentialsFactory } from '../../src/bot/credentials';
 import { correlation, correlationIdOf } from '../../src/bot/correlation';
 import { createLogger } from '../../src/logger';
 import { botConfig } from '../helpers/stack';
@@ -45,5 +50,49 @@ describe('adapter turn errors', () => {
     const { context, sent } = fakeContext('invoke');
     await adapter.onTurnError(context as never, new Error('boom'));
     expect(sent).toHaveLength(0);
+  });
+});
+
+describe('the credentials replies are signed with', () => {
+  const APP_ID = '0b4c7f62-3a1e-4d58-9f21-6c0e8d7a5b13';
+  const TENANT_ID = '72f988bf-86f1-41af-91ab-2d7cd011db47';
+  const SCOPE = 'https://api.botframework.com';
+  const LOGIN = 'https://login.microsoftonline.com/botframework.com';
+  const credentialsFor = (bot: Parameters<typeof botConfig>[0]) =>
+    credentialsFactory(botConfig({ appId: APP_ID, ...bot })).createCredentials(APP_ID, SCOPE, LOGIN, true);
+
+  it("should use the app secret from the bot's own tenant for a SingleTenant bot", async () => {
+    const factory = credentialsFactory(
+      botConfig({ appId: APP_ID, appType: 'SingleTenant', appTenantId: TENANT_ID, appPassword: 's' }),
+    );
+    expect(factory).toBeInstanceOf(PasswordServiceClientCredentialFactory);
+    const credentials = await credentialsFor({ appType: 'SingleTenant', appTenantId: TENANT_ID, appPassword: 's' });
+    expect(credentials).toMatchObject({
+      appId: APP_ID,
+      oAuthEndpoint: `https://login.microsoftonline.com/${TENANT_ID}`,
+    });
+  });
+
+  it('should use the managed identity whose client id is the app id for a UserAssignedMSI bot, with no secret', async () => {
+    const factory = credentialsFactory(
+      botConfig({ appId: APP_ID, appType: 'UserAssignedMSI', appTenantId: TENANT_ID }),
+    );
+    expect(factory).toBeInstanceOf(ManagedIdentityServiceClientCredentialsFactory);
+    expect(await factory.isAuthenticationDisabled()).toBe(false);
+    const credentials = await credentialsFor({ appType: 'UserAssignedMSI', appTenantId: TENANT_ID });
+    expect(credentials.constructor.name).toBe('ManagedIdentityAppCredentials');
+    expect(credentials).toMatchObject({ appId: APP_ID, oAuthScope: SCOPE });
+  });
+
+  it('should use the app secret from the botframework.com tenant for a MultiTenant bot', async () => {
+    expect(credentialsFactory(botConfig({ appId: APP_ID, appType: 'MultiTenant', appPassword: 's' }))).toBeInstanceOf(
+      PasswordServiceClientCredentialFactory,
+    );
+    const credentials = await credentialsFor({ appType: 'MultiTenant', appPassword: 's' });
+    expect(credentials).toMatchObject({ oAuthEndpoint: LOGIN });
+  });
+
+  it('should turn authentication off without an app id', async () => {
+    expect(await credentialsFactory(botConfig()).isAuthenticationDisabled()).toBe(true);
   });
 });
