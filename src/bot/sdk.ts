@@ -25,5 +25,6 @@ export type {
   AdaptiveCardInvokeValue,
   ConfigurationBotFrameworkAuthenticationOptions,
   ConversationReference,
+  InvokeResponse,
   Middleware,
 } from 'botbuilder';

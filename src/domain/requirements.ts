@@ -61,7 +61,8 @@ const LOCAL_PREFIX = /^(?:\.|\/|\\|~|file:|[A-Za-z]:[\\/])/i;
 const ARCHIVE = /\.(?:whl|zip|tar|tgz|tbz|txz|tar\.gz|tar\.bz2|tar\.xz)$/i;
 // Signed URLs (Azure SAS, S3, GCS) carry their secret in the query rather than the userinfo.
 const QUERY_SECRET = /([?&](?:sig|signature|x-amz-signature|x-goog-signature|access_token)=)[^&#\s'"]+/gi;
-const MAX_KNOWN_SECRETS = 16;
+/** Known tokens sharing their first characters that are looked for elsewhere; more are only masked in place. */
+const MAX_SECRETS_PER_PREFIX = 32;
 const MIN_SECRET = 6; // shorter userinfo is still masked inside URLs, just not searched for elsewhere
 // C0/C1 controls but tab, zero-width and bidi characters: they hide what a line really says.
 const CONTROL = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/g;
@@ -384,9 +385,37 @@ function secretsIn(raw: string): string[] {
 
 /** Masks known tokens and URL userinfo; this keeps a line's structure, so the masked line is what gets parsed. */
 function masker(secrets: string[]): (s: string) => string {
-  // Capped: each one costs a pass over every string, and real files name a feed or two, not thousands.
-  const known = [...new Set(secrets)].slice(0, MAX_KNOWN_SECRETS).sort((a, b) => b.length - a.length);
-  return (s) => maskUrlUserinfo(known.reduce((out, secret) => out.split(secret).join(REDACTED), s));
+  const known = knownTokens(secrets);
+  return (s) => maskUrlUserinfo(known(s));
+}
+
+/**
+ * Replaces every occurrence of the given tokens in one pass: tokens are indexed by their first
+ * MIN_SECRET characters, so each position costs one map lookup however many tokens a text names (a
+ * file may name a feed per line). Where tokens overlap, the longest wins.
+ */
+function knownTokens(secrets: string[]): (s: string) => string {
+  const byPrefix = new Map<string, string[]>();
+  for (const secret of new Set(secrets)) {
+    const prefix = secret.slice(0, MIN_SECRET);
+    const bucket = byPrefix.get(prefix) ?? [];
+    if (bucket.length < MAX_SECRETS_PER_PREFIX) byPrefix.set(prefix, [...bucket, secret]);
+  }
+  for (const bucket of byPrefix.values()) bucket.sort((a, b) => b.length - a.length);
+  if (byPrefix.size === 0) return (s) => s;
+  return (s) => {
+    let out = '';
+    let pos = 0;
+    for (let i = 0; i + MIN_SECRET <= s.length;) {
+      const found = byPrefix.get(s.slice(i, i + MIN_SECRET))?.find((secret) => s.startsWith(secret, i));
+      if (found) {
+        out += s.slice(pos, i) + REDACTED;
+        i += found.length;
+        pos = i;
+      } else i++;
+    }
+    return pos === 0 ? s : out + s.slice(pos);
+  };
 }
 
 /**

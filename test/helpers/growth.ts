@@ -24,7 +24,7 @@ export function fastest(fn: () => unknown, runs = 5): number {
 export function growth(work: (size: number) => unknown, small: number, big: number): number {
   fastest(() => work(small), 3);
   const a = fastest(() => work(small));
-  const b = fastest(() => work(big), 3);
+  const b = fastest(() => work(big));
   // A floor of 0.05 ms keeps a timer's resolution from making a tiny baseline look like a huge ratio.
   return b / Math.max(a, 0.05);
 }

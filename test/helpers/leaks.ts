@@ -12,10 +12,15 @@ export function capturedLogger(): { log: Logger; lines: string[] } {
   return { log: createLogger('debug', {}, (line) => lines.push(line)), lines };
 }
 
-/** A MemoryStorage that also keeps the JSON of every write, key included. */
+/**
+ * A MemoryStorage that also keeps the JSON of every write, key included; or, with `onWrite`, hands
+ * each one over instead of keeping it (a long run would otherwise hold all of them in memory).
+ */
 export class RecordingStorage implements Storage {
   readonly writes: string[] = [];
   private readonly inner = new MemoryStorage();
+
+  constructor(private readonly onWrite?: (json: string) => void) {}
 
   read(keys: string[]): Promise<StoreItems> {
     return this.inner.read(keys);
@@ -23,7 +28,9 @@ export class RecordingStorage implements Storage {
 
   async write(changes: StoreItems): Promise<void> {
     await this.inner.write(changes);
-    this.writes.push(JSON.stringify(changes));
+    const json = JSON.stringify(changes);
+    if (this.onWrite) this.onWrite(json);
+    else this.writes.push(json);
   }
 
   delete(keys: string[]): Promise<void> {

@@ -18,13 +18,14 @@ export function installFormCard(form: InstallFormView): AdaptiveCard {
   // which pattern redaction cannot. It masks before the cut: a cut could split a URL before its `@`
   // and leave the start of a token showing. Masking is linear, so the order costs nothing.
   const requirements = form.values.requirements ?? '';
-  const mask = requirementsMasker(requirements);
+  const flowDag = form.values.flowDag ?? '';
+  const mask = requirementsMasker(`${requirements}\n${flowDag}`);
   return renderCard('installForm', {
     runtimeName: clip(form.runtimeName, 100),
     message: clip(form.message, 1000),
     values: {
       requirements: clip(mask(requirements), 8000),
-      flowDag: clip(mask(form.values.flowDag ?? ''), 8000),
+      flowDag: clip(mask(flowDag), 8000),
     },
     errors: Object.fromEntries(Object.entries(form.errors).map(([k, v]) => [k, clip(redactSecrets(mask(v)), 1000)])),
     notes: form.notes.slice(0, 10).map((n) => clip(n, 300)),
