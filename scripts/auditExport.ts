@@ -39,7 +39,7 @@ async function main(): Promise<void> {
   const range = parseArgs(process.argv.slice(2));
   const config = loadConfig();
   if (config.storage === 'memory') process.stderr.write('STORAGE=memory keeps nothing between runs: no entries.\n');
-  const log = new AuditLog(createStorage(config.storage, config.dataDir, 'bot'), systemClock);
+  const log = new AuditLog(await createStorage(config, 'bot'), systemClock);
   for await (const line of log.export(range)) {
     // Respect back-pressure, so that a long trail piped into a slow reader does not pile up in memory.
     if (!process.stdout.write(`${line}\n`)) await once(process.stdout, 'drain');

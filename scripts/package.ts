@@ -1,6 +1,7 @@
 /**
  * `npm run package`: writes the Teams app package (manifest.json + icons) to build/appPackage.zip,
- * with the bot id and the domains taken from .env (MicrosoftAppId, TEAMS_APP_ID, BOT_DOMAIN).
+ * with the bot id and the domains taken from .env (MicrosoftAppId, TEAMS_APP_ID, BOT_DOMAIN). Under
+ * the Agents Toolkit (m365agents*.yml) the bot id is its BOT_ID, which wins over a local .env.
  */
 import 'dotenv/config';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -9,9 +10,9 @@ import JSZip from 'jszip';
 import { buildManifest, MANIFEST_DIR } from '../src/teamsApp/manifest';
 
 async function main(): Promise<void> {
-  const botId = process.env.MicrosoftAppId?.trim();
+  const botId = process.env.BOT_ID?.trim() || process.env.MicrosoftAppId?.trim();
   if (!botId) {
-    throw new Error('Set MicrosoftAppId in .env: the package needs the Azure Bot registration id.');
+    throw new Error('Set MicrosoftAppId in .env (or BOT_ID): the package needs the Azure Bot registration id.');
   }
   const appId = process.env.TEAMS_APP_ID?.trim() || botId;
   const domains = (process.env.BOT_DOMAIN ?? '')

@@ -22,6 +22,7 @@ export interface BotConfig {
   /** Seals approval requests at rest (base64, 32 bytes); default: a key file in the data folder. */
   secretsKey?: string;
   notifications: NotificationConfig;
+  retirement: RetirementConfig;
 }
 
 /** The identity types Azure Bot offers; MultiTenant only for bots created before 2025-07-31. */
@@ -43,6 +44,26 @@ export interface BotFrameworkEndpoints {
   ValidateAuthority: boolean;
 }
 
+/**
+ * Prompt flow's end of life in Azure Machine Learning and Foundry, as Microsoft announced it. Settings,
+ * so the bot stays right if Microsoft moves a date. Days are calendar days in UTC (YYYY-MM-DD).
+ */
+export interface RetirementConfig {
+  /** Prompt flow goes read-only; its runtimes, images and studio pages go away. */
+  retiresOn: string;
+  /** Feature development stopped; the runtime images get no more updates. */
+  featureFreezeOn: string;
+  /** The last runtime image tag published. */
+  lastImage: string;
+}
+
+/** The announced calendar (Microsoft Learn, "Migrate from prompt flow to Microsoft Agent Framework"). */
+export const RETIREMENT_DEFAULTS: RetirementConfig = Object.freeze({
+  retiresOn: '2027-04-20',
+  featureFreezeOn: '2026-04-20',
+  lastImage: '20251211.v2',
+});
+
 export interface NotificationConfig {
   /** Daily on-call digest time, HH:MM in UTC; undefined turns the digest off. */
   digestTime?: string;
@@ -50,6 +71,8 @@ export interface NotificationConfig {
   idleWarningMinutes: number;
   /** Sends per second across all conversations (Teams allows roughly 30-50 per app and tenant). */
   globalSendsPerSecond: number;
+  /** The calendar of the retirement notices and of the digest's retirement line; none without it. */
+  retirement?: RetirementConfig;
 }
 
 /** An OCI distribution registry that the image watcher polls for new base-image tags. */
@@ -61,6 +84,9 @@ export interface RegistryConfig {
   pollSeconds: number;
 }
 
+/** Open `GET /v1/events` streams: at most this many per process, and per client (token, else address). */
+export const EVENT_STREAM_DEFAULTS = { total: 500, perClient: 20 } as const;
+
 export interface ServiceConfig {
   port: number;
   host: string;
@@ -71,6 +97,8 @@ export interface ServiceConfig {
   catalogueFile: string;
   workspaceFile: string;
   maxBodyBytes: number;
+  /** Caps on open `GET /v1/events` streams; absent: EVENT_STREAM_DEFAULTS. */
+  eventStreams?: { total: number; perClient: number };
   /** Where new image versions come from; absent: only the catalogue and `publish-version`. */
   registry?: RegistryConfig;
   /** The Azure ML workspace whose prompt flow runtimes the `azureml` provider manages. */
@@ -97,6 +125,15 @@ export interface AzureMlConfig {
   syncSeconds: number;
 }
 
+/** STORAGE=blob: one container shared by every replica; the bot and the service keep apart by name. */
+export interface BlobStorageConfig {
+  /** Exactly one of the two: a connection string (keys or SAS, Azurite), or the account's URL. */
+  connectionString?: string;
+  /** https://<account>.blob.core.windows.net, signed in with DefaultAzureCredential (managed identity). */
+  accountUrl?: string;
+  container: string;
+}
+
 export interface Config {
   bot: BotConfig;
   service: ServiceConfig;
@@ -104,7 +141,10 @@ export interface Config {
   serviceUrl: string;
   embedService: boolean;
   dataDir: string;
-  storage: 'file' | 'memory';
+  /** file: one host (DATA_DIR); memory: nothing kept; blob: replicas on any number of hosts. */
+  storage: 'file' | 'memory' | 'blob';
+  /** Present when storage is blob. */
+  blob?: BlobStorageConfig;
   logLevel: LogLevel;
   playground: { enabled: boolean; port: number };
 }
@@ -118,7 +158,10 @@ export class ConfigError extends Error {
 
 const ROOT = path.resolve(__dirname, '..');
 
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+/** Which program reads the configuration: the runtime service alone needs no sealing key. */
+export type ConfigFor = 'bot' | 'service';
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, app: ConfigFor = 'bot'): Config {
   const problems: string[] = [];
   const str = (name: string) => {
     const v = env[name]?.trim();
@@ -251,7 +294,44 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       },
     };
   };
-  const dataDir = path.resolve(str('DATA_DIR') ?? path.join(ROOT, 'data'));
+  // Relative to the working folder (npm scripts run in the package root), never inside dist/, which a build replaces.
+  const dataDir = path.resolve(str('DATA_DIR') ?? 'data');
+  const storage = oneOf('STORAGE', ['file', 'memory', 'blob'] as const, 'file');
+  /** STORAGE=blob: where the container is and how to sign in; every problem is listed. */
+  const blob = (): { blob?: BlobStorageConfig } => {
+    if (storage !== 'blob') return {};
+    const connectionString = str('AZURE_STORAGE_CONNECTION_STRING');
+    const rawUrl = str('AZURE_STORAGE_ACCOUNT_URL');
+    if (!connectionString === !rawUrl)
+      problems.push(
+        'STORAGE=blob needs exactly one of AZURE_STORAGE_CONNECTION_STRING and AZURE_STORAGE_ACCOUNT_URL (with a managed identity)',
+      );
+    // Never quote a connection string back: it holds the account key.
+    const lacking = connectionString && connectionStringProblem(connectionString);
+    if (lacking)
+      problems.push(
+        `AZURE_STORAGE_CONNECTION_STRING is not a storage connection string the Azure SDK can use: ${lacking} (copy it from the portal's Access keys, or use UseDevelopmentStorage=true for Azurite)`,
+      );
+    const parsed = rawUrl && URL.canParse(rawUrl) ? new URL(rawUrl) : undefined;
+    if (rawUrl && !(parsed?.protocol === 'https:' || (parsed?.protocol === 'http:' && isLoopback(parsed.hostname))))
+      problems.push(`AZURE_STORAGE_ACCOUNT_URL must be an https URL like https://<account>.blob.core.windows.net`);
+    else if (parsed && (parsed.search || parsed.username || parsed.password))
+      problems.push(
+        'AZURE_STORAGE_ACCOUNT_URL must not carry credentials; it signs in with DefaultAzureCredential (use AZURE_STORAGE_CONNECTION_STRING for a SAS)',
+      );
+    const container = str('AZURE_STORAGE_CONTAINER') ?? 'promptflow-runtime-bot';
+    if (!/^(?=.{3,63}$)[a-z0-9]+(?:-[a-z0-9]+)*$/.test(container))
+      problems.push(
+        `AZURE_STORAGE_CONTAINER must be 3 to 63 lower-case letters, digits and single hyphens (got "${container.slice(0, 80)}")`,
+      );
+    return {
+      blob: {
+        ...(connectionString ? { connectionString } : {}),
+        ...(parsed && !connectionString ? { accountUrl: parsed.href.replace(/\/+$/, '') } : {}),
+        container,
+      },
+    };
+  };
 
   const config: Config = {
     bot: {
@@ -266,13 +346,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       allowedServiceUrlHosts: list('ALLOWED_SERVICE_URL_HOSTS').length
         ? list('ALLOWED_SERVICE_URL_HOSTS')
         : ['smba.trafficmanager.net', '*.botframework.com', ...(appId ? [] : ['localhost', '127.0.0.1'])],
-      ...policyFile(str('POLICY_FILE'), appId, bool('PLAYGROUND', !appId), problems),
+      ...policyFile(str('POLICY_FILE'), app === 'bot' ? appId : undefined, bool('PLAYGROUND', !appId), problems),
       ...(str('SECRETS_KEY') ? { secretsKey: str('SECRETS_KEY')! } : {}),
       notifications: {
         ...digestTime(str('DIGEST_TIME') ?? '08:00', problems),
         idleWarningMinutes: int('IDLE_WARNING_MINUTES', 15, 1, 24 * 60),
         globalSendsPerSecond: int('SEND_RATE_GLOBAL_PER_SECOND', 30, 1, 1000),
       },
+      retirement: retirement(str, problems),
     },
     service: {
       port: servicePort,
@@ -286,18 +367,28 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       ),
       workspaceFile: path.resolve(str('LOCAL_WORKSPACE_FILE') ?? path.join(ROOT, 'catalogue/local-workspace.json')),
       maxBodyBytes: int('RUNTIME_SERVICE_MAX_BODY_BYTES', 256 * 1024, 1024, 10 * 1024 * 1024),
+      eventStreams: {
+        total: int('EVENT_STREAMS_MAX', EVENT_STREAM_DEFAULTS.total, 1, 100_000),
+        perClient: int('EVENT_STREAMS_PER_CLIENT', EVENT_STREAM_DEFAULTS.perClient, 1, 100_000),
+      },
       ...registry(),
       ...azureml(),
     },
     serviceUrl: (serviceUrl ?? `http://127.0.0.1:${servicePort}`).replace(/\/+$/, ''),
     embedService: !serviceUrl,
     dataDir,
-    storage: oneOf('STORAGE', ['file', 'memory'] as const, 'file'),
+    storage,
+    ...blob(),
     logLevel: oneOf('LOG_LEVEL', ['debug', 'info', 'warn', 'error', 'silent'] as const, 'info'),
     playground: { enabled: bool('PLAYGROUND', !appId), port: int('PLAYGROUND_PORT', 56150, 1, 65535) },
   };
   if (config.bot.secretsKey && Buffer.from(config.bot.secretsKey, 'base64').length !== 32) {
     problems.push('SECRETS_KEY must be 32 bytes, base64-encoded (openssl rand -base64 32)');
+  }
+  if (app === 'bot' && storage === 'blob' && !config.bot.secretsKey) {
+    problems.push(
+      'SECRETS_KEY is required with STORAGE=blob: without it each replica would make its own key file, and none could open the approval requests another one sealed (openssl rand -base64 32, the same on every replica)',
+    );
   }
   if (problems.length) throw new ConfigError(problems);
   return Object.freeze(config);
@@ -430,6 +521,58 @@ function digestTime(raw: string, problems: string[]): { digestTime?: string } {
     return {};
   }
   return { digestTime: `${match[1].padStart(2, '0')}:${match[2]}` };
+}
+
+/** PROMPTFLOW_*: the retirement calendar, each date a real calendar day, the freeze before the retirement. */
+function retirement(str: (name: string) => string | undefined, problems: string[]): RetirementConfig {
+  const day = (name: string, fallback: string) => {
+    const raw = str(name);
+    if (raw === undefined) return fallback;
+    if (!isCalendarDay(raw)) {
+      problems.push(`${name} must be a date as YYYY-MM-DD (got "${raw}")`);
+      return fallback;
+    }
+    return raw;
+  };
+  const retiresOn = day('PROMPTFLOW_RETIREMENT_DATE', RETIREMENT_DEFAULTS.retiresOn);
+  const featureFreezeOn = day('PROMPTFLOW_FEATURE_FREEZE_DATE', RETIREMENT_DEFAULTS.featureFreezeOn);
+  if (featureFreezeOn >= retiresOn)
+    problems.push(
+      `PROMPTFLOW_FEATURE_FREEZE_DATE (${featureFreezeOn}) must be before PROMPTFLOW_RETIREMENT_DATE (${retiresOn})`,
+    );
+  const lastImage = str('PROMPTFLOW_LAST_IMAGE') ?? RETIREMENT_DEFAULTS.lastImage;
+  if (!/^\d{8}\.v\d{1,4}$/.test(lastImage))
+    problems.push(`PROMPTFLOW_LAST_IMAGE must be an image tag like 20251211.v2 (got "${lastImage}")`);
+  return { retiresOn, featureFreezeOn, lastImage };
+}
+
+/** YYYY-MM-DD naming a day that exists (no 2027-02-30). */
+function isCalendarDay(text: string): boolean {
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
+  if (!match) return false;
+  const [y, m, d] = match.slice(1).map(Number);
+  const date = new Date(Date.UTC(y, m - 1, d));
+  return date.getUTCFullYear() === y && date.getUTCMonth() === m - 1 && date.getUTCDate() === d;
+}
+
+/**
+ * What a storage connection string lacks to reach blobs, by the Azure SDK's rules (names only:
+ * the string holds a key); undefined when it has what it needs.
+ */
+function connectionStringProblem(value: string): string | undefined {
+  const has = new Set(
+    value
+      .split(';')
+      .filter((part) => /=./.test(part))
+      .map((part) => part.slice(0, part.indexOf('=')).trim()),
+  );
+  if (/(^|;)\s*UseDevelopmentStorage=true\s*(;|$)/.test(value)) return undefined;
+  const missing = (names: string[]) => names.filter((n) => !has.has(n));
+  if (has.has('SharedAccessSignature'))
+    return has.has('BlobEndpoint') ? undefined : 'a SharedAccessSignature needs a BlobEndpoint';
+  const needed = missing(['AccountName', 'AccountKey']);
+  if (!has.has('BlobEndpoint')) needed.push(...missing(['DefaultEndpointsProtocol', 'EndpointSuffix']));
+  return needed.length ? `it lacks ${needed.join(', ')}` : undefined;
 }
 
 export function isLoopback(host: string): boolean {

@@ -16,6 +16,10 @@ export const ErrorCode = {
   PayloadTooLarge: 'payload_too_large',
   UnsupportedMediaType: 'unsupported_media_type',
   Unavailable: 'unavailable',
+  /** Too many concurrent changes to one record: nothing was done, the same request may be sent again. */
+  Overloaded: 'overloaded',
+  /** This client holds too many of a limited resource (event streams). */
+  TooManyRequests: 'too_many_requests',
   Internal: 'internal',
 } as const;
 

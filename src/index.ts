@@ -11,7 +11,7 @@ import { createLogger } from './logger';
 import { startPlayground } from './playground/launch';
 import { createRuntimeServiceApp } from './service/app';
 import { startupBanner } from './startup';
-import { createStorage } from './storage';
+import { createStorage, describeStorage } from './storage';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -20,7 +20,7 @@ async function main(): Promise<void> {
   if (config.embedService) {
     const service = createRuntimeServiceApp({
       config: config.service,
-      storage: createStorage(config.storage, config.dataDir, 'service'),
+      storage: await createStorage(config, 'service'),
       log: log.child({ app: 'runtime-service' }),
     });
     await service.start();
@@ -29,7 +29,7 @@ async function main(): Promise<void> {
   const bot = createBotApp({
     config: config.bot,
     sealer: Sealer.fromConfig(config.bot.secretsKey, path.join(config.dataDir, 'bot')),
-    storage: createStorage(config.storage, config.dataDir, 'bot'),
+    storage: await createStorage(config, 'bot'),
     log,
     serviceUrl: config.serviceUrl,
     ...(config.service.token ? { serviceToken: config.service.token } : {}),
@@ -40,7 +40,13 @@ async function main(): Promise<void> {
     ? await startPlayground(botUrl, config.playground.port, log, argValue(process.argv, '--as'))
     : undefined;
   if (playground) stops.unshift(async () => playground.stop());
-  process.stdout.write(startupBanner(config, botUrl, playground?.url));
+  process.stdout.write(
+    startupBanner(config, {
+      botUrl,
+      storage: await describeStorage(config),
+      ...(playground ? { playgroundUrl: playground.url } : {}),
+    }),
+  );
   const shutdown = async () => {
     for (const stop of stops) await stop().catch(() => undefined);
     process.exit(0);

@@ -3,20 +3,21 @@ import 'dotenv/config';
 import { ConfigError, loadConfig } from './config';
 import { createLogger } from './logger';
 import { createRuntimeServiceApp } from './service/app';
-import { createStorage } from './storage';
+import { createStorage, describeStorage } from './storage';
 
 async function main(): Promise<void> {
-  const config = loadConfig();
+  const config = loadConfig(process.env, 'service');
   const log = createLogger(config.logLevel, { app: 'runtime-service' });
   const service = createRuntimeServiceApp({
     config: config.service,
-    storage: createStorage(config.storage, config.dataDir, 'service'),
+    storage: await createStorage(config, 'service'),
     log,
   });
   const url = await service.start();
   log.info('runtime service listening', {
     url,
     provider: config.service.provider,
+    storage: await describeStorage(config),
     auth: config.service.token ? 'bearer token' : 'none (loopback only)',
   });
   const shutdown = async () => {

@@ -2,7 +2,14 @@
 import path from 'node:path';
 import type { Config } from './config';
 
-export function startupBanner(config: Config, botUrl: string, playgroundUrl?: string): string {
+export interface BannerFacts {
+  botUrl: string;
+  playgroundUrl?: string;
+  /** describeStorage(config): where the state lives, without credentials. */
+  storage: string;
+}
+
+export function startupBanner(config: Config, { botUrl, playgroundUrl, storage }: BannerFacts): string {
   const lines = [
     '',
     ...(playgroundUrl ? [`  Chat with it:      ${playgroundUrl}   (Agents Playground, as Alex Wilber)`] : []),
@@ -12,6 +19,7 @@ export function startupBanner(config: Config, botUrl: string, playgroundUrl?: st
     `  Approval policy:   ${config.bot.policyFile ? path.relative(process.cwd(), config.bot.policyFile) : 'none (every change runs at once)'}`,
     `  Notifications:     say "subscribe versions" in a chat; digest ${config.bot.notifications.digestTime ? `at ${config.bot.notifications.digestTime} UTC` : 'off'}`,
     `  Image versions:    ${versionSource(config)}`,
+    `  Storage:           ${storage}`,
   ];
   if (!config.bot.appId) {
     lines.push(

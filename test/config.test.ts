@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../src/config';
+import { ConfigError, loadConfig, RETIREMENT_DEFAULTS } from '../src/config';
 
 const load = (env: Record<string, string>) => loadConfig({ ...env } as NodeJS.ProcessEnv);
 
@@ -112,6 +112,16 @@ describe('configuration', () => {
     expect(() => load(env)).toThrow(message);
   });
 
+  it('should cap event streams at 500 per process and 20 per client unless told otherwise', () => {
+    expect(load({}).service.eventStreams).toEqual({ total: 500, perClient: 20 });
+    expect(load({ EVENT_STREAMS_MAX: '50', EVENT_STREAMS_PER_CLIENT: '5' }).service.eventStreams).toEqual({
+      total: 50,
+      perClient: 5,
+    });
+    expect(() => load({ EVENT_STREAMS_MAX: '0' })).toThrow(/EVENT_STREAMS_MAX must be a whole number from 1 to 100000/);
+    expect(() => load({ EVENT_STREAMS_PER_CLIENT: 'many' })).toThrow(/EVENT_STREAMS_PER_CLIENT must be a whole number/);
+  });
+
   it('should watch a registry only when configured in local mode', () => {
     expect(load({}).service.registry).toBeUndefined();
     const config = load({ IMAGE_REGISTRY_URL: 'http://127.0.0.1:5000/', IMAGE_REGISTRY_POLL_SECONDS: '60' });
@@ -121,6 +131,126 @@ describe('configuration', () => {
       pollSeconds: 60,
     });
     expect(load({ IMAGE_REGISTRY_URL: 'none' }).service.registry).toBeUndefined();
+  });
+
+  it("should default the retirement calendar to Microsoft's announcement and take moved dates", () => {
+    expect(load({}).bot.retirement).toEqual({
+      retiresOn: '2027-04-20',
+      featureFreezeOn: '2026-04-20',
+      lastImage: '20251211.v2',
+    });
+    expect(load({}).bot.retirement).toEqual(RETIREMENT_DEFAULTS);
+    const moved = load({
+      PROMPTFLOW_RETIREMENT_DATE: '2027-10-20',
+      PROMPTFLOW_FEATURE_FREEZE_DATE: '2026-05-01',
+      PROMPTFLOW_LAST_IMAGE: '20260301.v1',
+    });
+    expect(moved.bot.retirement).toEqual({
+      retiresOn: '2027-10-20',
+      featureFreezeOn: '2026-05-01',
+      lastImage: '20260301.v1',
+    });
+  });
+
+  it.each([
+    [
+      { PROMPTFLOW_RETIREMENT_DATE: '20 April 2027' },
+      /PROMPTFLOW_RETIREMENT_DATE must be a date as YYYY-MM-DD \(got "20 April 2027"\)/,
+    ],
+    [{ PROMPTFLOW_RETIREMENT_DATE: '2027-02-30' }, /PROMPTFLOW_RETIREMENT_DATE must be a date as YYYY-MM-DD/],
+    [{ PROMPTFLOW_RETIREMENT_DATE: '2027-04-20T00:00:00Z' }, /PROMPTFLOW_RETIREMENT_DATE must be a date/],
+    [{ PROMPTFLOW_FEATURE_FREEZE_DATE: '2026-13-01' }, /PROMPTFLOW_FEATURE_FREEZE_DATE must be a date/],
+    [
+      { PROMPTFLOW_FEATURE_FREEZE_DATE: '2027-04-20' },
+      /PROMPTFLOW_FEATURE_FREEZE_DATE \(2027-04-20\) must be before PROMPTFLOW_RETIREMENT_DATE \(2027-04-20\)/,
+    ],
+    [{ PROMPTFLOW_RETIREMENT_DATE: '2026-01-01' }, /must be before PROMPTFLOW_RETIREMENT_DATE \(2026-01-01\)/],
+    [
+      { PROMPTFLOW_LAST_IMAGE: 'latest' },
+      /PROMPTFLOW_LAST_IMAGE must be an image tag like 20251211.v2 \(got "latest"\)/,
+    ],
+  ])('should refuse the retirement setting %j with a specific message', (env, message) => {
+    expect(() => load(env)).toThrow(message);
+  });
+});
+
+describe('storage configuration', () => {
+  const KEY = Buffer.alloc(32, 7).toString('base64');
+  const AZURITE =
+    'DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=c2VjcmV0LWtleS1kby1ub3QtcHJpbnQ=;BlobEndpoint=http://127.0.0.1:10000/devstoreaccount1;';
+
+  it('should keep files in DATA_DIR by default', () => {
+    const config = load({ DATA_DIR: '/srv/bot-data' });
+    expect(config).toMatchObject({ storage: 'file', dataDir: '/srv/bot-data' });
+    expect(config.blob).toBeUndefined();
+  });
+
+  it('should take STORAGE=blob with a connection string, in the default container', () => {
+    const config = load({ STORAGE: 'blob', AZURE_STORAGE_CONNECTION_STRING: AZURITE, SECRETS_KEY: KEY });
+    expect(config.storage).toBe('blob');
+    expect(config.blob).toEqual({ connectionString: AZURITE, container: 'promptflow-runtime-bot' });
+  });
+
+  it('should take STORAGE=blob with an account URL for a managed identity, and a container of its own', () => {
+    const config = load({
+      STORAGE: 'Blob',
+      AZURE_STORAGE_ACCOUNT_URL: 'https://contoso.blob.core.windows.net/',
+      AZURE_STORAGE_CONTAINER: 'bot-state',
+      SECRETS_KEY: KEY,
+    });
+    expect(config.blob).toEqual({ accountUrl: 'https://contoso.blob.core.windows.net', container: 'bot-state' });
+  });
+
+  it.each([
+    [{}, /needs exactly one of AZURE_STORAGE_CONNECTION_STRING and AZURE_STORAGE_ACCOUNT_URL/],
+    [
+      { AZURE_STORAGE_CONNECTION_STRING: AZURITE, AZURE_STORAGE_ACCOUNT_URL: 'https://a.blob.core.windows.net' },
+      /needs exactly one of/,
+    ],
+    [
+      { AZURE_STORAGE_CONNECTION_STRING: 'AccountKey=only' },
+      /lacks AccountName, DefaultEndpointsProtocol, EndpointSuffix/,
+    ],
+    [
+      { AZURE_STORAGE_CONNECTION_STRING: 'BlobEndpoint=http://x;SharedAccessSignature=' },
+      /lacks AccountName, AccountKey/,
+    ],
+    [{ AZURE_STORAGE_CONNECTION_STRING: 'AccountName=a;SharedAccessSignature=sv=1' }, /needs a BlobEndpoint/],
+    [{ AZURE_STORAGE_ACCOUNT_URL: 'http://contoso.blob.core.windows.net' }, /must be an https URL/],
+    [{ AZURE_STORAGE_ACCOUNT_URL: 'not a url' }, /must be an https URL/],
+    [{ AZURE_STORAGE_ACCOUNT_URL: 'https://a.blob.core.windows.net/?sv=2024&sig=abc' }, /must not carry credentials/],
+    [
+      { AZURE_STORAGE_CONNECTION_STRING: AZURITE, AZURE_STORAGE_CONTAINER: 'Bot_State' },
+      /AZURE_STORAGE_CONTAINER must be 3 to 63 lower-case letters/,
+    ],
+    [{ AZURE_STORAGE_CONNECTION_STRING: AZURITE, AZURE_STORAGE_CONTAINER: 'ab' }, /AZURE_STORAGE_CONTAINER must be/],
+  ])('should refuse STORAGE=blob with %j, saying what is wrong', (env, message) => {
+    expect(() => load({ STORAGE: 'blob', SECRETS_KEY: KEY, ...env })).toThrow(message);
+  });
+
+  it('should never quote a connection string back, even a wrong one', () => {
+    const secret = 'AccountName=contoso;AccountKey=;SharedAccessSignature=;TopSecretValue=hunter2';
+    const error = (() => {
+      try {
+        load({ STORAGE: 'blob', AZURE_STORAGE_CONNECTION_STRING: secret });
+      } catch (e) {
+        return e as ConfigError;
+      }
+    })();
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error!.message).not.toContain('hunter2');
+  });
+
+  it('should refuse STORAGE=blob for the bot without SECRETS_KEY, and say why', () => {
+    expect(() => load({ STORAGE: 'blob', AZURE_STORAGE_CONNECTION_STRING: AZURITE })).toThrow(
+      /SECRETS_KEY is required with STORAGE=blob: without it each replica would make its own key file, and none could open the approval requests another one sealed/,
+    );
+    expect(() => load({ STORAGE: 'file' })).not.toThrow();
+  });
+
+  it('should start the runtime service alone on blob without SECRETS_KEY: it seals nothing', () => {
+    const env = { STORAGE: 'blob', AZURE_STORAGE_CONNECTION_STRING: AZURITE } as NodeJS.ProcessEnv;
+    expect(loadConfig(env, 'service').storage).toBe('blob');
   });
 });
 

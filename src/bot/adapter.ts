@@ -4,7 +4,7 @@
  * `CloudAdapter.process`, which answers 500 with the library's text for any failure that is not an
  * AuthenticationError (a forged signature, a future `nbf`, `alg: none`, unreachable keys), the edge
  * runs the check and the turn as two steps, so every refused token is a 401 (see server.ts).
- * Turn errors are logged with the stack and answered with a generic sentence: users never see internals.
+ * Turn errors are logged with the stack and answered with errorText's sentence: users never see internals.
  */
 import {
   type Activity,
@@ -14,6 +14,7 @@ import {
   type TurnContext,
 } from './sdk';
 import type { BotConfig } from '../config';
+import { errorText } from '../core/errorText';
 import type { Logger } from '../logger';
 import { correlationIdOf } from './correlation';
 import { credentialsFactory } from './credentials';
@@ -58,9 +59,8 @@ export function createAdapter(config: BotConfig, log: Logger): BotAdapter {
       conversation: context.activity.conversation?.id,
     });
     if (context.activity.type === 'message') {
-      await context
-        .sendActivity(`Something went wrong on my side. It is logged with id \`${correlationId}\`; please try again.`)
-        .catch(() => undefined);
+      // A storage outage gets its own sentence; anything else, the generic one with the id.
+      await context.sendActivity(errorText(error, correlationId)).catch(() => undefined);
     }
   };
   return adapter;

@@ -91,7 +91,7 @@ export function createBotApp(options: BotAppOptions): BotApp {
     audit,
     clock,
     log,
-    config: config.notifications,
+    config: { ...config.notifications, retirement: config.retirement },
     sender: new TeamsNotificationSender(adapter, config.appId ?? '', conversations, log),
   });
   const deps = {
@@ -105,12 +105,13 @@ export function createBotApp(options: BotAppOptions): BotApp {
     policy,
     audit,
     subscriptions: notifications.subscriptions,
+    retirement: config.retirement,
   };
   const dispatcher = new Dispatcher(deps, storage);
   const actions = new ActionRouter(deps, storage);
   const bot = new TeamsBot({ dispatcher, actions, tracker, conversations, approvals, people, clock, log });
   let sweeper: NodeJS.Timeout | undefined;
-  const server = createBotServer(adapter, bot, log);
+  const server = createBotServer(adapter, bot, log, storage);
   return {
     server,
     adapter,

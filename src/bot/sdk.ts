@@ -12,13 +12,6 @@ export {
   TeamsActivityHandler,
   TurnContext,
 } from 'botbuilder';
-// botbuilder's own auth package (the version botbuilder pins): the credential factories per identity type.
-export {
-  ManagedIdentityServiceClientCredentialsFactory,
-  PasswordServiceClientCredentialFactory,
-  type AuthenticateRequestResult,
-  type ServiceClientCredentialsFactory,
-} from 'botframework-connector';
 export type {
   Activity,
   AdaptiveCardInvokeResponse,
@@ -28,3 +21,10 @@ export type {
   InvokeResponse,
   Middleware,
 } from 'botbuilder';
+
+// botframework-connector's types, reached through botbuilder (the package the project depends on).
+import type { ConfigurationBotFrameworkAuthentication as Auth } from 'botbuilder';
+/** What a request's token check yields: its claims, and the factory of its connector clients. */
+export type AuthenticateRequestResult = Awaited<ReturnType<Auth['authenticateRequest']>>;
+/** Makes the credentials a bot signs its calls to the channel with. */
+export type ServiceClientCredentialsFactory = NonNullable<ConstructorParameters<typeof Auth>[1]>;

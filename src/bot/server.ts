@@ -1,5 +1,6 @@
 /**
- * The bot's HTTP server: POST /api/messages through the adapter, and GET /healthz.
+ * The bot's HTTP server: POST /api/messages through the adapter; GET /healthz (the process serves)
+ * and GET /readyz (its storage answers too), both public for the platform's probes.
  *
  * A request is checked in two steps. First its Bot Framework token: any refusal — a forged or
  * unsigned token, the wrong key, issuer, audience or serviceurl, a token expired or not valid yet, or
@@ -9,6 +10,7 @@
 import type { Activity } from './sdk';
 import restify from 'restify';
 import type { Logger } from '../logger';
+import type { Storage } from '../storage/storage';
 import type { BotAdapter } from './adapter';
 import type { TeamsBot } from './teamsBot';
 import { TokenRefusedError } from './tokenRefusal';
@@ -21,7 +23,7 @@ const BAD_REQUEST = {
 };
 const INTERNAL = { error: { code: 'InternalError', message: 'The bot could not process the activity.' } };
 
-export function createBotServer(adapter: BotAdapter, bot: TeamsBot, log: Logger): restify.Server {
+export function createBotServer(adapter: BotAdapter, bot: TeamsBot, log: Logger, storage: Storage): restify.Server {
   const server = restify.createServer({ name: 'runtime-bot', handleUncaughtExceptions: false });
   server.use(restify.plugins.bodyParser({ maxBodySize: 1024 * 1024, mapParams: false }));
   server.post('/api/messages', async (req, res) => {
@@ -53,6 +55,13 @@ export function createBotServer(adapter: BotAdapter, bot: TeamsBot, log: Logger)
   });
   server.get('/healthz', async (_req, res) => {
     res.send(200, { status: 'ok' });
+  });
+  // Not the runtime service's health: while it is down the bot still answers, and says so in chat.
+  // The detail goes to the log only: this endpoint faces the internet.
+  server.get('/readyz', async (_req, res) => {
+    const storageHealth = await storage.health().catch((e: Error) => ({ ok: false, detail: e.message }));
+    if (!storageHealth.ok) log.warn('not ready: storage does not answer', { detail: storageHealth.detail });
+    res.send(storageHealth.ok ? 200 : 503, { status: storageHealth.ok ? 'ok' : 'degraded' });
   });
   return server;
 }

@@ -44,7 +44,7 @@ export class TeamsBot extends TeamsActivityHandler {
       const botId = context.activity.recipient?.id;
       if (context.activity.membersAdded?.some((m) => m.id === botId)) {
         await this.remember(context);
-        await context.sendActivity(toActivity({ kind: 'welcome' }));
+        await context.sendActivity(toActivity(this.deps.dispatcher.welcome()));
       }
       await next();
     });

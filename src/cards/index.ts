@@ -1,5 +1,6 @@
 /**
- * Which card shows which reply. Plain text and errors have no card: the edge sends them as text.
+ * Which card shows which reply. Plain text, errors and exports have no card: the edge sends them as
+ * text.
  */
 import type { Reply } from '../core/replies';
 import type { AdaptiveCard } from './render';
@@ -10,6 +11,8 @@ import { editFormCard } from './views/editForm';
 import { helpCard } from './views/help';
 import { installFormCard } from './views/installForm';
 import { progressCard } from './views/progress';
+import { retirementCard } from './views/retirement';
+import { retirementNoticeCard } from './views/retirementNotice';
 import { runtimeDetailCard } from './views/runtimeDetail';
 import { runtimeListCard } from './views/runtimeList';
 import { summaryCard } from './views/summary';
@@ -20,6 +23,7 @@ export function cardFor(reply: Reply): AdaptiveCard | undefined {
   switch (reply.kind) {
     case 'text':
     case 'error':
+    case 'retirementExport':
       return undefined;
     case 'help':
       return helpCard(reply);
@@ -47,5 +51,9 @@ export function cardFor(reply: Reply): AdaptiveCard | undefined {
       return installFormCard(reply.form);
     case 'editForm':
       return editFormCard(reply.form);
+    case 'retirement':
+      return retirementCard(reply);
+    case 'retirementNotice':
+      return retirementNoticeCard(reply);
   }
 }

@@ -23,6 +23,7 @@ export const Verb = {
   Approve: 'approval.approve',
   Reject: 'approval.reject',
   CancelApproval: 'approval.cancel',
+  RetirementPage: 'retirement.page',
 } as const;
 
 export type Verb = (typeof Verb)[keyof typeof Verb];

@@ -125,13 +125,17 @@ export class RuntimeClient {
     return this.call('POST', `/v1/runtimes/${enc(name)}/${action}`, { actor, idempotencyKey });
   }
 
-  /** Any change by kind: what approval flows execute once a request is approved. */
+  /**
+   * Any change by kind: the one way the bot changes runtimes. The Idempotency-Key is required: it
+   * makes a retry (here, after a lost answer, or the user's after an error) return the first
+   * operation instead of starting a second one.
+   */
   async change(
     kind: OperationKind,
     name: string,
     body: Record<string, unknown>,
     actor: Person,
-    options: ChangeOptions = {},
+    options: ChangeOptions,
   ): Promise<Operation> {
     return this.call(CHANGE_ROUTES[kind][0], changePath(kind, name), { actor, body, ...options });
   }
@@ -267,6 +271,15 @@ async function toError(response: Response): Promise<AppError> {
         `The runtime service refused the bot's request (${response.status}): ${detail}`,
         { facts },
       );
+    case 429:
+    case 503:
+      if (problem.code === ErrorCode.Overloaded || problem.code === ErrorCode.TooManyRequests) {
+        // Busy, not broken: the service changed nothing and says when to try again.
+        return new AppError(ErrorCode.Overloaded, detail, { facts: { ...facts, retryable: true } });
+      }
+      return new AppError(ErrorCode.Unavailable, `The runtime service is having trouble (${response.status}).`, {
+        facts: { ...facts, retryable: true },
+      });
     case 401:
     case 403:
       return new AppError(
@@ -302,7 +315,7 @@ function enc(name: string): string {
 const OPERATION_ID = /^[0-9a-f-]{36}$/i;
 
 export interface ChangeOptions {
-  idempotencyKey?: string;
+  idempotencyKey: string;
   ifMatch?: string;
 }
 

@@ -67,11 +67,11 @@ export class ActionRouter {
       if (key && reply.kind === 'operation') await this.guard.remember(key, reply.operation.id);
       else if (key && reply.kind === 'approval' && !request.verb.startsWith('approval.'))
         await this.guard.remember(key, `approval:${reply.approval.id}`);
-      else if (key) await this.guard.release(key);
+      else if (key) await this.guard.release(key, this.deps.clock.now());
       log.info('card action handled', { reply: reply.kind });
       return reply;
     } catch (error) {
-      if (key) await this.guard.release(key);
+      if (key) await this.guard.release(key, this.deps.clock.now());
       if (error instanceof AppError) log.info('card action rejected', { code: error.code, detail: error.message });
       else log.error('card action failed', { error });
       return { kind: 'error', text: errorText(error, request.correlationId) };

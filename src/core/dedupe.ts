@@ -3,6 +3,14 @@
  * new id, so requests are keyed on business facts (who, where, what) and a repeat within a short
  * window is treated as the same request. The claim is an eTag-guarded write, so two replicas
  * receiving the same delivery cannot both win.
+ *
+ * A claim also carries the Idempotency-Key its request sends to the runtime service. When the
+ * request fails, the claim is released but keeps that key for a while: if the failure hid a
+ * success (the service started the operation, then the answer was lost), the user's retry sends
+ * the same key and gets the first operation back instead of a second one or a conflict.
+ *
+ * Claims expire: whoever claims sweeps the area at most once per SWEEP_EVERY_MS, deleting claims
+ * older than their window and the key's reuse period. No record is shared between requests.
  */
 import { createHash } from 'node:crypto';
 import { Collection, UNCHANGED } from '../storage/collection';
@@ -10,16 +18,25 @@ import { isEtagConflict, type Storage } from '../storage/storage';
 
 /** A repeat of the same request within this window is a redelivery, not a new request. */
 export const DUPLICATE_WINDOW_MS = 60_000;
+/** How long a failed request's Idempotency-Key is reused by the same request sent again. */
+export const KEY_REUSE_MS = 10 * 60_000;
+const SWEEP_EVERY_MS = 60 * 60_000;
 
 interface Claim {
   at: number;
   operationId?: string;
+  /** The Idempotency-Key of the claim's request. */
+  key?: string;
+  /** Set when the request failed: the claim no longer blocks a repeat, but lends it its key. */
+  releasedAt?: number;
 }
 
 export type ClaimResult = { fresh: true; idempotencyKey: string } | { fresh: false; operationId?: string };
 
 export class DuplicateGuard {
   private readonly claims: Collection<Claim>;
+  private lastSweep = 0;
+  private sweeping?: Promise<void>;
 
   constructor(
     storage: Storage,
@@ -35,12 +52,20 @@ export class DuplicateGuard {
 
   /** Claims a request key; a repeat within the window gets the first request's operation id. */
   async claim(key: string, now: number): Promise<ClaimResult> {
+    this.sweepNowAndThen(now);
     try {
       const existing = await this.claims.get(key);
-      if (existing && now - existing.at < this.windowMs) return { fresh: false, operationId: existing.operationId };
-      if (existing) await this.claims.replace(key, { at: now }, existing.eTag);
-      else await this.claims.create(key, { at: now });
-      return { fresh: true, idempotencyKey: DuplicateGuard.key(key, String(now)) };
+      if (existing && existing.releasedAt === undefined && now - existing.at < this.windowMs)
+        return { fresh: false, operationId: existing.operationId };
+      const reused =
+        existing?.key && existing.releasedAt !== undefined && now - existing.releasedAt < KEY_REUSE_MS
+          ? existing.key
+          : undefined;
+      const idempotencyKey = reused ?? DuplicateGuard.key(key, String(now));
+      const claim = { at: now, key: idempotencyKey };
+      if (existing) await this.claims.replace(key, claim, existing.eTag);
+      else await this.claims.create(key, claim);
+      return { fresh: true, idempotencyKey };
     } catch (error) {
       if (isEtagConflict(error)) return { fresh: false }; // a concurrent delivery of the same request won
       throw error;
@@ -51,8 +76,38 @@ export class DuplicateGuard {
     await this.claims.update(key, (c) => (c ? { ...c, operationId } : UNCHANGED));
   }
 
-  /** Forgets a claim whose request failed, so that the user can send it again at once. */
-  async release(key: string): Promise<void> {
-    await this.claims.delete(key);
+  /**
+   * Releases a claim whose request failed, so that the user can send it again at once; the repeat
+   * reuses its Idempotency-Key (see the header).
+   */
+  async release(key: string, now: number): Promise<void> {
+    await this.claims.update(key, (c) => (c ? { ...c, releasedAt: now } : UNCHANGED));
+  }
+
+  /** Starts a sweep in the background when the last one is an hour old. */
+  private sweepNowAndThen(now: number): void {
+    if (this.sweeping || now - this.lastSweep < SWEEP_EVERY_MS) return;
+    this.lastSweep = now;
+    this.sweeping = this.sweep(now)
+      .then(() => undefined)
+      .catch(() => undefined) // housekeeping: the next sweep tries again
+      .finally(() => {
+        this.sweeping = undefined;
+      });
+  }
+
+  /** Deletes claims that can neither block a repeat nor lend it a key any more. */
+  async sweep(now: number): Promise<number> {
+    const ids = await this.claims.ids();
+    const keepFor = Math.max(this.windowMs, KEY_REUSE_MS);
+    let deleted = 0;
+    for (let i = 0; i < ids.length; i += 200) {
+      for (const [id, claim] of await this.claims.getManyWithIds(ids.slice(i, i + 200))) {
+        if (now - Math.max(claim.at, claim.releasedAt ?? 0) < keepFor) continue;
+        await this.claims.delete(id);
+        deleted++;
+      }
+    }
+    return deleted;
   }
 }

@@ -7,6 +7,7 @@
 import { AppError } from '../errors';
 import type { Logger } from '../logger';
 import type { Storage } from '../storage/storage';
+import { welcomeReply } from './commands/help';
 import { parseCommand, suggest } from './commands/parse';
 import { COMMANDS, findCommand } from './commands/registry';
 import type { Command, CommandDeps } from './commands/types';
@@ -28,6 +29,11 @@ export class Dispatcher {
   ) {
     this.guard = new DuplicateGuard(storage, 'recent-commands');
     this.deliveries = new DuplicateGuard(storage, 'recent-deliveries', 24 * 60 * 60_000);
+  }
+
+  /** What the bot says when it joins a conversation. */
+  welcome(): Reply {
+    return welcomeReply(this.deps);
   }
 
   async handle(request: ChatRequest): Promise<Reply[]> {
@@ -84,8 +90,8 @@ export class Dispatcher {
     else if (approvalReply && parsed.command.verb !== 'approve')
       await this.guard.remember(key, `approval:${approvalReply.approval.id}`);
     else {
-      await this.guard.release(key); // it failed: the user may send the same text again at once
-      if (delivery) await this.deliveries.release(delivery);
+      await this.guard.release(key, this.deps.clock.now()); // it failed: the user may send it again at once
+      if (delivery) await this.deliveries.release(delivery, this.deps.clock.now());
     }
     return replies;
   }

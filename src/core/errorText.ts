@@ -4,9 +4,11 @@
  * Details that came from the runtime service may quote user input, so they are escaped.
  */
 import { AppError, ErrorCode } from '../errors';
+import { storageOutageOf } from '../storage/storage';
 import { escapeMarkdown } from './userText';
 
 export function errorText(error: unknown, correlationId: string): string {
+  if (storageOutageOf(error)) return "I can't reach my storage right now. Please try again in a minute.";
   if (!(error instanceof AppError)) return generic(correlationId);
   const fromService = typeof error.facts?.status === 'number';
   const say = (text: string) => (fromService ? escapeMarkdown(text) : text);
@@ -24,6 +26,8 @@ export function errorText(error: unknown, correlationId: string): string {
       return error.facts?.status === 401 || error.facts?.status === 403
         ? 'The bot is not allowed to call the runtime service. An administrator must check its RUNTIME_SERVICE_TOKEN.'
         : "I can't reach the runtime service right now. Try again in a minute.";
+    case ErrorCode.Overloaded:
+      return 'Too many changes are arriving at once. Try again in a few seconds: sending the same request again is safe.';
     case ErrorCode.Internal:
       return generic(correlationId);
     case ErrorCode.InvalidField:

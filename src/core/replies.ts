@@ -6,8 +6,12 @@ import type { Operation, OperationKind, Runtime, RuntimeType, VersionCheck, Vers
 import type { ApprovalRecord, ApprovalViewer } from './approvals/model';
 import type { AuditEntry } from './audit/auditLog';
 import type { OnCallSummary } from '../domain/summary';
+import type { RetirementStatus } from './retirement/calendar';
+import type { InventoryRow, NextStep } from './retirement/inventory';
 
 export type { OnCallSummary } from '../domain/summary';
+export type { RetirementStatus } from './retirement/calendar';
+export type { InventoryRow, NextStep } from './retirement/inventory';
 
 export interface CommandHelp {
   name: string;
@@ -62,7 +66,8 @@ export interface EditFormView extends FormState {
 export type Reply =
   | { kind: 'text'; text: string }
   | { kind: 'error'; text: string; usage?: string }
-  | { kind: 'help'; commands: CommandHelp[]; command?: CommandHelp }
+  /** `retirement`: the one line about prompt flow's retirement. */
+  | { kind: 'help'; commands: CommandHelp[]; command?: CommandHelp; retirement?: RetirementStatus }
   | {
       kind: 'runtimeList';
       runtimes: Runtime[];
@@ -75,15 +80,36 @@ export type Reply =
     }
   /** `actions`: what the viewer may do to this runtime, so cards show only those buttons. */
   | { kind: 'runtimeDetail'; runtime: Runtime; actions: OperationKind[] }
-  /** `title`: the daily digest shows the summary under its own title. */
-  | { kind: 'summary'; summary: OnCallSummary; title?: string }
-  /** `notice`: a proactive new-version report rather than an answer to `versions`. */
-  | { kind: 'versions'; report: VersionsReport; canUpgrade: boolean; notice?: { tag: string; previousLatest?: string } }
+  /** `title`: the daily digest shows the summary under its own title; `retirement`: days left and runtimes. */
+  | { kind: 'summary'; summary: OnCallSummary; title?: string; retirement?: RetirementStatus }
+  /** `notice`: a proactive new-version report rather than an answer to `versions`; `retirement`: images frozen. */
+  | {
+      kind: 'versions';
+      report: VersionsReport;
+      canUpgrade: boolean;
+      notice?: { tag: string; previousLatest?: string };
+      retirement?: RetirementStatus;
+    }
   | { kind: 'alert'; alert: RuntimeAlert }
-  | { kind: 'versionCheck'; check: VersionCheck }
+  | { kind: 'versionCheck'; check: VersionCheck; retirement?: RetirementStatus }
   /** A change was accepted; the edge tracks it and updates this message until it ends. */
   | { kind: 'operation'; operation: Operation; title: string }
-  | { kind: 'welcome' }
+  | { kind: 'welcome'; retirement?: RetirementStatus }
+  /** The retirement inventory, one page; `stoppable`: the shown runtimes this viewer may stop. */
+  | {
+      kind: 'retirement';
+      retirement: RetirementStatus;
+      rows: InventoryRow[];
+      steps: Record<NextStep, number>;
+      stoppable: string[];
+      page: number;
+      pages: number;
+      total: number;
+    }
+  /** `retirement --export`: one page of JSON lines, one runtime a line. */
+  | { kind: 'retirementExport'; lines: string[]; page: number; pages: number; total: number }
+  /** The notice 90, 30, 7 and 1 days before the retirement. */
+  | { kind: 'retirementNotice'; retirement: RetirementStatus }
   /** An approval request, as one viewer sees it (an empty viewer id: the card everyone sees). */
   | {
       kind: 'approval';

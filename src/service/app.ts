@@ -6,10 +6,11 @@
 import type { TokenCredential } from '@azure/identity';
 import type restify from 'restify';
 import { type Clock, systemClock } from '../clock';
-import type { ServiceConfig } from '../config';
+import { EVENT_STREAM_DEFAULTS, type ServiceConfig } from '../config';
 import type { Logger } from '../logger';
 import type { Storage } from '../storage/storage';
-import { EventLog } from './events/eventLog';
+import { EventLog, type EventLogOptions } from './events/eventLog';
+import { StreamLimits } from './events/streamLimits';
 import { type EngineOptions, OperationEngine } from './operations/engine';
 import type { AzureMlTuning } from './providers/azureml/azuremlProvider';
 import { createProvider, engineDefaults, startProvider } from './providers/createProvider';
@@ -41,6 +42,8 @@ export interface ServiceAppOptions {
   engine?: EngineOptions;
   /** Tests drive the engine by hand with a fake clock. */
   runWorkers?: boolean;
+  /** Overrides for the event log (page size, retention, poll intervals); tests make them small. */
+  events?: Omit<EventLogOptions, 'log'>;
   /** Overrides for the registry watcher (backoff, timeouts); tests make it fast. */
   registryWatcher?: Partial<RegistryWatcherOptions>;
   /** azureml provider: the Entra credential (default DefaultAzureCredential), and test knobs. */
@@ -51,7 +54,7 @@ export interface ServiceAppOptions {
 export function createRuntimeServiceApp(options: ServiceAppOptions): RuntimeServiceApp {
   const { config, storage, log } = options;
   const clock = options.clock ?? systemClock;
-  const events = new EventLog(storage, clock);
+  const events = new EventLog(storage, clock, { ...options.events, log: log.child({ component: 'events' }) });
   const versions = new VersionStore(storage, config.catalogueFile, clock, events);
   const provider = createProvider({ ...options, clock, versions });
   const engineOptions = { ...engineDefaults(provider), ...options.engine };
@@ -77,6 +80,7 @@ export function createRuntimeServiceApp(options: ServiceAppOptions): RuntimeServ
     views,
     versions,
     events,
+    streams: new StreamLimits(config.eventStreams ?? EVENT_STREAM_DEFAULTS),
     provider,
     storage,
     log: log.child({ component: 'http' }),
@@ -97,6 +101,7 @@ export function createRuntimeServiceApp(options: ServiceAppOptions): RuntimeServ
         if (seeded) log.info('demo data written', { runtimes: seeded });
       }
       if (options.runWorkers !== false) {
+        events.start();
         engine.start();
         registry?.start();
       }
@@ -113,6 +118,7 @@ export function createRuntimeServiceApp(options: ServiceAppOptions): RuntimeServ
       await registry?.stop();
       server.server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await events.stop();
     },
   };
 }

@@ -13,9 +13,19 @@ const problem = (description: string) => ({
   description,
   content: { 'application/problem+json': { schema: ref('Problem') } },
 });
+const retryLater = (description: string) => ({
+  ...problem(description),
+  headers: { 'Retry-After': { schema: { type: 'integer' }, description: 'Seconds to wait before trying again.' } },
+});
 const errors = {
   '400': problem('Malformed request: bad JSON, wrong types, unknown fields, missing acting user.'),
   '401': problem('Missing or wrong bearer token (only when RUNTIME_SERVICE_TOKEN is set).'),
+  '503': {
+    ...problem(
+      'Storage cannot be reached right now (code storage_unavailable). Try again after Retry-After; a change retried with the same Idempotency-Key returns its first operation.',
+    ),
+    headers: { 'Retry-After': { schema: { type: 'integer' }, description: 'Seconds to wait before trying again.' } },
+  },
 };
 const accepted = {
   description: 'Accepted: the change runs as an operation. Poll Operation-Location.',
@@ -79,6 +89,9 @@ const change = (summary: string, body: object | undefined, extra: Record<string,
     '404': problem('No such runtime.'),
     '409': problem('The runtime exists already, is busy with another operation, or is in a state that forbids this.'),
     '422': problem('The request breaks a rule: field errors are under `errors`.'),
+    '503': retryLater(
+      'Too many concurrent changes to this runtime: nothing was changed. Send it again (with the same Idempotency-Key) after Retry-After.',
+    ),
     ...extra,
   },
 });
@@ -285,6 +298,8 @@ export function buildOpenApi(): Record<string, unknown> {
               },
             },
             ...errors,
+            '429': retryLater('This client holds as many open event streams as it may (EVENT_STREAMS_PER_CLIENT).'),
+            '503': retryLater('This process serves as many open event streams as it may (EVENT_STREAMS_MAX).'),
           },
         },
       },

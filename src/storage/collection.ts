@@ -5,6 +5,23 @@
 import { AppError, ErrorCode } from '../errors';
 import { IF_NONE_MATCH, isEtagConflict, type Storage, type StoreItem } from './storage';
 
+/**
+ * A read-modify-write that kept losing to other writers of the same record, after backing off. It
+ * changed nothing, so the request that needed it may be sent again: the service answers 503 with
+ * Retry-After, the bot says it is busy. The key is for logs only: it never reaches a client.
+ */
+export class ContentionError extends AppError {
+  constructor(readonly key: string) {
+    super(ErrorCode.Overloaded, 'Too many changes are arriving at once; nothing was changed. Try again in a moment.', {
+      facts: { retryAfterMs: RETRY_AFTER_MS },
+    });
+    this.name = 'ContentionError';
+  }
+}
+
+/** What a client is asked to wait after a ContentionError. */
+const RETRY_AFTER_MS = 1000;
+
 export type Stored<T> = T & { eTag: string };
 
 /** Returned by an `update` mutator to leave the record as it is. */
@@ -94,7 +111,7 @@ export class Collection<T extends object> {
   async update(
     id: string,
     mutate: (current: T | undefined) => T | undefined | typeof UNCHANGED,
-    attempts = 25,
+    attempts = ATTEMPTS,
   ): Promise<T | undefined> {
     for (let i = 0; i < attempts; i++) {
       const current = await this.get(id);
@@ -107,10 +124,10 @@ export class Collection<T extends object> {
         return next;
       } catch (error) {
         if (!isEtagConflict(error)) throw error;
-        await jitter(i);
+        await backoff(i);
       }
     }
-    throw new Error(`could not update ${this.key(id)}: too much contention`);
+    throw new ContentionError(this.key(id));
   }
 
   /**
@@ -120,8 +137,8 @@ export class Collection<T extends object> {
   async transition(
     id: string,
     mutate: (current: T) => Promise<T | undefined>,
-    contention: () => Error = () => new Error(`could not update ${this.key(id)}: too much contention`),
-    attempts = 20,
+    contention: () => Error = () => new ContentionError(this.key(id)),
+    attempts = ATTEMPTS,
   ): Promise<T | undefined> {
     for (let i = 0; i < attempts; i++) {
       const current = await this.get(id);
@@ -133,7 +150,7 @@ export class Collection<T extends object> {
         return next;
       } catch (error) {
         if (!isEtagConflict(error)) throw error;
-        await jitter(i);
+        await backoff(i);
       }
     }
     throw contention();
@@ -150,7 +167,14 @@ function strip<T extends object>(value: T): StoreItem {
   return rest as StoreItem;
 }
 
-function jitter(attempt: number): Promise<void> {
-  const ms = Math.random() * Math.min(50, 2 + attempt * 4);
+/** Attempts of a read-modify-write; with `backoff`, at most about two seconds before giving up. */
+const ATTEMPTS = 12;
+
+/**
+ * Exponential backoff with full jitter (5 ms doubling, capped at 400 ms): writers that collided
+ * spread out instead of colliding again in lockstep. For any loop that retries an eTag conflict.
+ */
+export function backoff(attempt: number): Promise<void> {
+  const ms = Math.random() * Math.min(400, 5 * 2 ** attempt);
   return new Promise((resolve) => setTimeout(resolve, ms));
 }

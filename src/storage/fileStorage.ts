@@ -1,63 +1,109 @@
 /**
- * File-backed Storage that is safe for several processes sharing one data folder.
+ * File-backed Storage that is safe for several processes sharing one data folder (one host).
  *
- * Each key is a folder of numbered versions (`3.json`, `4.json`, or `5.del` for a deletion). A
- * write of version N+1 hard-links a fully written temp file into place: `link` fails when the
- * name exists, so of concurrent writers holding eTag N exactly one wins, without lock files that
- * a `kill -9` could leave behind. The eTag is the version number; it never repeats for a key, even
- * across delete and re-create, so a stale eTag can never match by accident.
+ * Each key is a folder (`runtimes/chat-dev` → `runtimes/chat-dev.k/`) holding its current
+ * version; fileVersions.ts has the compare-and-swap that replaces it. A key that does not exist
+ * yet appears by renaming a folder prepared under `.staging/` into place: the rename fails when
+ * the folder exists and is not empty, so of concurrent creators exactly one wins. A deleted key's
+ * folder is removed at once, so the data folder holds only live keys, and the cost of a read or
+ * write does not grow with the number of writes a key has seen.
  */
-import { randomUUID } from 'node:crypto';
 import { constants, promises as fs } from 'node:fs';
 import path from 'node:path';
 import {
+  convertLegacy,
+  type FolderState,
+  inspect,
+  isCode,
+  newId,
+  publish,
+  readVersion,
+  removeFolder,
+  removeJunk,
+  swap,
+} from './fileVersions';
+import {
+  checkKey,
   EtagConflictError,
   IF_NONE_MATCH,
+  InvalidKeyError,
   type Storage,
   type StoreItem,
   type StoreItems,
-  writeAllowed,
+  StorageUnavailableError,
 } from './storage';
 
-interface Version {
-  n: number;
-  deleted: boolean;
+export interface FileStorageOptions {
+  /** Clock for housekeeping (epoch ms); tests move it. */
+  now?: () => number;
+  /** A staging folder older than this was left by a killed writer and is removed. */
+  stagingGraceMs?: number;
 }
 
+/** Folders are named by the key's segments; one name may take at most 255 bytes. */
+const MAX_SEGMENT_BYTES = 253;
+const ATTEMPTS = 100;
+
 export class FileStorage implements Storage {
-  constructor(private readonly root: string) {}
+  private readonly staging: string;
+  private readonly now: () => number;
+  private readonly stagingGraceMs: number;
+  private nextStagingSweep = 0;
+
+  constructor(
+    private readonly root: string,
+    options: FileStorageOptions = {},
+  ) {
+    this.root = path.resolve(root);
+    this.staging = path.join(this.root, '.staging');
+    this.now = options.now ?? Date.now;
+    this.stagingGraceMs = options.stagingGraceMs ?? 10 * 60_000;
+  }
 
   async read(keys: string[]): Promise<StoreItems> {
+    const dirs = keys.map((key) => this.keyDir(key));
     const out: StoreItems = {};
-    await Promise.all(
-      keys.map(async (key) => {
-        const item = await this.readOne(key);
-        if (item) out[key] = item;
-      }),
+    await outages(() =>
+      Promise.all(
+        keys.map(async (key, i) => {
+          const item = await this.readOne(key, dirs[i]);
+          if (item) out[key] = item;
+        }),
+      ),
     );
     return out;
   }
 
   async write(changes: StoreItems): Promise<void> {
+    const dirs = Object.keys(changes).map((key) => this.keyDir(key));
+    let i = 0;
     for (const [key, item] of Object.entries(changes)) {
-      await this.writeOne(key, item, false);
+      const { eTag, ...body } = item;
+      await outages(() => this.writeOne(key, dirs[i++], JSON.stringify(body), eTag));
     }
   }
 
   async delete(keys: string[]): Promise<void> {
-    for (const key of keys) await this.writeOne(key, {}, true);
+    const dirs = keys.map((key) => this.keyDir(key));
+    for (let i = 0; i < keys.length; i++) await outages(() => this.writeOne(keys[i], dirs[i], undefined, undefined));
   }
 
-  async list(prefix: string): Promise<string[]> {
+  list(prefix: string): Promise<string[]> {
+    return outages(() => this.listKeys(prefix));
+  }
+
+  private async listKeys(prefix: string): Promise<string[]> {
     const cut = prefix.lastIndexOf('/');
-    const folderKey = cut >= 0 ? prefix.slice(0, cut) : '';
+    const folderKey = prefix.slice(0, Math.max(cut, 0));
     const start = prefix.slice(cut + 1);
-    const folder = path.join(this.root, ...folderKey.split('/').filter(Boolean).map(encodeSegment));
+    const segments = folderKey.split('/');
+    if (cut >= 0 && segments.some((s) => s === '')) return []; // no key has an empty segment
+    const folder = path.join(this.root, ...(cut >= 0 ? segments.map(encodeSegment) : []));
     let names: string[];
     try {
       names = await fs.readdir(folder);
     } catch (error) {
-      if (isCode(error, 'ENOENT')) return [];
+      if (isCode(error, 'ENOENT') || isCode(error, 'ENOTDIR')) return [];
       throw error;
     }
     const keys: string[] = [];
@@ -65,10 +111,14 @@ export class FileStorage implements Storage {
       names
         .filter((name) => name.endsWith('.k'))
         .map(async (name) => {
-          const segment = decodeURIComponent(name.slice(0, -2));
+          const segment = decodedSegment(name.slice(0, -2));
+          if (segment === undefined) return; // not a folder this storage made
           if (!segment.startsWith(start)) return;
-          const latest = await this.latest(path.join(folder, name));
-          if (latest && !latest.deleted) keys.push(folderKey ? `${folderKey}/${segment}` : segment);
+          const dir = path.join(folder, name);
+          const state = await this.settled(dir);
+          if (state.kind === 'live' || (state.kind === 'legacy' && !state.deleted))
+            keys.push(cut >= 0 ? `${folderKey}/${segment}` : segment);
+          else if (state.kind === 'absent') await this.clearAbsent(dir, state.names);
         }),
     );
     return keys.sort();
@@ -85,109 +135,153 @@ export class FileStorage implements Storage {
   }
 
   private keyDir(key: string): string {
-    if (!key || key.startsWith('/') || key.endsWith('/') || key.includes('//')) {
-      throw new Error(`invalid storage key: ${JSON.stringify(key)}`);
-    }
+    checkKey(key);
     const segments = key.split('/').map(encodeSegment);
+    const tooLong = segments.find((s) => Buffer.byteLength(s) > MAX_SEGMENT_BYTES);
+    if (tooLong)
+      throw new InvalidKeyError(
+        key,
+        `a segment takes ${Buffer.byteLength(tooLong)} bytes as a file name (at most 253)`,
+      );
     const last = `${segments.pop()}.k`;
     return path.join(this.root, ...segments, last);
   }
 
-  private async latest(dir: string): Promise<Version | undefined> {
-    let names: string[];
-    try {
-      names = await fs.readdir(dir);
-    } catch (error) {
-      if (isCode(error, 'ENOENT')) return undefined;
-      throw error;
+  /** The folder's state, looked at again while it changes under us. */
+  private async settled(dir: string): Promise<FolderState> {
+    for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+      const state = await inspect(dir);
+      if (state.kind !== 'racing') return state;
     }
-    let best: Version | undefined;
-    for (const name of names) {
-      const match = /^(\d+)\.(json|del)$/.exec(name);
-      if (!match) continue;
-      const n = Number(match[1]);
-      if (!best || n > best.n) best = { n, deleted: match[2] === 'del' };
-    }
-    return best;
+    throw new Error(`storage folder ${dir} kept changing while it was read`);
   }
 
-  private async readOne(key: string): Promise<StoreItem | undefined> {
-    const dir = this.keyDir(key);
-    // A concurrent writer may prune the version we picked between readdir and readFile: retry.
-    for (let attempt = 0; attempt < 20; attempt++) {
-      const latest = await this.latest(dir);
-      if (!latest || latest.deleted) return undefined;
-      try {
-        const text = await fs.readFile(path.join(dir, `${latest.n}.json`), 'utf8');
-        if (text === '') continue; // pruned between readdir and read: a newer version exists
-        return { ...(JSON.parse(text) as StoreItem), eTag: String(latest.n) };
-      } catch (error) {
-        if (!isCode(error, 'ENOENT')) throw error;
+  private async readOne(key: string, dir: string): Promise<StoreItem | undefined> {
+    for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+      const state = await this.settled(dir);
+      if (state.kind === 'legacy') {
+        await convertLegacy(dir, state);
+        continue;
       }
+      if (state.kind === 'absent') await this.clearAbsent(dir, state.names);
+      if (state.kind !== 'live') return undefined;
+      const item = await readVersion(dir, state.version);
+      if (item) return item; // else replaced between the listing and the read: look again
     }
     throw new Error(`storage read of ${key} kept racing with writers`);
   }
 
-  private async writeOne(key: string, item: StoreItem, deleting: boolean): Promise<void> {
-    const dir = this.keyDir(key);
-    const { eTag, ...body } = item;
-    await fs.mkdir(dir, { recursive: true });
-    // Unconditional writes and deletes retry on a lost race; conditional ones report it.
-    const conditional = !deleting && eTag !== undefined && eTag !== '*';
-    for (let attempt = 0; attempt < 50; attempt++) {
-      const latest = await this.latest(dir);
-      const stored = latest && !latest.deleted ? String(latest.n) : undefined;
-      if (deleting && stored === undefined) return;
-      if (!deleting && !writeAllowed(eTag === IF_NONE_MATCH ? IF_NONE_MATCH : eTag, stored)) {
-        throw new EtagConflictError(key);
+  /** Writes `body`, or deletes the key when `body` is undefined, under the eTag rules. */
+  private async writeOne(key: string, dir: string, body: string | undefined, eTag: string | undefined): Promise<void> {
+    const unconditional = eTag === undefined || eTag === '*';
+    for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+      const state = await this.settled(dir);
+      if (state.kind === 'legacy') {
+        await convertLegacy(dir, state);
+        continue;
       }
-      const next = (latest?.n ?? 0) + 1;
-      const target = path.join(dir, `${next}.${deleting ? 'del' : 'json'}`);
-      const temp = path.join(dir, `.tmp-${randomUUID()}`);
-      await fs.writeFile(temp, deleting ? '' : JSON.stringify(body));
-      try {
-        await fs.link(temp, target);
-        await fs.unlink(temp).catch(() => undefined);
-        void this.prune(dir, next);
+      if (state.kind === 'live' && !state.version.published) {
+        await publish(dir, state.version); // a writer committed and has not published (or died)
+        continue;
+      }
+      const current = state.kind === 'live' ? state.version : undefined;
+      if (body !== undefined && !unconditional) {
+        if (eTag === IF_NONE_MATCH ? current !== undefined : current?.eTag !== eTag) throw new EtagConflictError(key);
+      }
+      if (state.kind === 'live' && state.junk.length > 0) await removeJunk(dir, state.junk);
+      if (!current) {
+        if (state.kind === 'absent') await removeFolder(dir, state.names, this.root);
+        if (body === undefined || (await this.createFolder(dir, body))) return;
+        continue; // another writer created the key first: decide again
+      }
+      if (await swap(dir, current, body)) {
+        if (body === undefined) await this.clearDeleted(dir);
         return;
-      } catch (error) {
-        await fs.unlink(temp).catch(() => undefined);
-        if (!isCode(error, 'EEXIST')) throw error;
-        if (conditional || eTag === IF_NONE_MATCH) throw new EtagConflictError(key);
       }
+      // Another writer got there first. A conditional write has lost; the others try again.
+      if (body !== undefined && !unconditional) throw new EtagConflictError(key);
     }
     throw new Error(`storage write of ${key} kept racing with writers`);
   }
 
+  private async clearDeleted(dir: string): Promise<void> {
+    const state = await this.settled(dir);
+    if (state.kind === 'absent') await removeFolder(dir, state.names, this.root);
+  }
+
   /**
-   * Keeps the newest two versions and empties older ones. An emptied version keeps its file name,
-   * because a writer that read an old version and stalled must still find that name taken when it
-   * tries to link its write: freeing the number would let a stale write "succeed" unseen. Only
-   * placeholders older than PLACEHOLDER_TTL_MS are deleted, far beyond any write's duration.
+   * A folder without a value that a reader comes across (its deleter was killed before it cleared
+   * the folder away) is removed then, so that deleted keys do not leave folders behind.
    */
-  private async prune(dir: string, newest: number): Promise<void> {
+  private async clearAbsent(dir: string, names: string[]): Promise<void> {
+    await removeFolder(dir, names, this.root).catch(() => undefined); // housekeeping: a writer will retry
+  }
+
+  /** Creates the key's folder with its first version; false when a folder with a value is there. */
+  private async createFolder(dir: string, body: string): Promise<boolean> {
+    void this.sweepStaging();
+    for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+      const staged = path.join(this.staging, newId());
+      try {
+        await fs.mkdir(staged, { recursive: true });
+        await fs.writeFile(path.join(staged, `1-${newId()}.json`), body);
+        await fs.mkdir(path.dirname(dir), { recursive: true });
+        await fs.rename(staged, dir); // replaces an empty folder; refuses one that holds anything
+        return true;
+      } catch (error) {
+        if (isCode(error, 'ENOTEMPTY') || isCode(error, 'EEXIST')) return false;
+        // ENOENT: the parent was removed as it emptied, or a sweep took the staged folder: again.
+        if (!isCode(error, 'ENOENT')) throw error;
+      } finally {
+        await fs.rm(staged, { recursive: true, force: true }).catch(() => undefined);
+      }
+    }
+    throw new Error(`storage could not create ${dir}: its folders kept disappearing`);
+  }
+
+  /** Removes staging folders that killed writers left behind, at most once per grace period. */
+  private async sweepStaging(): Promise<void> {
+    const now = this.now();
+    if (now < this.nextStagingSweep) return;
+    this.nextStagingSweep = now + this.stagingGraceMs / 2;
     try {
-      const now = Date.now();
-      for (const name of await fs.readdir(dir)) {
-        const match = /^(\d+)\.(json|del)$/.exec(name);
-        if (!match || Number(match[1]) >= newest - 1) continue;
-        const file = path.join(dir, name);
-        const stat = await fs.stat(file);
-        if (stat.size > 0) await fs.truncate(file, 0);
-        else if (now - stat.mtimeMs > PLACEHOLDER_TTL_MS) await fs.unlink(file);
+      for (const name of await fs.readdir(this.staging)) {
+        const folder = path.join(this.staging, name);
+        const { mtimeMs } = await fs.stat(folder);
+        if (now - mtimeMs > this.stagingGraceMs) await fs.rm(folder, { recursive: true, force: true });
       }
     } catch {
-      // Pruning is housekeeping; a failure here loses nothing.
+      // Housekeeping: a failure here loses nothing, and the next sweep tries again.
     }
   }
 }
 
-const PLACEHOLDER_TTL_MS = 10 * 60_000;
+/**
+ * The disk's failures that are not the caller's doing and pass (a full disk, an I/O error, a
+ * read-only remount, too many open files) become StorageUnavailableError, as a blob outage does.
+ */
+const OUTAGE_CODES = new Set(['ENOSPC', 'EDQUOT', 'EIO', 'EROFS', 'EMFILE', 'ENFILE', 'EAGAIN', 'EBUSY']);
 
-function encodeSegment(segment: string): string {
-  return encodeURIComponent(segment).replace(/\./g, '%2E');
+async function outages<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (error) {
+    const code = (error as { code?: unknown } | undefined)?.code;
+    if (typeof code === 'string' && OUTAGE_CODES.has(code))
+      throw new StorageUnavailableError(`file storage failed: ${(error as Error).message}`, 10, { cause: error });
+    throw error;
+  }
 }
 
-function isCode(error: unknown, code: string): boolean {
-  return typeof error === 'object' && error !== null && (error as { code?: string }).code === code;
+function decodedSegment(name: string): string | undefined {
+  try {
+    return decodeURIComponent(name);
+  } catch {
+    return undefined;
+  }
+}
+
+/** A key segment as a file name: reversible, and never `.`, `..` or a name with a special meaning. */
+function encodeSegment(segment: string): string {
+  return encodeURIComponent(segment).replace(/\./g, '%2E');
 }

@@ -1,11 +1,12 @@
 /** In-process Storage with the same eTag rules as FileStorage; for unit tests and benchmarks. */
-import { EtagConflictError, type Storage, type StoreItems, writeAllowed } from './storage';
+import { checkKey, EtagConflictError, type Storage, type StoreItems, writeAllowed } from './storage';
 
 export class MemoryStorage implements Storage {
   private readonly items = new Map<string, { version: number; json: string }>();
   private versions = 0;
 
   async read(keys: string[]): Promise<StoreItems> {
+    keys.forEach(checkKey);
     const out: StoreItems = {};
     for (const key of keys) {
       const found = this.items.get(key);
@@ -15,6 +16,7 @@ export class MemoryStorage implements Storage {
   }
 
   async write(changes: StoreItems): Promise<void> {
+    Object.keys(changes).forEach(checkKey);
     for (const [key, item] of Object.entries(changes)) {
       const { eTag, ...body } = item;
       const stored = this.items.get(key);
@@ -24,6 +26,7 @@ export class MemoryStorage implements Storage {
   }
 
   async delete(keys: string[]): Promise<void> {
+    keys.forEach(checkKey);
     for (const key of keys) this.items.delete(key);
   }
 

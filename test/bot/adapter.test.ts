@@ -4,7 +4,7 @@ import {
   PasswordServiceClientCredentialFactory,
 } from 'botframework-connector';
 import { createAdapter } from '../../src/bot/adapter';
-import { credentialsFactory } from '../../src/bot/credentials';
+import { credentialsFactory, ManagedIdentityCredentialsFactory } from '../../src/bot/credentials';
 import { correlation, correlationIdOf } from '../../src/bot/correlation';
 import { createLogger } from '../../src/logger';
 import { botConfig } from '../helpers/stack';
@@ -61,15 +61,19 @@ describe('the credentials replies are signed with', () => {
   const credentialsFor = (bot: Parameters<typeof botConfig>[0]) =>
     credentialsFactory(botConfig({ appId: APP_ID, ...bot })).createCredentials(APP_ID, SCOPE, LOGIN, true);
 
-  it("should use the app secret from the bot's own tenant for a SingleTenant bot", async () => {
-    const factory = credentialsFactory(
-      botConfig({ appId: APP_ID, appType: 'SingleTenant', appTenantId: TENANT_ID, appPassword: 's' }),
-    );
-    expect(factory).toBeInstanceOf(PasswordServiceClientCredentialFactory);
+  it("should use the app secret with the bot's own tenant for a SingleTenant bot", async () => {
     const credentials = await credentialsFor({ appType: 'SingleTenant', appTenantId: TENANT_ID, appPassword: 's' });
     expect(credentials).toMatchObject({
       appId: APP_ID,
       oAuthEndpoint: `https://login.microsoftonline.com/${TENANT_ID}`,
+      oAuthScope: SCOPE,
+    });
+  });
+
+  it('should use the app secret with the botframework.com tenant for a MultiTenant bot', async () => {
+    expect(await credentialsFor({ appType: 'MultiTenant', appPassword: 's' })).toMatchObject({
+      appId: APP_ID,
+      oAuthEndpoint: LOGIN,
     });
   });
 
@@ -77,19 +81,26 @@ describe('the credentials replies are signed with', () => {
     const factory = credentialsFactory(
       botConfig({ appId: APP_ID, appType: 'UserAssignedMSI', appTenantId: TENANT_ID }),
     );
-    expect(factory).toBeInstanceOf(ManagedIdentityServiceClientCredentialsFactory);
+    expect(factory).toBeInstanceOf(ManagedIdentityCredentialsFactory);
+    expect(factory).toMatchObject({ appId: APP_ID });
     expect(await factory.isAuthenticationDisabled()).toBe(false);
-    const credentials = await credentialsFor({ appType: 'UserAssignedMSI', appTenantId: TENANT_ID });
-    expect(credentials.constructor.name).toBe('ManagedIdentityAppCredentials');
-    expect(credentials).toMatchObject({ appId: APP_ID, oAuthScope: SCOPE });
+    expect(await factory.isValidAppId(APP_ID)).toBe(true);
+    expect(await factory.isValidAppId('someone-else')).toBe(false);
   });
 
-  it('should use the app secret from the botframework.com tenant for a MultiTenant bot', async () => {
-    expect(credentialsFactory(botConfig({ appId: APP_ID, appType: 'MultiTenant', appPassword: 's' }))).toBeInstanceOf(
-      PasswordServiceClientCredentialFactory,
-    );
-    const credentials = await credentialsFor({ appType: 'MultiTenant', appPassword: 's' });
-    expect(credentials).toMatchObject({ oAuthEndpoint: LOGIN });
+  it("should sign with the managed identity's token for the channel's scope", async () => {
+    const scopes: string[] = [];
+    const identity = {
+      getToken: async (scope: string | string[]) => {
+        scopes.push(String(scope));
+        return { token: 'msi-token', expiresOnTimestamp: Date.now() + 3_600_000 };
+      },
+    };
+    const credentials = await new ManagedIdentityCredentialsFactory(APP_ID, identity).createCredentials(APP_ID, SCOPE);
+    const headers = new Map<string, string>();
+    await credentials.signRequest({ headers: { set: (name: string, value: string) => headers.set(name, value) } });
+    expect(scopes).toEqual([`${SCOPE}/.default`]);
+    expect(headers.get('authorization')).toBe('Bearer msi-token');
   });
 
   it('should turn authentication off without an app id', async () => {

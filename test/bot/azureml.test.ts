@@ -212,7 +212,7 @@ describe('creating runtimes by flags', () => {
     const calls = sessionCalls();
     expect(calls).toHaveLength(1);
     expect(calls[0].path).toMatch(new RegExp(`/workspaces/${WORKSPACE}/FlowSessions/chat-dev$`));
-    expect(calls[0].body).toMatchObject({ vmSize: 'Standard_E4ds_v4', maxIdleTimeSeconds: 7200 });
+    expect(calls[0].body).toMatchObject({ action: 'Install', vmSize: 'Standard_E4ds_v4', maxIdleTimeSeconds: 7200 });
     // A real ClientSecretCredential got both tokens from the endpoint; the fake accepted them.
     const grants = stack.tokens.requests.filter((r) => r.grantType === 'client_credentials' && r.status === 200);
     expect(grants.map((r) => r.scope).sort()).toEqual([
@@ -245,7 +245,7 @@ describe('creating runtimes by flags', () => {
     expect(stack.fake.runtimes.get('ci-rt')).toMatchObject({
       computeInstanceName: 'ci-bot',
       customAppName: 'ci-rt-app',
-      status: 'Running',
+      status: null, // healthy: the service has no status for it
       owner: { objectId: stack.tokens.defaultClient.objectId },
     });
     const status = (await one('status ci-rt')).text;
@@ -266,7 +266,7 @@ describe('creating runtimes by flags', () => {
       instanceType: 'Standard_E4ds_v4',
       instanceCount: 2,
     });
-    expect(stack.fake.runtimes.get('dep-rt')).toMatchObject({ instanceCount: 2, status: 'Running' });
+    expect(stack.fake.runtimes.get('dep-rt')).toMatchObject({ instanceCount: 2, status: null });
 
     const scaled = await change('update dep-rt --instance-count 3', 'Updating dep-rt');
     done(scaled.final, 'Updating dep-rt');
@@ -294,8 +294,11 @@ describe('changing an automatic runtime', () => {
     expect(text).toContain('Sending the install of chat-dev to Azure ML');
     done(final, 'Installing packages into chat-dev');
     expect(final).toContain('Installed the requirements on chat-dev');
+    // The full request, as the SDK sent it: the session's settings with the lines.
     expect(sessionCalls().at(-1)?.body).toEqual({
       action: 'Install',
+      vmSize: 'Standard_E4ds_v4',
+      maxIdleTimeSeconds: 3600,
       pythonPipRequirements: ['numpy==2.1.3', 'pandas'],
     });
     expect(stack.fake.sessions.sessions.get('chat-dev')?.requirements).toEqual(['numpy==2.1.3', 'pandas']);
@@ -320,7 +323,11 @@ describe('changing an automatic runtime', () => {
   it('should reset it', async () => {
     const { final } = await change('reset chat-dev', 'Resetting chat-dev');
     done(final, 'Resetting chat-dev');
-    expect(sessionCalls().at(-1)?.body).toMatchObject({ action: 'Reset', vmSize: 'Standard_E4ds_v4' });
+    const [reset, install] = sessionCalls()
+      .slice(-2)
+      .map((c) => c.body);
+    expect(reset).toMatchObject({ action: 'Reset', vmSize: 'Standard_E4ds_v4' });
+    expect(install).toEqual({ ...(reset as object), action: 'Install' });
     expect((await runtimeOf(stack, 'chat-dev')).status).toBe('Running');
   });
 
@@ -351,7 +358,8 @@ describe('upgrading and stopping the studio runtimes', () => {
     expect(inOrder((await one('versions old-chat')).text, 'Current', OLD)).toBe(true);
     const { final } = await change('upgrade old-chat', 'Upgrading old-chat');
     done(final, 'Upgrading old-chat');
-    expect(sessionCalls().at(-1)?.body).toMatchObject({ action: 'Reset', baseImage: image.replace(OLD, LATEST) });
+    expect(sessionCalls().at(-2)?.body).toMatchObject({ action: 'Reset', baseImage: image.replace(OLD, LATEST) });
+    expect(sessionCalls().at(-1)?.body).toMatchObject({ action: 'Install', baseImage: image.replace(OLD, LATEST) });
     expect(stack.fake.sessions.sessions.get('old-chat')?.baseImage).toMatch(new RegExp(`:${LATEST}$`));
   });
 
@@ -367,7 +375,7 @@ describe('upgrading and stopping the studio runtimes', () => {
     const { final } = await change('stop studio-rt', 'Stopping studio-rt');
     done(final, 'Stopping studio-rt');
     expect(stack.fake.callsTo('FlowRuntimes_DeleteRuntime')).toHaveLength(1);
-    expect(stack.fake.runtimes.runtimes.has('studio-rt')).toBe(false);
+    expect(stack.fake.runtimes.runtimes.get('studio-rt')?.status).toBe('NotExist'); // as a GET reads it after a delete
     expect((await one('status studio-rt')).text).toContain('There is no runtime named studio-rt.');
   });
 });

@@ -99,9 +99,9 @@ describe('list', () => {
   it.each(PLACES)('should list every runtime with status, type and owner in %s', async (_label, where) => {
     const { text } = await one('list', where);
     expect(text).toMatch(/\b5 runtimes\b|runtimes \(5\)/i);
-    expect(inOrder(text, 'chat-dev', 'Running', 'automatic', 'Alex Wilber')).toBe(true);
-    expect(inOrder(text, 'prod-chat', 'Running', 'outdated', 'automatic', 'Megan Bowen')).toBe(true);
-    expect(inOrder(text, 'rag-eval', 'Failed', 'automatic', 'Alex Wilber')).toBe(true);
+    expect(inOrder(text, 'chat-dev', 'Running', 'compute session', 'Alex Wilber')).toBe(true);
+    expect(inOrder(text, 'prod-chat', 'Running', 'outdated', 'compute session', 'Megan Bowen')).toBe(true);
+    expect(inOrder(text, 'rag-eval', 'Failed', 'compute session', 'Alex Wilber')).toBe(true);
     expect(inOrder(text, 'ci-alex-runtime', 'Running', 'outdated', 'compute instance', 'Alex Wilber')).toBe(true);
     expect(inOrder(text, 'legacy-ocr', 'Unavailable', 'outdated', 'compute instance', 'Adele Vance')).toBe(true);
     expect(text).not.toMatch(/page \d+ of/i);
@@ -235,6 +235,27 @@ describe('create', () => {
     });
   });
 
+  it.each(
+    everywhere([
+      { text: 'session create Sess-A --vm-size Standard_E4ds_v4', name: 'Sess-A' },
+      { text: 'create Sess-B --type session --vm-size Standard_E4ds_v4', name: 'Sess-B' },
+      { text: 'create Sess-C --type compute-session --vm-size Standard_E4ds_v4', name: 'Sess-C' },
+    ]),
+  )('should create a compute session (stored as automatic) for $text in $place', async ({ text, name, where }) => {
+    const { final } = await change(text, where, `Creating ${name}`);
+    expect(final).toContain(`${name} is running`);
+    expect(await runtimeOf(stack, name)).toMatchObject({ name, type: 'automatic', status: 'Running' });
+  });
+
+  it.each(PLACES)('should list compute sessions with --type session or automatic in %s', async (_label, where) => {
+    for (const text of ['list --type session', 'list --type automatic']) {
+      const reply = (await one(text, where)).text;
+      expect(reply).toMatch(/\b3 runtimes\b|runtimes \(3\)/i);
+      for (const name of ['chat-dev', 'prod-chat', 'rag-eval']) expect(reply).toContain(name);
+      expect(reply).not.toContain('ci-alex-runtime');
+    }
+  });
+
   it.each(PLACES)(
     'should create a compute instance runtime with a new app for its owner in %s',
     async (_label, where) => {
@@ -281,7 +302,7 @@ describe('create', () => {
     'should answer a create without --vm-size with the usage and create nothing in %s',
     async (_label, where) => {
       const { text } = await one('create rt-a --idle 120', where);
-      expect(text).toContain('An automatic runtime needs --vm-size');
+      expect(text).toContain('A compute session (automatic runtime) needs --vm-size');
       expect(text).toContain('Usage:');
       expect(text).toContain(usageOf('create'));
       expect(await runtimeOf(stack, 'rt-a')).toBeUndefined();
@@ -628,6 +649,11 @@ describe('the command language', () => {
       { prefixed: 'RUNTIME Versions prod-chat', bare: 'versions prod-chat' },
       { prefixed: 'Runtime HELP install', bare: 'help install' },
       { prefixed: 'runtime frobnicate', bare: 'frobnicate' },
+      // Azure's name for the automatic runtime since 2024 works as the prefix too.
+      { prefixed: 'session status', bare: 'status' },
+      { prefixed: 'session status chat-dev', bare: 'status chat-dev' },
+      { prefixed: 'Session list --type session', bare: 'list --type session' },
+      { prefixed: 'SESSION versions chat-dev', bare: 'versions chat-dev' },
     ]),
   )('should answer $prefixed exactly like $bare in $place', async ({ prefixed, bare, where }) => {
     const volatile = (s: string) => s.replace(/\(\d+ \w+ ago\)|\(in [^)]+\)/g, '');

@@ -41,6 +41,7 @@ describe('subscriptions in chat', () => {
     expect((await stack.say('subscriptions', 'alex', CHANNEL)).replies[0]).toContain('**versions**');
     await stack.bot.notifications.runOnce();
     await stack.service.versions.publish('20991231.v2', undefined, ALEX);
+    await stack.service.events.settled();
     await stack.bot.notifications.runOnce();
     expect(cardsIn(CHANNEL.conversationId)).toHaveLength(1);
     expect(cardsIn(THREAD.conversationId)).toHaveLength(0);
@@ -60,6 +61,7 @@ describe('a new image version', () => {
     await stack.say('subscribe failures', 'alex', { kind: 'personal' });
     await stack.bot.notifications.runOnce(); // the cursor starts at the log's head
     await stack.service.versions.publish('20991231.v1', 'A test release', ALEX);
+    await stack.service.events.settled();
     const round = await stack.bot.notifications.runOnce();
     expect(round).toMatchObject({ queued: 1, sent: 1 });
     const cards = cardsIn(CHANNEL.conversationId);

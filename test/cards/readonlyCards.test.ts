@@ -17,7 +17,7 @@ import { runtimeListCard } from '../../src/cards/views/runtimeList';
 import { SUMMARY_ROWS, summaryCard } from '../../src/cards/views/summary';
 import { VERSIONS_ROWS, versionCheckCard, versionsCard } from '../../src/cards/views/versions';
 import { welcomeCard } from '../../src/cards/views/welcome';
-import type { CommandHelp, Reply } from '../../src/core/replies';
+import type { CommandHelp, Reply, RetirementStatus } from '../../src/core/replies';
 import { buildSummary } from '../../src/domain/summary';
 import type {
   Operation,
@@ -31,6 +31,15 @@ import type {
 import { cardActions, cardStrings, validateCard } from '../helpers/cardValidation';
 
 const NOW = Date.parse('2026-03-02T12:00:00Z');
+/** Prompt flow's retirement as the lines show it: a month before, and after the day. */
+const RETIRING: RetirementStatus = {
+  phase: 'frozen',
+  retiresOn: '2027-04-20',
+  featureFreezeOn: '2026-04-20',
+  lastImage: '20251211.v2',
+  daysLeft: 30,
+};
+const RETIRED: RetirementStatus = { ...RETIRING, phase: 'retired', daysLeft: 0 };
 const at = (minutesFromNow: number) => new Date(NOW + minutesFromNow * 60_000).toISOString();
 
 // ---- hostile text ----------------------------------------------------------------------------
@@ -596,9 +605,9 @@ for (const s of HOSTILE_SCENARIOS) {
   cases.push(
     {
       card: 'help',
-      label: `all commands, ${s}`,
+      label: `all commands, ${s}, with the retirement line`,
       hostile: true,
-      render: () => helpCard({ kind: 'help', commands: commands(s) }),
+      render: () => helpCard({ kind: 'help', commands: commands(s), retirement: RETIRING }),
     },
     {
       card: 'help',
@@ -636,17 +645,30 @@ for (const s of HOSTILE_SCENARIOS) {
     },
     {
       card: 'summary',
-      label: `1,000 ${s} runtimes`,
-      hostile: true,
-      render: () => summaryCard({ kind: 'summary', summary: buildSummary(many(s), NOW) }),
-    },
-    {
-      card: 'summary',
-      label: `1,000 distinct ${s} statuses`,
+      label: `1,000 ${s} runtimes, with the retirement line`,
       hostile: true,
       render: () =>
         summaryCard({
           kind: 'summary',
+          summary: buildSummary(many(s), NOW),
+          retirement: { ...RETIRING, runtimes: 1000 },
+        }),
+      verbs: [
+        Verb.ViewRuntime,
+        ...Array(SUMMARY_ROWS - 1).fill(Verb.ViewRuntime),
+        Verb.RefreshSummary,
+        Verb.ListPage,
+        Verb.RetirementPage,
+      ],
+    },
+    {
+      card: 'summary',
+      label: `1,000 distinct ${s} statuses, after the retirement`,
+      hostile: true,
+      render: () =>
+        summaryCard({
+          kind: 'summary',
+          retirement: { ...RETIRED, runtimes: 1000 },
           summary: buildSummary(
             many(s).map((r, i) => ({ ...r, status: userText(s, `S${i}`) })),
             NOW,
@@ -655,18 +677,20 @@ for (const s of HOSTILE_SCENARIOS) {
     },
     {
       card: 'versions',
-      label: `1,000 ${s} outdated`,
+      label: `1,000 ${s} outdated, images frozen`,
       hostile: true,
-      render: () => versionsCard({ kind: 'versions', report: versionsReport(s, 1000), canUpgrade: true }),
+      render: () =>
+        versionsCard({ kind: 'versions', report: versionsReport(s, 1000), canUpgrade: true, retirement: RETIRING }),
       verbs: Array(VERSIONS_ROWS).fill(Verb.Upgrade),
     },
     {
       card: 'versionCheck',
-      label: `50 ${s} newer versions`,
+      label: `50 ${s} newer versions, images frozen`,
       hostile: true,
       render: () =>
         versionCheckCard({
           kind: 'versionCheck',
+          retirement: RETIRING,
           check: {
             name: userText(s, 'rt'),
             imageVersion: userText(s, 'v1'),
@@ -799,7 +823,7 @@ describe('read-only cards', () => {
     for (const fact of [
       'Failed',
       'status message',
-      'Automatic',
+      'Compute session',
       '20260101.v3',
       '20260215.v1',
       'Standard_E4s_v3',

@@ -7,6 +7,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RuntimeClient } from '../../src/client/runtimeClient';
+import { errorText } from '../../src/core/errorText';
 import { AppError, ErrorCode } from '../../src/errors';
 
 interface Seen {
@@ -176,6 +177,22 @@ describe('retries', () => {
     expect(server.seen).toHaveLength(2);
     expect(server.seen.map((s) => s.headers['idempotency-key'])).toEqual(['key-1', 'key-1']);
     expect(server.seen[1].body).toBe(server.seen[0].body);
+  });
+
+  it('should retry a busy service (503 overloaded) after its Retry-After, then say it is busy, not unreachable', async () => {
+    const busy = {
+      ...problem(503, 'Too many changes are arriving at once; nothing was changed.', { code: 'overloaded' }),
+      headers: { 'Retry-After': '1' },
+    };
+    server.answer(busy);
+    const error = await caught(client.change('reset', 'rt-a', {}, ALEX, { idempotencyKey: 'key-9' }));
+    expect(server.seen).toHaveLength(3);
+    expect(server.seen.map((s) => s.headers['idempotency-key'])).toEqual(['key-9', 'key-9', 'key-9']);
+    expect(server.seen[1].at - server.seen[0].at).toBeGreaterThanOrEqual(950);
+    expect(error.code).toBe(ErrorCode.Overloaded);
+    expect(errorText(error, 'corr-1')).toBe(
+      'Too many changes are arriving at once. Try again in a few seconds: sending the same request again is safe.',
+    );
   });
 
   it('should not retry a write without a key even when the service is unreachable', async () => {

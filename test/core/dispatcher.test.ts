@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { RuntimeClient } from '../../src/client/runtimeClient';
 import { FakeClock } from '../../src/clock';
+import { RETIREMENT_DEFAULTS } from '../../src/config';
 import { COMMANDS } from '../../src/core/commands/registry';
 import type { CommandDeps } from '../../src/core/commands/types';
 import { Dispatcher } from '../../src/core/dispatcher';
@@ -55,6 +56,7 @@ const NO_APPROVALS = {
   policy: undefined as never,
   audit: undefined as never,
   subscriptions: undefined as never,
+  retirement: RETIREMENT_DEFAULTS,
 };
 
 /** The few client methods the commands under test use, each a spy. */
@@ -136,11 +138,18 @@ function onlyError(replies: Reply[]): Extract<Reply, { kind: 'error' }> {
 }
 
 describe('routing', () => {
-  it.each(['', '   ', 'runtime', 'RUNTIME --help', '<at>Runtime Bot</at>'])(
-    'should answer %j with the full help',
+  it.each(['', '   ', 'runtime', 'session', 'RUNTIME --help', '<at>Runtime Bot</at>'])(
+    'should answer %j with the full help and the retirement line',
     async (text) => {
       const replies = await say(text);
-      expect(replies).toEqual([{ kind: 'help', commands: expect.any(Array) }]);
+      expect(replies).toEqual([
+        {
+          kind: 'help',
+          commands: expect.any(Array),
+          // 2026-11-23 09:00 UTC: 147 days and 15 hours before 2027-04-20.
+          retirement: { ...RETIREMENT_DEFAULTS, phase: 'frozen', daysLeft: 148 },
+        },
+      ]);
       const help = replies[0] as Extract<Reply, { kind: 'help' }>;
       expect(help.commands.map((c) => c.name)).toEqual(COMMANDS.map((c) => c.name));
     },
@@ -231,7 +240,7 @@ describe('usage', () => {
     ['list --page 0', 'list', '--page starts at 1.'],
     ['list --page x', 'list', '--page must be a whole number (got `x`).'],
     ['update rt-a --idle', 'update', '--idle needs a value.'],
-    ['create rt-a --idle 60', 'create', 'An automatic runtime needs --vm-size'],
+    ['create rt-a --idle 60', 'create', 'A compute session (automatic runtime) needs --vm-size'],
     ['create rt-a --type gpu', 'create', 'Unknown runtime type `gpu`'],
     ['create rt-a --type ci', 'create', 'A compute instance runtime needs --compute <instance>.'],
     [
@@ -448,6 +457,16 @@ describe('errorText', () => {
       'unavailable',
       new AppError(ErrorCode.Unavailable, 'The runtime service is unreachable.'),
       "I can't reach the runtime service right now. Try again in a minute.",
+    ],
+    [
+      'overloaded',
+      new AppError(ErrorCode.Overloaded, 'could not update runtimes/rt-a: too much contention'),
+      'Too many changes are arriving at once. Try again in a few seconds: sending the same request again is safe.',
+    ],
+    [
+      'too_many_requests',
+      new AppError(ErrorCode.TooManyRequests, 'This client already has 20 open event streams.'),
+      'This client already has 20 open event streams.',
     ],
     [
       'internal',

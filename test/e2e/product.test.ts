@@ -8,7 +8,9 @@
  *   UPDATE_SCREENSHOTS=1 npx vitest run test/e2e/product.test.ts     # also refreshes docs/screenshots/
  */
 import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
+import { RETIREMENT_DEFAULTS } from '../../src/config';
 import { COMMANDS } from '../../src/core/commands/registry';
+import { dayStart, daysUntil } from '../../src/core/retirement/calendar';
 import { chromiumPath, openPlayground, type PlaygroundPage } from './harness/browser';
 import { type PlaygroundHandle, sendMessageAs, startPlayground } from './harness/playground';
 import { Chat } from './support/chat';
@@ -49,6 +51,8 @@ function progressState(text: string): string | undefined {
 }
 
 const isDone = (text: string) => progressState(text) === 'Done';
+/** Days left before prompt flow retires, as the bot counts them today (before the retirement test moves its clock). */
+const daysLeft = () => daysUntil(RETIREMENT_DEFAULTS.retiresOn, Date.now());
 const isEnded = (text: string) => progressState(text) === 'Done' || progressState(text) === 'Failed';
 
 describe.skipIf(!chromium)('the product in the Agents Playground', () => {
@@ -97,8 +101,11 @@ describe.skipIf(!chromium)('the product in the Agents Playground', () => {
       for (const command of COMMANDS) expect(help.text).toMatch(new RegExp(`(^|\\n)${command.name}\\n`));
       // The intro names the prefix form of the commands.
       expect
-        .soft(help.text, 'help intro names the runtime prefix in words that survive markdown')
-        .toContain('after the word runtime, as in runtime status');
+        .soft(help.text, 'help intro names the prefixes in words that survive markdown')
+        .toContain('after the word runtime or session, as in session status');
+      expect(help.text).toContain(
+        `Prompt flow in Azure Machine Learning retires on 20 April 2027 (${daysLeft()} days left)`,
+      );
       await chat.shot('01-help', help.seq);
 
       const installRow = await chat.rowButton(help.seq, 'install', 'How to use');
@@ -126,6 +133,11 @@ describe.skipIf(!chromium)('the product in the Agents Playground', () => {
       expect(outdated).toMatch(/prod-chat · \S+ → \S+/);
       expect(outdated).not.toContain('chat-dev ·'); // chat-dev runs the latest image
       expect(summary.text).toMatch(/5 runtimes · as of/);
+      // The retirement line: the days left and how many runtimes still exist.
+      expect(summary.text).toContain(
+        `Prompt flow retires on 20 April 2027: ${daysLeft()} days left. 5 runtimes still exist.`,
+      );
+      expect(await chat.buttons(summary.seq)).toContain('Retirement plan');
       await chat.shot('02-status-summary', summary.seq);
 
       // A runtime appears behind the card's back; Refresh must show it (the same message, updated in place).
@@ -148,9 +160,9 @@ describe.skipIf(!chromium)('the product in the Agents Playground', () => {
       onFailure(ctx, '03-status-detail');
       const detail = await chat.ask('status chat-dev', (t) => t.startsWith('chat-dev') && t.includes('Owner'));
       const text = detail.text;
-      expect(text).toMatch(/Automatic · Running/);
+      expect(text).toMatch(/Compute session · Running/);
       expect(text).toMatch(/Status\s+Running/);
-      expect(text).toMatch(/Type\s+Automatic/);
+      expect(text).toMatch(/Type\s+Compute session/);
       expect(text).toMatch(/Image version\s+\S+ · latest/);
       expect(text).toMatch(/VM size\s+Standard_E4ds_v4/);
       expect(text).toMatch(/Idle shutdown\s+after 240 min idle/);
@@ -253,8 +265,8 @@ describe.skipIf(!chromium)('the product in the Agents Playground', () => {
       onFailure(ctx, '08-create-form');
       await ui!.switchToPersonalChat();
       const form = await chat.ask('create', 'Create a runtime');
-      await chat.click(form.seq, 'Automatic');
-      await chat.follow(form.seq, 'Automatic runtime:');
+      await chat.click(form.seq, 'Compute session');
+      await chat.follow(form.seq, 'Compute session (automatic runtime):');
 
       // chat-dev passes the card's own checks (pattern, required): only the service knows it is taken.
       await chat.fill(form.seq, 'Runtime name', 'chat-dev');
@@ -517,6 +529,73 @@ describe.skipIf(!chromium)('the product in the Agents Playground', () => {
       };
       expect(runtime.imageVersion).toBe('20991231.v1');
       await chat.shot('14-version-notice-upgraded', notice.seq);
+    },
+    TEST_TIMEOUT,
+  );
+  it(
+    '14. retirement: the inventory card, every runtime with its next step; Stop goes through the change path',
+    async (ctx) => {
+      onFailure(ctx, '15-retirement');
+      await ui!.switchToPersonalChat();
+      const all = await listRuntimes(stack!.serviceUrl);
+      const inventory = await chat.ask('retirement', 'Prompt flow retirement');
+      const text = inventory.text;
+      expect(text).toContain(`Prompt flow retires on 20 April 2027: ${daysLeft()} days left.`);
+      expect(text).toContain('goes read-only');
+      expect(text).toMatch(
+        new RegExp(`${all.length} runtimes · page 1 of ${Math.ceil(all.length / 15)} · longest idle first`),
+      );
+      // legacy-ocr (changed 40 days ago) and ci-alex-runtime (10 days) lead; each row says who, what, when and what next.
+      expect(text.indexOf('legacy-ocr ·')).toBeLessThan(text.indexOf('ci-alex-runtime ·'));
+      expect(text).toMatch(
+        /legacy-ocr · Unavailable · Compute instance · Adele Vance\s+Last use not recorded · idle 40 days\s+Stop it — It is unavailable/,
+      );
+      expect(text).toMatch(
+        /ci-alex-runtime · Running · Compute instance · Alex Wilber\s+Last use not recorded · idle 10 days\s+Stop it — Unused for 10 days/,
+      );
+      expect(text).toMatch(
+        /Compute session · Alex Wilber\s+Last used .*· idle less than a day\s+Export its flow — In use/,
+      );
+      const buttons = await chat.buttons(inventory.seq);
+      expect(buttons.filter((b) => b === 'Stop')).toHaveLength(15);
+      expect(buttons).toEqual(expect.arrayContaining(['Next', 'Refresh']));
+      await chat.shot('15-retirement', inventory.seq);
+
+      const stop = await chat.rowButton(inventory.seq, 'legacy-ocr', 'Stop');
+      const answer = await chat.invoke(inventory.seq, stop);
+      expect(JSON.stringify(answer.value)).toContain('Stopping legacy-ocr');
+      await chat.follow(inventory.seq, isDone, OPERATION_TIMEOUT);
+      expect((await listRuntimes(stack!.serviceUrl)).map((r) => r.name)).not.toContain('legacy-ocr');
+    },
+    TEST_TIMEOUT,
+  );
+
+  it(
+    '15. a retirement notice reaches the subscribed channel once, with two bot replicas, when the clock passes 90 days',
+    async (ctx) => {
+      onFailure(ctx, '16-retirement-notice');
+      await ui!.switchToChannel(TEAM.name, TEAM.channelName);
+      const isNotice = (t: string) => t.startsWith('Prompt flow retires in');
+      const notices = async () => (await chat.botMessages()).filter((m) => isNotice(m.text));
+      expect(await notices()).toEqual([]); // subscribed to versions in scenario 13; nothing due yet
+
+      const after = await chat.mark();
+      const replica = stack!.replica();
+      // The clock moves to 90 days before the retirement: the running bot's own timer and a second
+      // replica, driven by hand, both find the notice due at the same moment.
+      stack!.clock.moveTo(dayStart(RETIREMENT_DEFAULTS.retiresOn) - 90 * 86_400_000 + 3_600_000);
+      await Promise.all([stack!.bot.notifications.runOnce(), replica.notifications.runOnce()]);
+      const notice = await chat.waitForNew(after, isNotice, 30_000);
+      expect(notice.inChannel).toBe(true);
+      expect(notice.text).toContain('Prompt flow retires in 90 days');
+      expect(notice.text).toMatch(/retires on 20 April 2027\. \d+ runtimes still exist\./);
+      expect(await chat.buttons(notice.seq)).toEqual(['Show the runtimes', 'Status summary']);
+      await chat.shot('16-retirement-notice', notice.seq);
+
+      // Every replica runs again; once the queue is empty, everything that could be sent has been.
+      await Promise.all([stack!.bot.notifications.runOnce(), replica.notifications.runOnce()]);
+      expect(await stack!.bot.notifications.outbox.pending()).toBe(0);
+      expect((await notices()).map((m) => m.seq)).toEqual([notice.seq]);
     },
     TEST_TIMEOUT,
   );

@@ -127,12 +127,15 @@ export interface ApprovalStack {
 }
 
 /** Starts the stack with the demo policy copied to a temp dir, or with the policy text given. */
-export async function startApprovalStack(policy?: string): Promise<ApprovalStack> {
+export async function startApprovalStack(
+  policy?: string,
+  options: Pick<Parameters<typeof startStack>[0] & object, 'via'> = {},
+): Promise<ApprovalStack> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'approvals-'));
   const policyFile = path.join(dir, 'policy.yaml');
   if (policy === undefined) copyFileSync(DEMO_POLICY, policyFile);
   else writeFileSync(policyFile, policy);
-  const stack = await startStack({ bot: { policyFile } });
+  const stack = await startStack({ bot: { policyFile }, ...options });
 
   const activityOf = (text: string, who: Anyone, where: Where) => {
     const person = personOf(who);

@@ -95,6 +95,7 @@ export async function startFanoutStack(options: {
     connector,
     async publishAndDrain(tag) {
       await service.versions.publish(tag, 'Fan-out release', FANOUT_ACTOR);
+      await service.events.settled();
       const started = performance.now();
       const queued = await replicas[1].notifications.notifier.pollEvents();
       const drain = async (bot: BotApp) => {

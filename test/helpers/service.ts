@@ -38,6 +38,8 @@ export interface TestServiceOptions {
   demoData?: boolean;
   maxBodyBytes?: number;
   engine?: EngineOptions;
+  /** Caps on open event streams (default: the service's defaults). */
+  eventStreams?: ServiceConfig['eventStreams'];
 }
 
 export interface RequestOptions {
@@ -97,6 +99,7 @@ export async function startTestService(options: TestServiceOptions = {}): Promis
     demoData: options.demoData ?? false,
     ...(options.token ? { token: options.token } : {}),
     ...(options.maxBodyBytes ? { maxBodyBytes: options.maxBodyBytes } : {}),
+    ...(options.eventStreams ? { eventStreams: options.eventStreams } : {}),
   });
   const app = createRuntimeServiceApp({
     config,
@@ -167,10 +170,11 @@ export function automatic(extra: Record<string, unknown> = {}): Record<string, u
   return { type: 'automatic', vmSize: 'Standard_E4ds_v4', ...extra };
 }
 
-/** Moves the fake clock and runs every step that became due. */
+/** Moves the fake clock, runs every step that became due, and waits until their events are in the log. */
 export async function advance(service: Pick<TestService, 'clock' | 'app'>, ms: number): Promise<void> {
   service.clock.advance(ms);
   await service.app.engine.tick();
+  await service.app.events.settled();
 }
 
 /** Creates an automatic runtime and runs it to Running; returns the create operation. */

@@ -6,7 +6,7 @@
 import path from 'node:path';
 import { type BotApp, createBotApp } from '../../src/bot/app';
 import { FakeClock } from '../../src/clock';
-import type { BotConfig, ServiceConfig } from '../../src/config';
+import { type BotConfig, RETIREMENT_DEFAULTS, type ServiceConfig } from '../../src/config';
 import { createLogger, type Logger } from '../../src/logger';
 import { createRuntimeServiceApp, type RuntimeServiceApp } from '../../src/service/app';
 import { localTimings } from '../../src/service/providers/local/localProvider';
@@ -63,6 +63,7 @@ export function botConfig(overrides: Partial<BotConfig> = {}): BotConfig {
     allowedTenantIds: [],
     allowedServiceUrlHosts: ['127.0.0.1', 'localhost'],
     notifications: { digestTime: '08:00', idleWarningMinutes: 15, globalSendsPerSecond: 30 },
+    retirement: RETIREMENT_DEFAULTS,
     ...overrides,
   };
 }
@@ -71,8 +72,10 @@ export async function startStack(
   options: {
     bot?: Partial<BotConfig>;
     service?: Partial<ServiceConfig>;
+    /** Puts something (a proxy) between the bot and the service: given the service's URL, the bot's. */
+    via?: (serviceUrl: string) => Promise<string>;
     log?: Logger;
-    /** Storage of the bot and of the service; a fresh MemoryStorage each by default. */
+    /** Default: a MemoryStorage each. */
     storage?: { bot?: Storage; service?: Storage };
   } = {},
 ): Promise<Stack> {
@@ -91,6 +94,7 @@ export async function startStack(
   const stack = await attachBot({
     service,
     serviceUrl,
+    ...(options.via ? { botServiceUrl: await options.via(serviceUrl) } : {}),
     clock,
     log,
     ...(options.bot ? { bot: options.bot } : {}),
@@ -114,10 +118,13 @@ export async function startStack(
 export async function attachBot(o: {
   service: RuntimeServiceApp;
   serviceUrl: string;
+  /** Where the bot calls the service, when not at serviceUrl itself. */
+  botServiceUrl?: string;
   clock: FakeClock;
   log: ReturnType<typeof createLogger>;
   bot?: Partial<BotConfig>;
   serviceToken?: string;
+  /** Default: a MemoryStorage. */
   botStorage?: Storage;
   settle(): Promise<void>;
 }): Promise<Stack> {
@@ -129,7 +136,7 @@ export async function attachBot(o: {
     config: botConfig(o.bot),
     storage: botStorage,
     log: o.log,
-    serviceUrl,
+    serviceUrl: o.botServiceUrl ?? serviceUrl,
     ...(o.serviceToken ? { serviceToken: o.serviceToken } : {}),
     clock,
     runTracker: false,
@@ -152,10 +159,12 @@ export async function attachBot(o: {
     async advance(ms) {
       clock.advance(ms);
       await service.engine.tick();
+      await service.events.settled();
       await bot.tracker.tick();
     },
     async settle() {
       await o.settle();
+      await service.events.settled();
       await bot.tracker.tick();
     },
     async close() {

@@ -1,9 +1,12 @@
 import { promises as fsp } from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../src/clock';
 import { FileStorage } from '../../src/storage/fileStorage';
+import { MemoryStorage } from '../../src/storage/memoryStorage';
+import { CountingStorage } from '../helpers/countingStorage';
 import { ACTORS, advance, automatic, startTestService, type TestService, TIMINGS } from '../helpers/service';
 
 interface Sse {
@@ -15,6 +18,9 @@ interface Sse {
 interface Stream {
   status: number;
   contentType: string | null;
+  headers: http.IncomingHttpHeaders;
+  /** The body of a refused stream (problem+json). */
+  body(): Promise<string>;
   events: Sse[];
   /** Resolves once `count` events have arrived; fails after a few seconds of real time. */
   waitFor(count: number): Promise<Sse[]>;
@@ -37,44 +43,54 @@ async function start(options: Parameters<typeof startTestService>[0] = {}): Prom
   return s;
 }
 
-async function connect(s: TestService, query = '', headers: Record<string, string> = {}): Promise<Stream> {
-  const controller = new AbortController();
-  const res = await fetch(`${s.url}/v1/events${query}`, { headers, signal: controller.signal });
+async function connect(
+  s: TestService,
+  query = '',
+  headers: Record<string, string> = {},
+  localAddress?: string,
+): Promise<Stream> {
   const events: Sse[] = [];
   let notify = () => {};
-  const reader = res.body!.getReader();
-  const decoder = new TextDecoder();
   let buffer = '';
-  void (async () => {
-    try {
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) return;
-        buffer += decoder.decode(value, { stream: true });
-        let end = buffer.indexOf('\n\n');
-        while (end >= 0) {
-          const block = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          const fields = Object.fromEntries(
-            block
-              .split('\n')
-              .filter((line) => line && !line.startsWith(':'))
-              .map((line) => [line.slice(0, line.indexOf(':')), line.slice(line.indexOf(':') + 2)]),
-          );
-          if (fields.data !== undefined)
-            events.push({ id: fields.id, event: fields.event, data: JSON.parse(fields.data) });
-          end = buffer.indexOf('\n\n');
-        }
-        notify();
-      }
-    } catch {
-      // aborted by close()
+  const url = new URL(`${s.url}/v1/events${query}`);
+  const res = await new Promise<http.IncomingMessage>((resolve, reject) => {
+    const req = http.get(url, { headers, ...(localAddress ? { localAddress } : {}) }, resolve);
+    req.on('error', reject);
+  });
+  res.setEncoding('utf8');
+  let body = '';
+  res.on('data', (chunk: string) => {
+    if (res.statusCode !== 200) {
+      body += chunk;
+      return;
     }
-  })();
+    buffer += chunk;
+    let end = buffer.indexOf('\n\n');
+    while (end >= 0) {
+      const block = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      const fields = Object.fromEntries(
+        block
+          .split('\n')
+          .filter((line) => line && !line.startsWith(':'))
+          .map((line) => [line.slice(0, line.indexOf(':')), line.slice(line.indexOf(':') + 2)]),
+      );
+      if (fields.data !== undefined) events.push({ id: fields.id, event: fields.event, data: JSON.parse(fields.data) });
+      end = buffer.indexOf('\n\n');
+    }
+    notify();
+  });
+  res.on('error', () => undefined); // destroyed by close()
+  const ended = new Promise<void>((resolve) => res.on('end', resolve));
   const stream: Stream = {
-    status: res.status,
-    contentType: res.headers.get('content-type'),
+    status: res.statusCode ?? 0,
+    contentType: res.headers['content-type'] ?? null,
+    headers: res.headers,
     events,
+    async body() {
+      await ended;
+      return body;
+    },
     async waitFor(count) {
       const deadline = Date.now() + 5000;
       while (events.length < count) {
@@ -87,7 +103,7 @@ async function connect(s: TestService, query = '', headers: Record<string, strin
       }
       return events.slice(0, count);
     },
-    close: () => controller.abort(),
+    close: () => res.destroy(),
   };
   streams.push(stream);
   return stream;
@@ -147,6 +163,7 @@ describe('GET /v1/events', () => {
     await advance(s, TIMINGS.startMs);
     await s.request('POST', '/v1/versions', { actor: ACTORS.adele, body: { tag: '20260201.v1' } });
     await s.request('POST', '/v1/runtimes/resume-rt/install', { actor: ACTORS.alex, body: { requirements: 'numpy' } });
+    await s.app.events.settled();
     const missed = (await s.app.events.after(lastSeen)).map((e) => e.id);
     expect(missed).toHaveLength(5);
 
@@ -228,5 +245,111 @@ describe('GET /v1/events', () => {
       new Promise((resolve) => setTimeout(() => resolve('still waiting after 2 s'), 2000)),
     ]);
     expect(outcome).toBe('stopped');
+  });
+});
+
+describe('GET /v1/events: many streams', () => {
+  /** Publishes a version; the versions' tags are the easiest events to tell apart. */
+  const publish = async (s: TestService, n: number) => {
+    const tag = `209901${String(101 + n).slice(1)}.v1`;
+    expect((await s.request('POST', '/v1/versions', { actor: ACTORS.adele, body: { tag } })).status).toBe(201);
+  };
+
+  it('should serve every stream of a process from one read of the log per poll', async () => {
+    const storage = new CountingStorage(new MemoryStorage());
+    const s = await start({ storage, eventStreams: { total: 100, perClient: 100 } });
+    await publish(s, 1);
+    await s.app.events.settled();
+    const opened = await Promise.all(Array.from({ length: 40 }, () => connect(s)));
+    expect(opened.every((x) => x.status === 200)).toBe(true);
+    const tail = s.app.events.tail;
+    expect(tail.listeners()).toBe(40);
+
+    const logReads = () => storage.count('read', 'event-pages/') + storage.count('read', 'event-log/');
+    const polls0 = tail.polls;
+    storage.reset();
+    while (tail.polls < polls0 + 4) await new Promise((r) => setTimeout(r, 50));
+    const reads = logReads();
+    const polls = tail.polls - polls0;
+    // One page read per poll (and one for a poll that was under way at the reset), not one per stream.
+    expect(reads).toBeGreaterThanOrEqual(polls - 1);
+    expect(reads).toBeLessThanOrEqual(polls + 1);
+
+    // And an event reaches every one of them.
+    await publish(s, 2);
+    for (const stream of opened) expect((await stream.waitFor(1))[0].data.data.tag).toBe('20990103.v1');
+  });
+
+  it('should give every stream every event once, in order, also those that resume from old ids', async () => {
+    const s = await start();
+    for (let i = 0; i < 5; i++) await publish(s, i);
+    await s.app.events.settled();
+    const live = await Promise.all(Array.from({ length: 5 }, () => connect(s)));
+    const publishing = (async () => {
+      for (let i = 5; i < 25; i++) await publish(s, i);
+    })();
+    // Streams that join while events flow, from the start, from the middle, and from now.
+    const resumed = [];
+    for (const from of ['0', '3', '000000000005', '7']) {
+      resumed.push([from, await connect(s, '', { 'last-event-id': from })] as const);
+    }
+    await publishing;
+    await s.app.events.settled();
+    const head = Number(await s.app.events.lastId());
+    expect(head).toBe(25);
+    for (const stream of live) {
+      const got = await stream.waitFor(20);
+      expect(got.map((e) => Number(e.id))).toEqual(Array.from({ length: 20 }, (_, i) => 6 + i));
+    }
+    for (const [from, stream] of resumed) {
+      const expected = Array.from({ length: head - Number(from) }, (_, i) => Number(from) + 1 + i);
+      const got = await stream.waitFor(expected.length);
+      expect(got.map((e) => Number(e.id))).toEqual(expected);
+    }
+    await new Promise((r) => setTimeout(r, 600)); // another poll of the tail: still nothing twice
+    for (const stream of [...live, ...resumed.map(([, x]) => x)])
+      expect(new Set(stream.events.map((e) => e.id)).size).toBe(stream.events.length);
+  });
+
+  it('should cap streams per client with 429 and in total with 503, each with Retry-After', async () => {
+    const s = await start({ eventStreams: { total: 3, perClient: 2 } });
+    const a1 = await connect(s, '', {}, '127.0.0.1');
+    const a2 = await connect(s, '', {}, '127.0.0.1');
+    expect([a1.status, a2.status]).toEqual([200, 200]);
+
+    const a3 = await connect(s, '', {}, '127.0.0.1');
+    expect(a3.status).toBe(429);
+    expect(a3.headers['retry-after']).toBe('30');
+    expect(a3.contentType).toBe('application/problem+json');
+    expect(JSON.parse(await a3.body())).toMatchObject({
+      status: 429,
+      code: 'too_many_requests',
+      detail: expect.stringContaining('already has 2 open event streams'),
+    });
+
+    const b1 = await connect(s, '', {}, '127.0.0.2');
+    expect(b1.status).toBe(200);
+    const b2 = await connect(s, '', {}, '127.0.0.2');
+    expect(b2.status).toBe(503);
+    expect(b2.headers['retry-after']).toBe('30');
+    expect(JSON.parse(await b2.body())).toMatchObject({ status: 503, detail: expect.stringContaining('as many open') });
+
+    // A closed stream frees its place.
+    a1.close();
+    let b3 = await connect(s, '', {}, '127.0.0.2');
+    for (let i = 0; i < 20 && b3.status !== 200; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      b3 = await connect(s, '', {}, '127.0.0.2');
+    }
+    expect(b3.status).toBe(200);
+    // The page API is not a stream: it stays open to everyone.
+    expect((await s.request('GET', '/v1/events?after=0&limit=1')).status).toBe(200);
+  });
+
+  it('should count a bearer token as the client, whatever the address', async () => {
+    const s = await start({ token: 'secret-token', eventStreams: { total: 10, perClient: 1 } });
+    const auth = { authorization: 'Bearer secret-token' };
+    expect((await connect(s, '', auth, '127.0.0.1')).status).toBe(200);
+    expect((await connect(s, '', auth, '127.0.0.3')).status).toBe(429);
   });
 });

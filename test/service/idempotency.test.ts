@@ -5,7 +5,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Person } from '../../src/domain/runtime';
 import { FileStorage } from '../../src/storage/fileStorage';
 import { MemoryStorage } from '../../src/storage/memoryStorage';
+import { IDEMPOTENCY_TTL_MS } from '../../src/service/operations/engine';
 import type { Storage } from '../../src/storage/storage';
+import { CountingStorage } from '../helpers/countingStorage';
 import {
   ACTORS,
   advance,
@@ -153,3 +155,37 @@ describe.each(backends)('Idempotency-Key on %s', (_name, makeStorage) => {
 function encodeHeader(value: string): string {
   return Buffer.from(value, 'utf8').toString('latin1');
 }
+
+describe('Idempotency records expire', () => {
+  let s: TestService;
+  afterEach(async () => s.close());
+
+  it('should delete records older than a day on the sweep, at most once an hour, and keep younger ones', async () => {
+    const storage = new CountingStorage(new MemoryStorage());
+    s = await startTestService({ storage });
+    const put = (name: string, key: string) =>
+      s.request('PUT', `/v1/runtimes/${name}`, {
+        actor: ACTORS.alex,
+        body: automatic(),
+        headers: { 'idempotency-key': key },
+      });
+    expect((await put('old-rt', 'key-old')).status).toBe(202);
+    await s.app.engine.sweep(); // the first sweep looks at once: nothing is a day old
+    expect(await storage.inner.list('idempotency/')).toHaveLength(1);
+    s.clock.advance(IDEMPOTENCY_TTL_MS - 60 * 60_000);
+    expect((await put('young-rt', 'key-young')).status).toBe(202);
+    s.clock.advance(2 * 60 * 60_000); // the first record is now older than a day
+    storage.reset();
+    await s.app.engine.sweep();
+    expect(await storage.inner.list('idempotency/')).toHaveLength(1);
+    expect(storage.count('list', 'idempotency/')).toBe(1);
+    storage.reset();
+    s.clock.advance(10 * 60_000);
+    await s.app.engine.sweep();
+    expect(storage.count('list', 'idempotency/')).toBe(0); // not again within the hour
+    // The young key still replays; the expired one no longer does.
+    expect((await put('young-rt', 'key-young')).headers.get('idempotent-replayed')).toBe('true');
+    const again = await put('old-rt', 'key-old');
+    expect(again.headers.get('idempotent-replayed')).toBeNull();
+  });
+});

@@ -151,6 +151,7 @@ describe('two replicas on one data folder', () => {
       'rep-two:reset:Succeeded',
       'rep-two:stop:Succeeded',
     ]);
+    await Promise.all([a.app.events.settled(), b.app.events.settled()]);
     const events = await a.app.events.after(undefined);
     const forOp = (id: string, type: ServiceEvent['type']) =>
       events.filter(

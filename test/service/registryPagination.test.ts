@@ -141,8 +141,10 @@ describe('registry watcher over a paginated registry', () => {
       pageSize: 2,
       ...extra,
     });
-    const released = async () =>
-      (await events.after(undefined)).filter((e) => e.type === 'image.released').map((e) => e.data);
+    const released = async () => {
+      await events.settled();
+      return (await events.after(undefined)).filter((e) => e.type === 'image.released').map((e) => e.data);
+    };
     return { clock, watcher, versions, logs, released };
   };
 

@@ -86,6 +86,7 @@ class JitteryStorage extends MemoryStorage {
 }
 
 async function released(app: RuntimeServiceApp) {
+  await app.events.settled();
   return (await app.events.after(undefined)).filter((e) => e.type === 'image.released').map((e) => e.data);
 }
 
@@ -183,6 +184,7 @@ describe.skipIf(!has)('registry watcher against docker-registry', () => {
       const published = results.flatMap((r) => (r.ok ? r.published : []));
       expect(published.sort()).toEqual([`2027010${round}.v1`, `2027010${round}.v2`]);
     }
+    await a.app.events.settled();
     const tags = (await released(b.app)).map((e) => e.tag);
     expect(tags).toHaveLength(10);
     expect(new Set(tags).size).toBe(10);

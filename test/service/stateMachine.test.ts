@@ -253,6 +253,7 @@ describe('idle shutdown', () => {
     const [stop] = await stops();
     expect(stop.input).toEqual({ reason: 'idle' });
     expect(await runtime('rt-why')).toMatchObject({ status: 'Stopping', statusMessage: 'Idle shutdown' });
+    await s.app.events.settled();
     const changed = (await s.app.events.after(undefined)).filter(
       (e) => e.type === 'runtime.changed' && e.data.operationId === stop.id,
     );
@@ -504,6 +505,7 @@ describe('private feed tokens', () => {
     for (const op of await s.app.engine.operations.all()) keep(await s.request('GET', `/v1/operations/${op.id}`));
 
     expect(seen.filter((text) => text.includes(TOKEN))).toEqual([]);
+    await s.app.events.settled();
     const events = await s.app.events.after(undefined);
     expect(events.length).toBeGreaterThan(4);
     expect(JSON.stringify(events)).not.toContain(TOKEN);

@@ -60,6 +60,21 @@ describe('Teams app manifest', () => {
     expect(bot.commandLists.flatMap((l) => l.scopes).sort()).toEqual(['groupChat', 'personal', 'team']);
   });
 
+  it('should list retirement in every scope within the 10 commands, upgrade making room (the images are frozen)', () => {
+    const manifest = buildManifest({ appId: BOT_ID, botId: BOT_ID }) as {
+      bots: { commandLists: { commands: { title: string; description: string }[] }[] }[];
+    };
+    for (const list of manifest.bots[0].commandLists) {
+      const titles = list.commands.map((c) => c.title);
+      expect(titles).toHaveLength(10);
+      expect(titles).toContain('retirement');
+      expect(titles).not.toContain('upgrade');
+      for (const c of list.commands) expect(c.description.length).toBeLessThanOrEqual(128);
+      const retirement = list.commands.find((c) => c.title === 'retirement')!;
+      expect(retirement.description).toBe(COMMANDS.find((c) => c.name === 'retirement')!.summary);
+    }
+  });
+
   it('should ship a 192×192 color icon and a 32×32 transparent white outline icon', () => {
     const size = (file: string) => {
       const png = readFileSync(path.join(ROOT, 'manifest', file));
@@ -86,5 +101,23 @@ describe('Teams app manifest', () => {
     const manifest = JSON.parse(await zip.file('manifest.json')!.async('string'));
     expect(manifest.bots[0].botId).toBe(BOT_ID);
     expect(manifest.validDomains).toEqual(['bot.example.com']);
+  });
+
+  it('should take the bot id from BOT_ID, the Agents Toolkit provisioning output, over a local .env', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'pkg-'));
+    const toolkitBotId = '7e2d4c6a-1b3f-4a5e-9c8d-0f1e2d3c4b5a';
+    execFileSync('npx', ['tsx', 'scripts/package.ts'], {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        MicrosoftAppId: BOT_ID,
+        BOT_ID: toolkitBotId,
+        DOTENV_CONFIG_PATH: path.join(dir, 'none.env'),
+      },
+      stdio: 'pipe',
+    });
+    const zip = await JSZip.loadAsync(readFileSync(path.join(ROOT, 'build/appPackage.zip')));
+    const manifest = JSON.parse(await zip.file('manifest.json')!.async('string'));
+    expect(manifest.bots[0].botId).toBe(toolkitBotId);
   });
 });

@@ -38,6 +38,12 @@ function summaryOf(reply: Reply): string {
       return reply.notice ? `New base image ${reply.notice.tag}` : 'Base image versions';
     case 'alert':
       return `${reply.alert.runtime}: ${reply.alert.kind === 'failure' ? 'failed' : reply.alert.kind === 'idleWarning' ? 'idle shutdown soon' : 'stopped when idle'}`;
+    case 'retirement':
+      return 'Prompt flow retirement: your runtimes';
+    case 'retirementNotice':
+      return reply.retirement.daysLeft === 1
+        ? 'Prompt flow retires tomorrow'
+        : `Prompt flow retires in ${reply.retirement.daysLeft} days`;
     default:
       return 'Prompt flow runtimes';
   }

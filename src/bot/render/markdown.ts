@@ -3,8 +3,17 @@
  * output) is escaped so that it cannot turn into links, mentions or formatting.
  */
 
-import type { OnCallSummary, Reply } from '../../core/replies';
+import type { OnCallSummary, Reply, RetirementStatus } from '../../core/replies';
 import { alertHeadline, alertTitle } from '../../core/notifications/alertText';
+import {
+  afterRetirement,
+  imagesLine,
+  longDate,
+  retirementHeadline,
+  retirementOneLiner,
+  runtimesLeft,
+  WHAT_HAPPENS,
+} from '../../core/retirement/retirementText';
 import { escapeMarkdown } from '../../core/userText';
 import type { Operation, Runtime } from '../../domain/runtime';
 
@@ -20,7 +29,7 @@ export function toMarkdown(reply: Reply): string {
         const aka = c.aliases.length ? ` (also ${c.aliases.map((a) => `\`${a}\``).join(', ')})` : '';
         return `**${c.name}**${aka}: ${c.summary}\n\n${codeBlock(c.usage)}\n\nExamples:\n\n${c.examples.map((e) => `- \`${e.replace(/\n/g, ' ⏎ ')}\``).join('\n')}`;
       }
-      return `Here is what I can do. Every command also works as \`runtime <command>\`.\n\n${reply.commands
+      return `Here is what I can do. Every command also works as \`runtime <command>\` or \`session <command>\`.${reply.retirement ? `\n\n**${retirementOneLiner(reply.retirement)}**` : ''}\n\n${reply.commands
         .map((c) => `- **${c.name}**: ${c.summary}`)
         .join('\n')}\n\nSay \`help <command>\` for details.`;
     case 'runtimeList':
@@ -28,21 +37,19 @@ export function toMarkdown(reply: Reply): string {
     case 'runtimeDetail':
       return runtimeDetail(reply.runtime);
     case 'summary':
-      return summary(reply.summary);
+      return summary(reply.summary, reply.retirement);
     case 'versions': {
       const r = reply.report;
       const head = reply.notice ? `**New base image ${reply.notice.tag}**\n\n` : '';
       const lines = r.outdated.map(
         (o) => `- **${esc(o.name)}** on ${o.imageVersion ?? 'unknown'} (${o.newer.length} newer)`,
       );
-      return `${head}Latest base image: **${r.latest ?? 'unknown'}** (${esc(r.repository)})\n\n${lines.length ? `Outdated runtimes:\n${lines.join('\n')}\n\nSay \`upgrade <name>\` to move one to ${r.latest}.` : 'Every runtime is up to date.'}`;
+      const frozen = reply.retirement ? `${imagesLine(reply.retirement)}\n\n` : '';
+      return `${head}Latest base image: **${r.latest ?? 'unknown'}** (${esc(r.repository)})\n\n${frozen}${lines.length ? `Outdated runtimes:\n${lines.join('\n')}\n\nSay \`upgrade <name>\` to move one to ${r.latest}.` : 'Every runtime is up to date.'}`;
     }
     case 'versionCheck': {
-      const c = reply.check;
-      if (!c.imageVersion) return `**${esc(c.name)}** uses a custom base image, so I can't compare versions.`;
-      if (!c.outdated) return `**${esc(c.name)}** runs ${c.imageVersion}, the latest version.`;
-      const newer = c.newer.map((v) => `- ${v.tag}${v.notes ? `: ${esc(v.notes)}` : ''}`).join('\n');
-      return `**${esc(c.name)}** runs ${c.imageVersion}; **${c.latestVersion}** is out. New since then:\n${newer}\n\nSay \`upgrade ${c.name}\` to move it.`;
+      const frozen = reply.retirement ? `\n\n${imagesLine(reply.retirement)}` : '';
+      return `${versionCheck(reply.check)}${frozen}`;
     }
     case 'operation':
       return operation(reply.operation, reply.title);
@@ -52,7 +59,18 @@ export function toMarkdown(reply: Reply): string {
       return `**${alertTitle(a)}**: ${esc(alertHeadline(a, a.at))}${reason}`;
     }
     case 'welcome':
-      return 'Hi! I manage prompt flow runtimes from chat. Say `status` for the on-call summary, `list` for every runtime, or `help` for all I can do.';
+      return `Hi! I manage prompt flow runtimes from chat. Say \`status\` for the on-call summary, \`list\` for every runtime, or \`help\` for all I can do.${reply.retirement ? `\n\n**${retirementOneLiner(reply.retirement)}**` : ''}`;
+    case 'retirement':
+      return retirement(reply);
+    case 'retirementExport':
+      return reply.lines.length
+        ? `Runtimes as JSON lines (${reply.total} in all${reply.pages > 1 ? `, page ${reply.page} of ${reply.pages}` : ''}):\n\n\`\`\`\n${reply.lines.join('\n').replace(/```/g, "'''")}\n\`\`\`${reply.page < reply.pages ? `\n\nSay \`retirement --export --page ${reply.page + 1}\` for the next ${reply.lines.length}.` : ''}`
+        : 'There are no runtimes to export.';
+    case 'retirementNotice': {
+      const r = reply.retirement;
+      const when = r.daysLeft === 1 ? 'tomorrow' : `in ${r.daysLeft} days`;
+      return `**Prompt flow retires ${when}**, on ${longDate(r.retiresOn)}. ${runtimesLeft(r) ?? ''}\n\n${WHAT_HAPPENS}\n\nSay \`retirement\` for every runtime and its next step.`;
+    }
     case 'approval':
       return approval(reply);
     case 'approvals':
@@ -179,13 +197,43 @@ function runtimeDetail(r: Runtime): string {
   return `**${esc(r.name)}**${r.description ? `: ${esc(r.description)}` : ''}\n\n${table}${error}`;
 }
 
-function summary(s: OnCallSummary): string {
+function versionCheck(c: Extract<Reply, { kind: 'versionCheck' }>['check']): string {
+  if (!c.imageVersion) return `**${esc(c.name)}** uses a custom base image, so I can't compare versions.`;
+  if (!c.outdated) return `**${esc(c.name)}** runs ${c.imageVersion}, the latest version.`;
+  const newer = c.newer.map((v) => `- ${v.tag}${v.notes ? `: ${esc(v.notes)}` : ''}`).join('\n');
+  return `**${esc(c.name)}** runs ${c.imageVersion}; **${c.latestVersion}** is out. New since then:\n${newer}\n\nSay \`upgrade ${c.name}\` to move it.`;
+}
+
+function retirementLine(r: RetirementStatus | undefined): string {
+  if (!r) return '';
+  const head = [retirementHeadline(r), runtimesLeft(r)].filter(Boolean).join(' ');
+  if (r.phase !== 'retired') return `\n\n**${head}** Say \`retirement\` for each runtime's next step.`;
+  const { works, gone } = afterRetirement();
+  return `\n\n**${head}** ${works} ${gone}`;
+}
+
+function retirement(reply: Extract<Reply, { kind: 'retirement' }>): string {
+  const r = reply.retirement;
+  const about = r.phase === 'retired' ? Object.values(afterRetirement()).join(' ') : WHAT_HAPPENS;
+  const rows = reply.rows.map(
+    (row) =>
+      `- **${esc(row.name)}** · ${esc(row.status)} · ${typeLabel(row)} · ${esc(row.owner.name ?? row.owner.objectId)} · ${row.lastUsedOn ? `last used ${row.lastUsedOn}` : 'last use not recorded'} · idle ${row.idleDays} d: ${esc(row.advice)}`,
+  );
+  const paging =
+    reply.pages > 1
+      ? `\n\nPage ${reply.page} of ${reply.pages}.${reply.page < reply.pages ? ` Say \`retirement --page ${reply.page + 1}\` for more.` : ''}`
+      : '';
+  return `**${retirementHeadline(r)}** ${about}\n\n${reply.total} runtime${reply.total === 1 ? '' : 's'}, longest idle first:\n\n${rows.join('\n') || 'No runtime is left.'}${paging}`;
+}
+
+function summary(s: OnCallSummary, retirement?: RetirementStatus): string {
   const counts = Object.entries(s.byStatus)
     .map(([k, v]) => `${k} ${v}`)
     .join(' · ');
   const section = (title: string, lines: string[]) => (lines.length ? `\n\n**${title}**\n${lines.join('\n')}` : '');
   return (
     `**On-call summary**: ${s.total} runtimes · ${counts || 'none'}` +
+    retirementLine(retirement) +
     section(
       'Failing',
       s.failing.map((f) => `- **${esc(f.name)}** (${f.status}): ${esc(f.reason)}`),
@@ -226,9 +274,9 @@ function operation(op: Operation, title: string): string {
   return `${icon} **${esc(title)}**: ${state}${steps ? `\n\n${steps}` : ''}${error}${warnings}\n\nOperation \`${op.id}\``;
 }
 
-function typeLabel(r: Runtime): string {
+function typeLabel(r: Pick<Runtime, 'type'>): string {
   return (
-    { automatic: 'automatic', computeInstance: 'compute instance', managedOnlineDeployment: 'online deployment' }[
+    { automatic: 'compute session', computeInstance: 'compute instance', managedOnlineDeployment: 'online deployment' }[
       r.type
     ] ?? r.type
   );

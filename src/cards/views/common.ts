@@ -80,8 +80,9 @@ export function operationOutcome(status: OperationStatus | string): string {
   }
 }
 
+/** Today's names: Azure calls the automatic runtime a compute session since 2024. */
 const TYPE_LABELS: Record<RuntimeType, string> = {
-  automatic: 'Automatic',
+  automatic: 'Compute session',
   computeInstance: 'Compute instance',
   managedOnlineDeployment: 'Online deployment',
 };

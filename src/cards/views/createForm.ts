@@ -24,9 +24,10 @@ export interface CreateFormCardData {
 }
 
 const TYPES: Record<RuntimeType, { title: string; help: string }> = {
+  // Azure's name since 2024, with the old one people still know.
   automatic: {
-    title: 'Automatic runtime',
-    help: 'serverless compute, created for it, stopped when idle. Recommended for new users.',
+    title: 'Compute session (automatic runtime)',
+    help: 'serverless compute, created for it, stopped when idle.',
   },
   computeInstance: {
     title: 'Compute instance runtime',

@@ -18,7 +18,7 @@ export interface EditFormCardData {
 }
 
 const TITLES: Record<string, string> = {
-  automatic: 'Automatic',
+  automatic: 'Compute session',
   computeInstance: 'Compute instance',
   managedOnlineDeployment: 'Online deployment',
 };

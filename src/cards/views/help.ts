@@ -1,7 +1,11 @@
-/** The help card: every command with a button for its usage, or one command's usage and examples. */
+/**
+ * The help card: every command with a button for its usage, or one command's usage and examples; the
+ * overview says in one line that prompt flow is retiring.
+ */
 import type { CommandHelp, Reply } from '../../core/replies';
 import type { AdaptiveCard } from '../render';
 import { budget, renderWithin, safeText } from './common';
+import { oneLineRetirement, type RetirementLineData } from './retirementLine';
 
 type HelpReply = Extract<Reply, { kind: 'help' }>;
 
@@ -25,6 +29,7 @@ export interface HelpCardData {
   overview: boolean;
   title: string;
   intro: string;
+  retirement: RetirementLineData;
   commands: HelpCommandRow[];
   command: HelpCommandDetail;
 }
@@ -44,7 +49,8 @@ export function helpData(reply: HelpReply, scale = 1): HelpCardData {
     title: c ? `help ${safeText(c.name, b(40))}` : 'What I can do',
     intro: c
       ? 'How to use one command.'
-      : 'Every command also works after the word runtime, as in runtime status. Pick one to see how to use it.',
+      : 'Every command also works after the word runtime or session, as in session status. Pick one to see how to use it.',
+    retirement: oneLineRetirement(c ? undefined : reply.retirement),
     commands: reply.commands.slice(0, MAX_COMMANDS).map((cmd) => ({
       name: safeText(cmd.name, b(40)),
       dataName: safeText(cmd.name, 40),

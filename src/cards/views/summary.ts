@@ -1,8 +1,9 @@
 /**
- * The on-call summary card: counts by status, then what is failing, outdated, about to shut down
- * idle, in progress and changed in the last 24 hours; "All quiet" when nothing needs a look.
+ * The on-call summary card: counts by status, the retirement line (days left, runtimes still there),
+ * then what is failing, outdated, about to shut down idle, in progress and changed in the last 24
+ * hours; "All quiet" when nothing needs a look.
  */
-import type { OnCallSummary, Reply } from '../../core/replies';
+import type { OnCallSummary, Reply, RetirementStatus } from '../../core/replies';
 import type { AdaptiveCard } from '../render';
 import {
   budget,
@@ -22,6 +23,7 @@ import {
   type TextColor,
   type TextRunData,
 } from './common';
+import { type RetirementLineData, summaryRetirement } from './retirementLine';
 
 type SummaryReply = Extract<Reply, { kind: 'summary' }>;
 
@@ -73,6 +75,7 @@ export interface SummaryCardData {
   title: string;
   subtitle: string;
   counts: TextRunData[];
+  retirement: RetirementLineData;
   quiet: boolean;
   failing: SummarySection<FailingRow>;
   outdated: SummarySection<OutdatedRow>;
@@ -82,10 +85,15 @@ export interface SummaryCardData {
 }
 
 export function summaryCard(reply: SummaryReply): AdaptiveCard {
-  return renderWithin('summary', (scale) => summaryData(reply.summary, scale, reply.title));
+  return renderWithin('summary', (scale) => summaryData(reply.summary, scale, reply.title, reply.retirement));
 }
 
-export function summaryData(s: OnCallSummary, scale = 1, title = 'On-call summary'): SummaryCardData {
+export function summaryData(
+  s: OnCallSummary,
+  scale = 1,
+  title = 'On-call summary',
+  retirement?: RetirementStatus,
+): SummaryCardData {
   const b = (max: number) => budget(max, scale);
   const now = Date.parse(s.generatedAt);
   const clock = Number.isNaN(now) ? Date.now() : now;
@@ -94,6 +102,7 @@ export function summaryData(s: OnCallSummary, scale = 1, title = 'On-call summar
     title,
     subtitle: `${plural(s.total, 'runtime')} · as of ${cardTime(s.generatedAt)}`,
     counts: counts(s, b),
+    retirement: summaryRetirement(retirement),
     quiet: s.failing.length + s.outdated.length + s.busy.length === 0,
     failing: section(`Failing (${s.failing.length})`, s.failing, (f) => ({
       name: name(f.name),

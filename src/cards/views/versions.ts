@@ -1,6 +1,7 @@
 /**
  * The versions cards: the latest base image with the outdated runtimes (Upgrade buttons only for a
  * viewer who may upgrade), and one runtime's check against the latest with the newer versions' notes.
+ * Both say that the images are frozen (prompt flow is retiring), and since when.
  */
 import type { Reply } from '../../core/replies';
 import type { ImageVersionInfo } from '../../domain/runtime';
@@ -17,6 +18,7 @@ import {
   type TextColor,
   typeLabel,
 } from './common';
+import { imagesRetirement, type RetirementLineData } from './retirementLine';
 
 type VersionsReply = Extract<Reply, { kind: 'versions' }>;
 type VersionCheckReply = Extract<Reply, { kind: 'versionCheck' }>;
@@ -46,6 +48,7 @@ export interface VersionsCardData {
   repository: string;
   hasNotes: boolean;
   notes: string;
+  frozen: RetirementLineData;
   headline: string;
   headlineColor: TextColor;
   rows: VersionsRow[];
@@ -72,6 +75,7 @@ export function versionsData(reply: VersionsReply, scale = 1): VersionsCardData 
     repository: safeText(r.repository, b(160), 'unknown repository'),
     hasNotes: !!latestInfo?.notes?.trim(),
     notes: safeText(latestInfo?.notes, b(400)),
+    frozen: imagesRetirement(reply.retirement),
     headline:
       n === 0
         ? 'Every runtime is up to date.'
@@ -106,6 +110,7 @@ export interface VersionCheckCardData {
   current: string;
   latest: string;
   outdated: boolean;
+  frozen: RetirementLineData;
   newerTitle: string;
   newer: VersionCheckNewer[];
   more: number;
@@ -134,6 +139,7 @@ export function versionCheckData(reply: VersionCheckReply, scale = 1): VersionCh
     current: safeText(c.imageVersion, b(40), 'custom image'),
     latest: safeText(c.latestVersion, b(40), 'unknown'),
     outdated: c.outdated,
+    frozen: imagesRetirement(reply.retirement),
     newerTitle: `New since ${c.imageVersion ? 'this version' : 'then'}`,
     newer: shown.map((v) => newerRow(v, b)),
     more,

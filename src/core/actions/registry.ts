@@ -10,6 +10,7 @@ import { openInstallAction } from './openInstall';
 import { refreshOperationAction } from './refreshOperation';
 import { refreshSummaryAction } from './refreshSummary';
 import { resetAction } from './reset';
+import { retirementPageAction } from './retirementPage';
 import { retryAction } from './retry';
 import { showHelpAction } from './showHelp';
 import { stopAction } from './stop';
@@ -42,6 +43,7 @@ export const ACTIONS: readonly CardAction[] = [
   approvalApproveAction,
   approvalRejectAction,
   approvalCancelAction,
+  retirementPageAction,
 ];
 
 export function findAction(verb: string): CardAction | undefined {

@@ -1,27 +1,17 @@
 import type { CreateRuntimeRequest, Identity } from '../../domain/runtime';
 import { createFormOptions } from '../forms';
 import { quoted } from '../userText';
+import { runtimeTypeOf, TYPE_CHOICES } from './runtimeTypes';
 import type { Command, CommandContext } from './types';
 import { allowFlags, changeContext, flag, intFlag, runtimeNameArg, usageError } from './types';
-
-const TYPES: Record<string, CreateRuntimeRequest['type']> = {
-  automatic: 'automatic',
-  serverless: 'automatic',
-  ci: 'computeInstance',
-  computeinstance: 'computeInstance',
-  'compute-instance': 'computeInstance',
-  deployment: 'managedOnlineDeployment',
-  managedonlinedeployment: 'managedOnlineDeployment',
-  mir: 'managedOnlineDeployment',
-};
 
 export const createCommand: Command = {
   name: 'create',
   aliases: ['new'],
   summary:
-    'Create a runtime: automatic (the default), on a compute instance, or on a managed online deployment. Without options it opens a form.',
+    'Create a runtime: a compute session (automatic runtime, the default), on a compute instance, or on a managed online deployment. Without options it opens a form.',
   usage:
-    'create <name> [--type automatic] --vm-size <size> [--idle <minutes>] [--identity user|<managed identity>] [--image <base image>]\n' +
+    'create <name> [--type session] --vm-size <size> [--idle <minutes>] [--identity user|<managed identity>] [--image <base image>]\n' +
     'create <name> --type ci --compute <instance> [--app new|<existing app>] [--env default|<environment>]\n' +
     'create <name> --type deployment --endpoint <name> --deployment <name> --instance-type <size> [--instance-count N]',
   examples: [
@@ -50,15 +40,17 @@ export const createCommand: Command = {
 };
 
 async function buildRequest(ctx: CommandContext): Promise<CreateRuntimeRequest> {
-  const typeFlag = (flag(ctx, 'type') ?? 'automatic').toLowerCase();
-  const type = TYPES[typeFlag];
-  if (!type) throw usageError(`Unknown runtime type ${quoted(typeFlag, 30)}: use automatic, ci or deployment.`);
+  const typeFlag = flag(ctx, 'type') ?? 'session';
+  const type = runtimeTypeOf(typeFlag);
+  if (!type) throw usageError(`Unknown runtime type ${quoted(typeFlag, 30)}: use ${TYPE_CHOICES}.`);
   const description = flag(ctx, 'description');
   if (type === 'automatic') {
     allowFlags(ctx, ['type', 'vm-size', 'idle', 'identity', 'image', 'description']);
     const vmSize = flag(ctx, 'vm-size');
     if (!vmSize)
-      throw usageError('An automatic runtime needs --vm-size (for example Standard_E4ds_v4). Say `help create`.');
+      throw usageError(
+        'A compute session (automatic runtime) needs --vm-size (for example Standard_E4ds_v4). Say `help create`.',
+      );
     const idle = intFlag(ctx, 'idle');
     const image = flag(ctx, 'image');
     return {

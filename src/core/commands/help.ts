@@ -1,6 +1,8 @@
+import { retirementStatus } from '../retirement/calendar';
+import type { Reply } from '../replies';
 import { quoted } from '../userText';
 import { suggest } from './parse';
-import { type Command, toHelp } from './types';
+import { type Command, type CommandDeps, toHelp } from './types';
 
 export const helpCommand: Command = {
   name: 'help',
@@ -12,7 +14,7 @@ export const helpCommand: Command = {
   async run(ctx) {
     const all = ctx.commands.map(toHelp);
     const wanted = ctx.args.args[0]?.toLowerCase();
-    if (!wanted) return { kind: 'help', commands: all };
+    if (!wanted) return { kind: 'help', commands: all, retirement: retirementNow(ctx.deps) };
     const command = all.find((c) => c.name === wanted || c.aliases.includes(wanted));
     if (command) return { kind: 'help', commands: all, command };
     const guess = suggest(
@@ -25,3 +27,12 @@ export const helpCommand: Command = {
     };
   },
 };
+
+/** The card a conversation gets when the bot joins it: a greeting, quick starts and the retirement line. */
+export function welcomeReply(deps: Pick<CommandDeps, 'clock' | 'retirement'>): Reply {
+  return { kind: 'welcome', retirement: retirementNow(deps) };
+}
+
+function retirementNow(deps: Pick<CommandDeps, 'clock' | 'retirement'>) {
+  return retirementStatus(deps.retirement, deps.clock.now());
+}

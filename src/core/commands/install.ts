@@ -20,7 +20,7 @@ export const installCommand: Command = {
   name: 'install',
   aliases: ['pip'],
   summary:
-    'Install packages into an automatic runtime (pip install -r requirements.txt), or only save them with --save-only. Without lines it opens a form.',
+    'Install packages into a compute session (automatic runtime) with pip install -r requirements.txt, or only save them with --save-only. Without lines it opens a form.',
   usage: 'install <name> [--save-only] <requirement lines…>   (or attach a requirements.txt)',
   examples: ['install chat-dev openai>=1.30 tiktoken', 'install chat-dev --save-only\nlangchain==0.3.9\nfaiss-cpu'],
   sideEffects: true,

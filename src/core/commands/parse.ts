@@ -23,7 +23,7 @@ export interface ParsedCommand {
    * Unlike everything else here it is NOT masked: never echo, store or log it.
    */
   rest: string;
-  /** True when the message started with the `runtime` prefix. */
+  /** True when the message started with a prefix (`runtime`, or its synonym `session`). */
   prefixed: boolean;
 }
 
@@ -31,6 +31,11 @@ export type ParseResult = { ok: true; command: ParsedCommand } | { ok: false; er
 
 export const MAX_MESSAGE_LENGTH = 20_000;
 export const COMMAND_PREFIX = 'runtime';
+/**
+ * Words that may come before any command. Azure renamed the automatic runtime "compute session" in
+ * 2024, so `session status chat-dev` means `runtime status chat-dev`.
+ */
+export const COMMAND_PREFIXES: readonly string[] = [COMMAND_PREFIX, 'session'];
 
 // `[^<>]*` / `[^<]*` rather than lazy `.*?`: a lazy scan to a missing `</at>` is quadratic on hostile input.
 const MENTION = /<at\b[^<>]*>[^<]*<\/at\s*>/gi;
@@ -182,7 +187,7 @@ export function parseCommand(text: string): ParseResult {
   let idx = 0;
   let restFrom = 0;
   const first = tokens[0];
-  const prefixed = first !== undefined && !first.quoted && first.value.toLowerCase() === COMMAND_PREFIX;
+  const prefixed = first !== undefined && !first.quoted && COMMAND_PREFIXES.includes(first.value.toLowerCase());
   if (prefixed) {
     idx = 1;
     restFrom = first.end;

@@ -12,6 +12,7 @@ import { installCommand } from './install';
 import { listCommand } from './list';
 import { rejectCommand } from './reject';
 import { resetCommand } from './reset';
+import { retirementCommand } from './retirement';
 import { rolesCommand } from './roles';
 import { statusCommand } from './status';
 import { subscribeCommand } from './subscribe';
@@ -27,6 +28,7 @@ export const COMMANDS: readonly Command[] = [
   helpCommand,
   listCommand,
   statusCommand,
+  retirementCommand,
   createCommand,
   updateCommand,
   installCommand,

@@ -1,5 +1,6 @@
-import type { Command } from './types';
-import { allowFlags } from './types';
+import { retirementStatus } from '../retirement/calendar';
+import type { Reply } from '../replies';
+import { allowFlags, type Command, type CommandDeps } from './types';
 
 export const statusCommand: Command = {
   name: 'status',
@@ -19,6 +20,12 @@ export const statusCommand: Command = {
         actions: await ctx.deps.permissions.actionsFor(ctx.request.user, runtime),
       };
     }
-    return { kind: 'summary', summary: await ctx.deps.client.summary() };
+    return summaryReply(ctx.deps);
   },
 };
+
+/** The on-call summary with the retirement line: days left, runtimes still there. */
+export async function summaryReply(deps: Pick<CommandDeps, 'client' | 'clock' | 'retirement'>): Promise<Reply> {
+  const summary = await deps.client.summary();
+  return { kind: 'summary', summary, retirement: retirementStatus(deps.retirement, deps.clock.now(), summary.total) };
+}

@@ -1,6 +1,7 @@
 /** The shape every command file exports, and what a command gets to work with. */
 import type { RuntimeClient } from '../../client/runtimeClient';
 import type { Clock } from '../../clock';
+import type { RetirementConfig } from '../../config';
 import type { Person } from '../../domain/runtime';
 import { AppError, ErrorCode } from '../../errors';
 import type { Logger } from '../../logger';
@@ -26,6 +27,8 @@ export interface CommandDeps {
   policy: PolicyStore;
   audit: AuditLog;
   subscriptions: SubscriptionStore;
+  /** Prompt flow's retirement calendar (settings), for the lines that count the days. */
+  retirement: RetirementConfig;
   /** Reads an attached file's text (size-capped); the edge knows how to download. */
   readAttachment(attachment: ChatAttachment): Promise<string>;
 }

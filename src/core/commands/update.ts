@@ -7,7 +7,7 @@ export const updateCommand: Command = {
   name: 'update',
   aliases: ['edit'],
   summary:
-    'Change a runtime: VM size and idle time (automatic), environment (compute instance), instance count (deployment). Without options it opens a form.',
+    'Change a runtime: VM size and idle time (compute session), environment (compute instance), instance count (deployment). Without options it opens a form.',
   usage:
     'update <name> [--vm-size <size>] [--idle <minutes>] [--env default|<environment>] [--instance-count N] [--description <text>]',
   examples: ['update chat-dev --idle 240', 'edit ci-alex-runtime --env default'],

@@ -1,26 +1,32 @@
 /**
  * Proactive notifications: reads the runtime service's event log with a durable cursor, runs the
  * scheduled checks, and queues each notification for the conversations subscribed to its topic.
- * The cursor is leased, so of several replicas one reads at a time; if it stops, another carries on
- * from the same place. Sending is the outbox worker's job.
+ * Sending is the outbox worker's job.
+ *
+ * Any replica may read the log; only the holder of a lease queues and moves the cursor, so of
+ * several replicas one works at a time and another carries on from the same place if it stops.
+ * Nothing is written while nothing happens: the lease is taken only when a page has events, and
+ * the cursor moves once per page (eTag-guarded). A page replayed after a crash queues nothing
+ * twice, because notifications are created only if absent.
  */
 import { randomBytes } from 'node:crypto';
 import type { RuntimeClient } from '../../client/runtimeClient';
 import type { Clock } from '../../clock';
 import type { NotificationConfig } from '../../config';
 import type { Logger } from '../../logger';
-import { Collection, UNCHANGED } from '../../storage/collection';
-import type { Storage } from '../../storage/storage';
+import { Collection } from '../../storage/collection';
+import { Lease } from '../../storage/lease';
+import { isEtagConflict, type Storage } from '../../storage/storage';
 import type { AuditLog } from '../audit/auditLog';
 import { SYSTEM_ACTOR } from '../audit/auditLog';
 import type { Outbox } from './outbox';
 import { dailyDigest, fromEvent, idleWarnings, type Produced } from './producers';
+import { queueRetirementNotice } from './retirementNotices';
 import type { SubscriptionStore } from './subscriptions';
 
 interface Cursor {
   /** The last event handled; absent until the first read, which starts at the log's head. */
   after?: string;
-  lease?: { owner: string; until: number };
 }
 
 export interface NotifierOptions {
@@ -36,38 +42,46 @@ export interface NotifierOptions {
 
 const LEASE_MS = 30_000;
 const SCAN_EVERY_MS = 30_000;
+const PAGE = 100;
 
 export class Notifier {
   private readonly state: Collection<Cursor>;
-  private readonly owner = `notifier-${process.pid}-${randomBytes(3).toString('hex')}`;
+  private readonly lease: Lease;
   private lastScan = 0;
 
   constructor(private readonly o: NotifierOptions) {
     this.state = new Collection(o.storage, 'notifier');
+    const owner = `notifier-${process.pid}-${randomBytes(3).toString('hex')}`;
+    this.lease = new Lease(o.storage, 'notifier/lease', owner, o.clock, LEASE_MS);
   }
 
   /** Reads new service events and queues what they call for; returns how many were queued. */
   async pollEvents(): Promise<number> {
-    if (!(await this.lease())) return 0;
-    let queued = 0;
-    try {
-      const cursor = await this.state.get('cursor');
-      if (!cursor?.after) {
-        const { head } = await this.o.client.events('0', 0);
-        await this.advance(head);
-        return 0;
-      }
-      const page = await this.o.client.events(cursor.after, 100);
-      for (const event of page.value) {
-        for (const produced of await fromEvent(event, this.o.client)) queued += await this.queue(produced);
-        await this.advance(event.id);
-      }
-      if (page.next !== cursor.after) await this.advance(page.next);
-    } finally {
-      await this.state.update('cursor', (c) =>
-        c?.lease?.owner === this.owner ? { ...(c.after ? { after: c.after } : {}) } : UNCHANGED,
-      );
+    const cursor = await this.state.get('cursor');
+    if (!cursor?.after) {
+      // The first read starts at the head; creating the cursor is create-only, no lease needed.
+      const { head } = await this.o.client.events('0', 0);
+      await this.move(cursor, head);
+      return 0;
     }
+    const page = await this.o.client.events(cursor.after, PAGE);
+    if (page.value.length === 0) {
+      // A log that restarted (its storage was reset) is behind this cursor: follow it from its head.
+      if (Number(page.head) < Number(cursor.after) && (await this.lease.hold())) {
+        this.o.log.warn('the event log restarted behind the notifier cursor; following it from its head', {
+          cursor: cursor.after,
+          head: page.head,
+        });
+        await this.move(cursor, page.head);
+      }
+      return 0;
+    }
+    if (!(await this.lease.hold())) return 0;
+    let queued = 0;
+    for (const event of page.value) {
+      for (const produced of await fromEvent(event, this.o.client)) queued += await this.queue(produced);
+    }
+    await this.move(cursor, page.next);
     return queued;
   }
 
@@ -85,8 +99,9 @@ export class Notifier {
         if (!(await this.o.outbox.exists(p.id))) queued += await this.queue(p);
       }
     }
-    const digest = dailyDigest(() => this.o.client.summary(), now, this.o.config.digestTime);
+    const digest = dailyDigest(() => this.o.client.summary(), now, this.o.config.digestTime, this.o.config.retirement);
     if (digest && !(await this.o.outbox.exists(digest.id))) queued += await this.queue(await digest.produce());
+    queued += await queueRetirementNotice(this.o);
     return queued;
   }
 
@@ -111,23 +126,15 @@ export class Notifier {
     });
   }
 
-  private async lease(): Promise<boolean> {
-    let mine = false;
-    await this.state.update('cursor', (c) => {
-      mine = false; // recomputed on every attempt: a retry may find another owner's lease
-      const now = this.o.clock.now();
-      if (c?.lease && c.lease.until > now && c.lease.owner !== this.owner) return UNCHANGED;
-      mine = true;
-      return { ...(c ?? {}), lease: { owner: this.owner, until: now + LEASE_MS } };
-    });
-    return mine;
-  }
-
-  private async advance(after: string): Promise<void> {
-    await this.state.update('cursor', (c) =>
-      c?.lease?.owner === this.owner
-        ? { ...c, after, lease: { owner: this.owner, until: this.o.clock.now() + LEASE_MS } }
-        : UNCHANGED,
-    );
+  /** Moves the cursor from where it was read; a holder that lost the lease unseen changes nothing. */
+  private async move(from: (Cursor & { eTag: string }) | undefined, after: string): Promise<void> {
+    try {
+      if (from) await this.state.replace('cursor', { after }, from.eTag);
+      else await this.state.create('cursor', { after });
+    } catch (error) {
+      if (!isEtagConflict(error)) throw error;
+      this.lease.forget();
+      this.o.log.info('another replica moved the notifier cursor; leaving it to that one');
+    }
   }
 }

@@ -8,11 +8,11 @@ import type { Clock } from '../../clock';
 import { Collection, UNCHANGED } from '../../storage/collection';
 import { isEtagConflict, type Storage } from '../../storage/storage';
 import type { Reply } from '../replies';
-import type { Topic } from './topics';
+import type { NoticeTopic } from './topics';
 
 export interface Notification {
   id: string;
-  topic: Topic;
+  topic: NoticeTopic;
   reply: Reply;
   createdAt: number;
   /** Set once every item is queued; a producer that finds it set has nothing to do. */
@@ -29,6 +29,8 @@ export interface OutboxItem {
   notBefore: number;
   lease?: { owner: string; until: number };
   lastError?: string;
+  /** When it went to the dead letters (epoch ms). */
+  failedAt?: number;
 }
 
 export interface SentMark {
@@ -69,7 +71,7 @@ export class Outbox {
    * Queues `reply` for every conversation, once. Safe to call again with the same id: queued or
    * sent conversations are skipped. Returns how many items this call queued.
    */
-  async enqueue(id: string, topic: Topic, reply: Reply, conversationKeys: string[]): Promise<number> {
+  async enqueue(id: string, topic: NoticeTopic, reply: Reply, conversationKeys: string[]): Promise<number> {
     if (!ID.test(id)) throw new Error(`invalid notification id ${JSON.stringify(id)}`);
     const now = this.clock.now();
     const stored = await this.notifications.update(id, (current) =>
@@ -105,16 +107,28 @@ export class Outbox {
     return (await this.items.ids()).length;
   }
 
-  /** Deletes notifications older than `maxAgeMs` whose items are all gone, with their sent marks. */
-  async prune(maxAgeMs = 3 * 86_400_000): Promise<number> {
-    const cutoff = this.clock.now() - maxAgeMs;
+  /**
+   * Expires what only guards against duplicates or records failures: notifications older than
+   * `maxAgeMs` whose items are all gone, with their sent marks, and dead letters older than
+   * `deadLetterMaxAgeMs`. Returns how many notifications and dead letters were deleted.
+   */
+  async prune(maxAgeMs = 3 * 86_400_000, deadLetterMaxAgeMs = 7 * 86_400_000): Promise<number> {
+    const now = this.clock.now();
     const pendingIds = new Set((await this.items.ids()).map((i) => i.split('~')[0]));
     let pruned = 0;
     for (const n of await this.notifications.all()) {
-      if (n.createdAt > cutoff || pendingIds.has(n.id)) continue;
+      if (n.createdAt > now - maxAgeMs || pendingIds.has(n.id)) continue;
       for (const mark of await this.sent.ids(`${n.id}~`)) await this.sent.delete(mark);
       await this.notifications.delete(n.id);
       pruned++;
+    }
+    const deadIds = await this.deadLetters.ids();
+    for (let i = 0; i < deadIds.length; i += 200) {
+      for (const [id, dead] of await this.deadLetters.getManyWithIds(deadIds.slice(i, i + 200))) {
+        if ((dead.failedAt ?? dead.createdAt) > now - deadLetterMaxAgeMs) continue;
+        await this.deadLetters.delete(id);
+        pruned++;
+      }
     }
     return pruned;
   }

@@ -1,6 +1,7 @@
 /**
  * Drains the outbox within Teams' limits: per conversation (7/1 s, 8/2 s, 60/30 s) and a global
- * cap per second, both reserved in storage so replicas share them. An item is leased before it is
+ * cap per second, both taken in storage so replicas share them (the global one by claims, without
+ * a record that every send rewrites: rateLimiter.ts). An item is leased before it is
  * sent, so two replicas never send the same one. Definite refusals (429, 412, 502, 503, 504) are
  * retried after Retry-After or a backoff; 403/404 mean the bot is gone from the conversation and
  * its subscription is dropped; anything else goes to the dead letters with the reason.
@@ -8,11 +9,11 @@
 import { randomBytes } from 'node:crypto';
 import type { Clock } from '../../clock';
 import type { Logger } from '../../logger';
-import { withoutEtag } from '../../storage/collection';
+import { ContentionError, withoutEtag } from '../../storage/collection';
 import { isEtagConflict } from '../../storage/storage';
 import type { Reply } from '../replies';
 import { Outbox, type OutboxItem } from './outbox';
-import { RateLimiter, TEAMS_CONVERSATION_WINDOWS } from './rateLimiter';
+import { RateLimiter, type Reservation, TEAMS_CONVERSATION_WINDOWS } from './rateLimiter';
 
 export type SendOutcome =
   | { ok: true; messageId?: string }
@@ -40,6 +41,7 @@ export interface OutboxWorkerOptions {
 const RETRYABLE = new Set([0, 412, 429, 502, 503, 504]);
 const GONE = new Set([403, 404]);
 const LEASE_MS = 60_000;
+const CONTENDED_WAIT_MS = 1000;
 
 export interface TickResult {
   sent: number;
@@ -78,7 +80,13 @@ export class OutboxWorker {
       // The global slot first: waiting for it takes time, and a conversation slot taken before the
       // wait would be dated too early, letting that conversation's next sends through too soon.
       await this.reserveGlobal();
-      const conv = await this.o.limiter.reserve(`conversation.${claimed.conversationKey}`, TEAMS_CONVERSATION_WINDOWS);
+      const conv = await this.o.limiter
+        .reserve(`conversation.${claimed.conversationKey}`, TEAMS_CONVERSATION_WINDOWS)
+        .catch((error: unknown): Reservation => {
+          // Sends to this conversation from other replicas keep winning its record: try it later.
+          if (error instanceof ContentionError) return { ok: false, waitMs: CONTENDED_WAIT_MS };
+          throw error;
+        });
       if (!conv.ok) {
         await this.release(id, { notBefore: this.o.clock.now() + conv.waitMs });
         continue;
@@ -134,7 +142,7 @@ export class OutboxWorker {
 
   private async reserveGlobal(): Promise<void> {
     for (;;) {
-      const slot = await this.o.limiter.reserve('global', [{ limit: this.o.globalPerSecond, ms: 1000 }]);
+      const slot = await this.o.limiter.claim('global', { limit: this.o.globalPerSecond, ms: 1000 });
       if (slot.ok) return;
       await (this.o.clock.sleep?.(slot.waitMs) ?? new Promise((r) => setTimeout(r, slot.waitMs)));
     }
@@ -176,7 +184,7 @@ export class OutboxWorker {
       await this.release(id, { attempts, notBefore: this.o.clock.now() + wait, lastError: reason });
       result.retried++;
     } else {
-      await this.o.outbox.deadLetters.put(id, { ...item, attempts, lastError: reason });
+      await this.o.outbox.deadLetters.put(id, { ...item, attempts, lastError: reason, failedAt: this.o.clock.now() });
       await this.o.outbox.items.delete(id);
       this.o.log.error('a notification could not be delivered', { item: id, reason, attempts });
       result.failed++;

@@ -4,9 +4,11 @@
  * derived from what it is about, so whoever produces it first queues it and everyone else finds it.
  */
 import type { RuntimeClient } from '../../client/runtimeClient';
+import type { RetirementConfig } from '../../config';
 import type { OperationSummary, Runtime, ServiceEvent } from '../../domain/runtime';
 import type { OnCallSummary } from '../../domain/summary';
 import type { Reply, RuntimeAlert } from '../replies';
+import { retirementStatus } from '../retirement/calendar';
 import type { Topic } from './topics';
 
 export interface Produced {
@@ -104,8 +106,16 @@ export function idleWarnings(runtimes: Runtime[], now: number, windowMs: number)
     );
 }
 
-/** Today's digest once its time has come (and until 12 hours later: a late start still sends it). */
-export function dailyDigest(summary: () => Promise<OnCallSummary>, now: number, digestTime: string | undefined) {
+/**
+ * Today's digest once its time has come (and until 12 hours later: a late start still sends it), with
+ * the retirement line when a calendar is given.
+ */
+export function dailyDigest(
+  summary: () => Promise<OnCallSummary>,
+  now: number,
+  digestTime: string | undefined,
+  retirement?: RetirementConfig,
+) {
   if (!digestTime) return undefined;
   const [hh, mm] = digestTime.split(':').map(Number);
   const day = new Date(now);
@@ -117,10 +127,16 @@ export function dailyDigest(summary: () => Promise<OnCallSummary>, now: number, 
   return {
     id,
     async produce(): Promise<Produced> {
+      const s = await summary();
       return {
         id,
         topic: 'digest',
-        reply: { kind: 'summary', summary: await summary(), title: 'Daily on-call digest' },
+        reply: {
+          kind: 'summary',
+          summary: s,
+          title: 'Daily on-call digest',
+          ...(retirement ? { retirement: retirementStatus(retirement, now, s.total) } : {}),
+        },
       };
     },
   };

@@ -77,6 +77,11 @@ export class SubscriptionStore {
     return (await this.subs.all()).filter((s) => s.topics.includes(topic));
   }
 
+  /** Every conversation subscribed to at least one topic. */
+  async subscribed(): Promise<Subscription[]> {
+    return (await this.subs.all()).filter((s) => s.topics.length > 0);
+  }
+
   /** Drops a conversation's subscription (the bot was removed or blocked); returns what it was. */
   async drop(conversationKey: string): Promise<Subscription | undefined> {
     const current = await this.subs.get(conversationKey);

@@ -1,6 +1,8 @@
 /** What a conversation can subscribe to. `all` is shorthand for every topic. */
 export const TOPICS = ['versions', 'failures', 'idle', 'digest'] as const;
 export type Topic = (typeof TOPICS)[number];
+/** What a queued notification is about: a topic, or the retirement notice every subscriber gets. */
+export type NoticeTopic = Topic | 'retirement';
 
 export const TOPIC_TITLES: Record<Topic, string> = {
   versions: 'new base-image versions, with the outdated runtimes',

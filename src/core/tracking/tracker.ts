@@ -1,7 +1,8 @@
 /**
  * Follows accepted operations and updates the chat message that acknowledged them, until each
- * ends. The list of tracked messages lives in storage and each poll takes a short lease, so any
- * replica can carry on after another one stops, and two replicas never send the same update.
+ * ends. The list of tracked messages lives in storage, so any replica can carry on after another
+ * one stops; an update takes a short lease first, so two replicas never send the same one, and a
+ * poll that finds nothing new writes nothing.
  */
 import type { RuntimeClient } from '../../client/runtimeClient';
 import type { Clock } from '../../clock';
@@ -76,6 +77,10 @@ export class OperationTracker {
       this.running = true;
       try {
         await this.tick();
+      } catch (error) {
+        // Storage away (the list of tracked messages): the next round tries again; a timer must
+        // never let a rejection escape, it would end the process.
+        this.log.warn('tracking round failed; will retry', { error });
       } finally {
         this.running = false;
       }
@@ -87,17 +92,15 @@ export class OperationTracker {
     if (this.timer) clearInterval(this.timer);
   }
 
+  /**
+   * Looks at one operation; only when its message must change is the entry leased (eTag-guarded,
+   * so of two replicas one sends the update) and written. An operation that has not moved costs
+   * reads only.
+   */
   private async poll(id: string): Promise<boolean> {
     const entry = await this.tracked.get(id);
     const now = this.clock.now();
     if (!entry || (entry.lease && entry.lease.until > now && entry.lease.owner !== this.owner)) return false;
-    const leased = { ...withoutEtag(entry), lease: { owner: this.owner, until: now + 30_000 } };
-    try {
-      await this.tracked.replace(id, leased, entry.eTag);
-    } catch (error) {
-      if (isEtagConflict(error)) return false;
-      throw error;
-    }
     let operation: Operation;
     try {
       operation = await this.client.getOperation(id);
@@ -106,11 +109,19 @@ export class OperationTracker {
         await this.tracked.delete(id);
         return false;
       }
-      await this.release(id, leased);
       throw error;
     }
     const done = operation.status === 'Succeeded' || operation.status === 'Failed';
+    const giveUp = now - entry.since > GIVE_UP_MS;
     const shown = shownKey(operation);
+    if (shown === entry.shown && !done && !giveUp) return false;
+    const leased = { ...withoutEtag(entry), lease: { owner: this.owner, until: now + 30_000 } };
+    try {
+      await this.tracked.replace(id, leased, entry.eTag);
+    } catch (error) {
+      if (isEtagConflict(error)) return false; // another replica is on it
+      throw error;
+    }
     let updated = false;
     if (shown !== entry.shown) {
       await this.updater.update(entry.conversationKey, entry.messageId, {
@@ -120,7 +131,7 @@ export class OperationTracker {
       });
       updated = true;
     }
-    if (done || now - entry.since > GIVE_UP_MS) await this.tracked.delete(id);
+    if (done || giveUp) await this.tracked.delete(id);
     else await this.release(id, { ...leased, shown });
     return updated;
   }

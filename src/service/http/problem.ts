@@ -4,6 +4,7 @@
  */
 import type { Response } from 'restify';
 import { AppError, ErrorCode } from '../../errors';
+import { storageOutageOf } from '../../storage/storage';
 
 const STATUS: Record<ErrorCode, number> = {
   [ErrorCode.BadRequest]: 400,
@@ -18,6 +19,8 @@ const STATUS: Record<ErrorCode, number> = {
   [ErrorCode.PayloadTooLarge]: 413,
   [ErrorCode.UnsupportedMediaType]: 415,
   [ErrorCode.Unavailable]: 503,
+  [ErrorCode.Overloaded]: 503,
+  [ErrorCode.TooManyRequests]: 429,
   [ErrorCode.Internal]: 500,
 };
 
@@ -32,6 +35,7 @@ const TITLE: Record<number, string> = {
   413: 'Payload too large',
   415: 'Unsupported media type',
   422: 'Unprocessable content',
+  429: 'Too many requests',
   500: 'Internal error',
   503: 'Service unavailable',
 };
@@ -47,6 +51,18 @@ export interface Problem {
 }
 
 export function toProblem(error: unknown): Problem {
+  const outage = storageOutageOf(error);
+  if (outage) {
+    // The service's fault and a passing one: never a 500, and the cause stays in the log.
+    return {
+      type: 'https://promptflow-runtime-bot.dev/problems/storage_unavailable',
+      title: TITLE[503],
+      status: 503,
+      detail: 'The runtime service cannot reach its storage right now. Try again in a few seconds.',
+      code: 'storage_unavailable',
+      retryAfterMs: outage.retryAfterSeconds * 1000,
+    };
+  }
   if (error instanceof AppError) {
     const status = STATUS[error.code];
     return {
@@ -71,11 +87,26 @@ export function toProblem(error: unknown): Problem {
 export function sendProblem(res: Response, problem: Problem): void {
   const body = JSON.stringify(problem);
   if (problem.status === 401) res.setHeader('WWW-Authenticate', 'Bearer realm="runtime-service"');
+  const retryAfter = retryAfterSeconds(problem);
+  if (retryAfter !== undefined) res.setHeader('Retry-After', String(retryAfter));
   // sendRaw marks the response as sent, so restify does not try to answer it again.
   res.sendRaw(problem.status, body, {
     'Content-Type': 'application/problem+json',
     'Content-Length': String(Buffer.byteLength(body)),
   });
+}
+
+/** When the service asks a client to wait before trying again. */
+const DEFAULT_RETRY_AFTER_MS = 5000;
+
+/**
+ * 429 and 503 always say when to try again (RFC 9110 §10.2.3): the error's own hint
+ * (`retryAfterMs`), else a default. A change sent with its Idempotency-Key is safe to repeat.
+ */
+function retryAfterSeconds(problem: Problem): number | undefined {
+  if (problem.status !== 429 && problem.status !== 503) return undefined;
+  const hint = typeof problem.retryAfterMs === 'number' ? problem.retryAfterMs : DEFAULT_RETRY_AFTER_MS;
+  return Math.max(1, Math.ceil(hint / 1000));
 }
 
 export function methodProblem(method: string, path: string): Problem {

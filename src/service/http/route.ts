@@ -1,8 +1,11 @@
 /** Route plumbing shared by every handler: auth, error mapping, JSON answers. */
 import type { Request, Response, Server } from 'restify';
+import { AppError } from '../../errors';
 import type { Logger } from '../../logger';
+import { ContentionError } from '../../storage/collection';
 import type { Storage } from '../../storage/storage';
 import type { EventLog } from '../events/eventLog';
+import type { StreamLimits } from '../events/streamLimits';
 import type { OperationEngine } from '../operations/engine';
 import type { RuntimeProvider } from '../providers/provider';
 import type { RuntimeViews } from '../runtimeViews';
@@ -15,6 +18,8 @@ export interface ServiceDeps {
   views: RuntimeViews;
   versions: VersionStore;
   events: EventLog;
+  /** Caps on open `GET /v1/events` streams. */
+  streams: StreamLimits;
   provider: RuntimeProvider;
   storage: Storage;
   log: Logger;
@@ -34,14 +39,16 @@ export function handle(deps: ServiceDeps, fn: Handler, options: { public?: boole
       await fn(req, res, deps);
     } catch (error) {
       const problem = toProblem(error);
-      const log = problem.status >= 500 ? deps.log.error : deps.log.debug;
-      log(problem.status >= 500 ? 'request failed' : 'request rejected', {
-        method: req.method,
-        path: req.path(),
-        status: problem.status,
-        requestId: req.id(),
-        ...(problem.status >= 500 ? { error } : { detail: problem.detail }),
-      });
+      const fields = { method: req.method, path: req.path(), status: problem.status, requestId: req.id() };
+      if (problem.status < 500) deps.log.debug('request rejected', { ...fields, detail: problem.detail });
+      else if (error instanceof AppError) {
+        // Expected (busy, a dependency down): worth a warning, not a stack trace.
+        deps.log.warn('request refused for now', {
+          ...fields,
+          detail: problem.detail,
+          ...(error instanceof ContentionError ? { key: error.key } : {}),
+        });
+      } else deps.log.error('request failed', { ...fields, error });
       if (!res.headersSent) sendProblem(res, problem);
     }
   };

@@ -244,6 +244,7 @@ export const responseSchemas = {
       detail: { type: 'string' },
       code: { type: 'string' },
       errors: { type: 'object', additionalProperties: { type: 'string' } },
+      retryAfterSeconds: { type: 'integer', description: 'With 503: the Retry-After header, in the body.' },
     },
   },
   ComputeInstance: {

@@ -5,15 +5,18 @@
  * Exactly-once rests on three eTag-guarded writes:
  * - the runtime record's `activeOperation` is the per-runtime lock (create claims the name by
  *   creating the record);
- * - an idempotency record per (acting user, Idempotency-Key) maps a retry to the first operation;
- * - a lease on the operation record lets one worker run each step.
+ * - an idempotency record per (acting user, Idempotency-Key) maps a retry to the first operation
+ *   for IDEMPOTENCY_TTL_MS; the periodic sweep deletes older ones;
+ * - a lease on the operation record lets one worker run each step. The worker publishes the
+ *   step's events before it lets the lease go, so the next step, on whichever replica, appends
+ *   after them: one runtime's events stay in order.
  */
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../../clock';
 import { type OperationKind, type Person, RUNTIME_NAME } from '../../domain/runtime';
 import { AppError, ErrorCode } from '../../errors';
 import type { Logger } from '../../logger';
-import { Collection, UNCHANGED, withoutEtag } from '../../storage/collection';
+import { backoff, Collection, UNCHANGED, withoutEtag } from '../../storage/collection';
 import { isEtagConflict, type Storage } from '../../storage/storage';
 import type { EventLog } from '../events/eventLog';
 import {
@@ -58,6 +61,11 @@ interface IdempotencyRecord {
 
 const TERMINAL = new Set(['Succeeded', 'Failed']);
 const ABANDON_AFTER_MS = 30_000;
+/** A retry with the same Idempotency-Key returns the first operation for this long. */
+export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60_000;
+/** Expired idempotency records are looked for at most this often per process. */
+const EXPIRY_SWEEP_MS = 60 * 60_000;
+const SUBMIT_ATTEMPTS = 10;
 
 export class OperationEngine {
   readonly runtimes: Collection<RuntimeRecord>;
@@ -68,6 +76,9 @@ export class OperationEngine {
   private readonly leaseMs: number;
   private readonly maxStepRetries: number;
   private timers: NodeJS.Timeout[] = [];
+  /** Operations this process is advancing now: one advance per operation at a time. */
+  private readonly advancing = new Set<string>();
+  private lastExpirySweep = 0;
 
   constructor(
     storage: Storage,
@@ -115,7 +126,8 @@ export class OperationEngine {
   /** Accepts a change: validates it, claims the runtime and runs the first step. */
   async submit(request: SubmitRequest): Promise<{ operation: OperationRecord; created: boolean }> {
     const idemId = request.idempotencyKey ? idempotencyId(request.actor, request.idempotencyKey) : undefined;
-    for (let attempt = 0; attempt < 10; attempt++) {
+    for (let attempt = 0; attempt < SUBMIT_ATTEMPTS; attempt++) {
+      if (attempt > 0) await backoff(attempt);
       if (idemId) {
         const replay = await this.replay(idemId, request);
         if (replay) return { operation: replay, created: false };
@@ -156,13 +168,26 @@ export class OperationEngine {
         continue; // someone changed the runtime in between: evaluate again with fresh state
       }
       await this.operations.create(op.id, op);
-      await this.pending.put(op.id, { since: op.createdOn });
+      // Announced before any worker can find it, so that `operation.started` comes first.
       await this.events.append('operation.started', { operation: summarize(op), runtimeName: op.runtimeName });
+      await this.pending.put(op.id, { since: op.createdOn });
       this.log.info('operation accepted', { operationId: op.id, kind: op.kind, runtime: op.runtimeName });
-      await this.advance(op.id);
+      try {
+        await this.advance(op.id);
+      } catch (error) {
+        // Accepted is accepted: the workers retry the step, and the client gets its operation.
+        this.log.warn('the first step of an accepted operation failed; a worker retries it', {
+          operationId: op.id,
+          error,
+        });
+      }
       return { operation: (await this.operations.get(op.id)) ?? op, created: true };
     }
-    throw new AppError(ErrorCode.Conflict, `${request.runtimeName} is changing too often right now; try again.`);
+    throw new AppError(
+      ErrorCode.Overloaded,
+      `${request.runtimeName} is changing too often right now; nothing was changed. Try again in a moment.`,
+      { facts: { retryAfterMs: 1000 } },
+    );
   }
 
   async getOperation(id: string): Promise<OperationRecord | undefined> {
@@ -202,6 +227,7 @@ export class OperationEngine {
       }
     }
     await this.repairLocks();
+    await this.expireIdempotency();
   }
 
   /** Publishes what the provider's sync found; a failed sync is logged and does not stop the sweep. */
@@ -270,6 +296,18 @@ export class OperationEngine {
 
   /** Advances one operation as far as it can go now. Returns true when a step ran. */
   async advance(id: string): Promise<boolean> {
+    // A second caller here (a tick while the request runs the first step) would run the next step
+    // under the same owner's lease, and its events could overtake this one's.
+    if (this.advancing.has(id)) return false;
+    this.advancing.add(id);
+    try {
+      return await this.advanceOnce(id);
+    } finally {
+      this.advancing.delete(id);
+    }
+  }
+
+  private async advanceOnce(id: string): Promise<boolean> {
     let ran = false;
     for (let guard = 0; guard < 20; guard++) {
       const op = await this.operations.get(id);
@@ -299,7 +337,9 @@ export class OperationEngine {
       ran = true;
       const next = applyOutcome(leased, outcome, this.clock.now());
       try {
-        await this.operations.replace(id, next, eTag);
+        // Still leased: the next step, here or elsewhere, waits until this step's events are out.
+        const stored = TERMINAL.has(next.status) ? next : { ...next, lease: leased.lease };
+        await this.operations.replace(id, stored, eTag);
       } catch (error) {
         if (isEtagConflict(error)) return ran; // our lease expired and another worker took over
         throw error;
@@ -309,9 +349,39 @@ export class OperationEngine {
         await this.finish(next);
         return ran;
       }
-      if (next.dueAt > this.clock.now()) return ran;
+      if (next.dueAt > this.clock.now()) {
+        await this.releaseLease(id);
+        return ran;
+      }
     }
     return ran;
+  }
+
+  /** Lets any worker run the operation's next step when it is due. */
+  private async releaseLease(id: string): Promise<void> {
+    const op = await this.operations.get(id);
+    if (op?.lease?.owner !== this.owner) return;
+    const { lease: _lease, ...rest } = withoutEtag(op);
+    await this.operations.replace(id, rest, op.eTag).catch((error) => {
+      if (!isEtagConflict(error)) throw error; // another worker moved it on: nothing to give back
+    });
+  }
+
+  /** Deletes idempotency records past IDEMPOTENCY_TTL_MS; at most once an hour per process. */
+  private async expireIdempotency(): Promise<void> {
+    const now = this.clock.now();
+    if (now - this.lastExpirySweep < EXPIRY_SWEEP_MS) return;
+    this.lastExpirySweep = now;
+    const ids = await this.idempotency.ids();
+    let expired = 0;
+    for (let i = 0; i < ids.length; i += 200) {
+      for (const [id, record] of await this.idempotency.getManyWithIds(ids.slice(i, i + 200))) {
+        if (now - Date.parse(record.createdOn) <= IDEMPOTENCY_TTL_MS) continue;
+        await this.idempotency.delete(id);
+        expired++;
+      }
+    }
+    if (expired) this.log.info('expired idempotency records deleted', { count: expired });
   }
 
   private async runStep(op: OperationRecord): Promise<StepOutcome> {

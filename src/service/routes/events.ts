@@ -1,16 +1,21 @@
 /**
  * GET /v1/events: Server-Sent Events of runtime changes, operation results and new image versions.
  * Resumable: a client that reconnects with Last-Event-ID gets what it missed, from any replica,
- * because events come from the durable log; this process's own events wake the stream at once,
- * other replicas' events are found by polling the log. With `?after=<id>` the route answers one
- * JSON page instead, for workers that poll with their own durable cursor.
+ * because events come from the durable log. Every stream of a process is served by the log's one
+ * shared tail, so an idle stream costs no storage reads of its own; streams are capped per client
+ * and in total. With `?after=<id>` the route answers one JSON page instead, for workers that poll
+ * with their own durable cursor.
  */
 import type { Request, Response } from 'restify';
+import type { ServiceEvent } from '../../domain/runtime';
 import { badRequest } from '../../errors';
+import type { TailSubscription } from '../events/tail';
+import { streamClient } from '../events/streamLimits';
 import { handle, query, type RouteRegistrar, type ServiceDeps } from '../http/route';
 
-const POLL_MS = 500;
 const HEARTBEAT_MS = 15_000;
+/** A client that reads slower than events come is dropped beyond this; it resumes with Last-Event-ID. */
+const MAX_BUFFERED_BYTES = 1024 * 1024;
 
 export const registerEventRoutes: RouteRegistrar = (server, deps) => {
   server.get('/v1/events', handle(deps, streamEvents));
@@ -21,46 +26,53 @@ async function streamEvents(req: Request, res: Response, deps: ServiceDeps): Pro
   if (q.has('after')) return eventPage(q, res, deps);
   const types = q.get('types')?.split(',').filter(Boolean);
   const resumeFrom = (req.headers['last-event-id'] as string | undefined) ?? q.get('lastEventId') ?? undefined;
-  let cursor = resumeFrom && /^\d{1,12}$/.test(resumeFrom) ? resumeFrom : await deps.events.lastId();
-  res.writeHead(200, {
-    'Content-Type': 'text/event-stream; charset=utf-8',
-    'Cache-Control': 'no-cache, no-transform',
-    Connection: 'keep-alive',
-    'X-Accel-Buffering': 'no',
-  });
-  res.write('retry: 2000\n\n');
-  let closed = false;
-  let wake: (() => void) | undefined;
-  const stopLocal = deps.events.onLocal(() => wake?.());
-  req.on('close', () => {
-    closed = true;
-    wake?.();
-  });
-  let lastWrite = Date.now();
+  const from = resumeFrom && /^\d{1,12}$/.test(resumeFrom) ? Number(resumeFrom) : undefined;
+  const release = deps.streams.admit(streamClient(req.headers.authorization, req.socket.remoteAddress));
+  let subscription: TailSubscription | undefined;
   try {
-    while (!closed) {
-      for (const event of await deps.events.after(cursor)) {
-        cursor = event.id;
-        if (types && !types.includes(event.type)) continue;
-        res.write(`id: ${event.id}\nevent: ${event.type}\ndata: ${JSON.stringify({ ...event })}\n\n`);
-        lastWrite = Date.now();
-      }
-      if (Date.now() - lastWrite > HEARTBEAT_MS) {
-        res.write(': keep-alive\n\n');
-        lastWrite = Date.now();
-      }
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, POLL_MS);
-        wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-    }
+    const closed = new Promise<void>((resolve) => res.on('close', resolve));
+    // Events may arrive before the headers are out: they wait here.
+    const early: string[] = [];
+    let open = false;
+    const send = (chunk: string) => {
+      if (!chunk) return;
+      if (!open) return void early.push(chunk);
+      res.write(chunk);
+      if (res.writableLength > MAX_BUFFERED_BYTES) res.destroy();
+    };
+    subscription = await deps.events.tail.subscribe(
+      from,
+      (events) => send(frames(events, types)),
+      (error) => {
+        deps.log.warn('an event stream could not catch up; it was closed', { error });
+        res.destroy();
+      },
+    );
+    res.writeHead(200, {
+      'Content-Type': 'text/event-stream; charset=utf-8',
+      'Cache-Control': 'no-cache, no-transform',
+      Connection: 'keep-alive',
+      'X-Accel-Buffering': 'no',
+    });
+    res.write('retry: 2000\n\n');
+    open = true;
+    for (const chunk of early.splice(0)) send(chunk);
+    const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), HEARTBEAT_MS);
+    heartbeat.unref();
+    await closed;
+    clearInterval(heartbeat);
   } finally {
-    stopLocal();
-    res.end();
+    subscription?.close();
+    release();
+    if (res.headersSent) res.end();
   }
+}
+
+function frames(events: ServiceEvent[], types: string[] | undefined): string {
+  return events
+    .filter((event) => !types || types.includes(event.type))
+    .map((event) => `id: ${event.id}\nevent: ${event.type}\ndata: ${JSON.stringify({ ...event })}\n\n`)
+    .join('');
 }
 
 const PAGE_MAX = 500;
@@ -76,11 +88,12 @@ async function eventPage(q: URLSearchParams, res: Response, deps: ServiceDeps): 
   if (Object.keys(problems).length) throw badRequest('The event page request is not valid.', problems);
   const types = q.get('types')?.split(',').filter(Boolean);
   const limit = Number(limitRaw);
-  const events = limit === 0 ? [] : await deps.events.after(after, limit);
+  const { events, head } =
+    limit === 0 ? { events: [], head: await deps.events.lastId() } : await deps.events.page(after, limit);
   const value = types ? events.filter((e) => types.includes(e.type)) : events;
   // The cursor moves past filtered-out events too, so a filtered reader never re-reads them.
   const next = events.at(-1)?.id ?? after;
-  res.sendRaw(200, JSON.stringify({ value, next, head: await deps.events.lastId() }), {
+  res.sendRaw(200, JSON.stringify({ value, next, head }), {
     'Content-Type': 'application/json; charset=utf-8',
   });
 }

@@ -14,7 +14,7 @@ import { Outbox } from '../../../src/core/notifications/outbox';
 import { SubscriptionStore } from '../../../src/core/notifications/subscriptions';
 import type { Topic } from '../../../src/core/notifications/topics';
 import type { Reply } from '../../../src/core/replies';
-import type { ServiceEvent } from '../../../src/domain/runtime';
+import type { VersionsReport } from '../../../src/domain/runtime';
 import { Collection } from '../../../src/storage/collection';
 import { MemoryStorage } from '../../../src/storage/memoryStorage';
 import {
@@ -26,12 +26,16 @@ import {
   type TestService,
   TIMINGS,
 } from '../../helpers/service';
+import { CountingStorage } from '../../helpers/countingStorage';
 import { memoryLogger, ScriptedSender } from './fakes';
 
 const MIN = 60_000;
 const CONFIG: NotificationConfig = { digestTime: '08:00', idleWarningMinutes: 15, globalSendsPerSecond: 30 };
 
-/** A client whose event reads can be held at a gate, to play a replica that hangs mid-read. */
+/**
+ * A client whose version reads (what a version notice needs, after the notifier took its lease)
+ * can be held at a gate, to play a replica that hangs in the middle of a page.
+ */
 class GatedClient extends RuntimeClient {
   private gate?: Promise<void>;
   private open?: () => void;
@@ -48,12 +52,12 @@ class GatedClient extends RuntimeClient {
     this.gate = undefined;
   }
 
-  override async events(after: string, limit?: number): Promise<{ value: ServiceEvent[]; next: string; head: string }> {
+  override async versions(): Promise<VersionsReport> {
     if (this.gate) {
       this.enteredResolve?.();
       await this.gate;
     }
-    return super.events(after, limit);
+    return super.versions();
   }
 }
 
@@ -90,11 +94,12 @@ async function publish(): Promise<string> {
   versionDay++;
   const res = await s.request('POST', '/v1/versions', { actor: ACTORS.adele, body: { tag } });
   expect(res.status).toBe(201);
+  await s.app.events.settled();
   return tag;
 }
 
-const cursor = () =>
-  new Collection<{ after?: string; lease?: { owner: string; until: number } }>(storage, 'notifier').get('cursor');
+const cursor = () => new Collection<{ after?: string }>(storage, 'notifier').get('cursor');
+const lease = () => new Collection<{ owner: string; until: number }>(storage, 'notifier').get('lease');
 const itemsOf = async (prefix: string) => (await outbox.items.ids()).filter((id) => id.startsWith(prefix));
 
 beforeEach(async () => {
@@ -169,8 +174,8 @@ describe('Notifier.pollEvents', () => {
 
     gated.hold();
     const hung = a.pollEvents();
-    await gated.entered;
-    expect((await cursor())!.lease).toBeDefined();
+    await gated.entered; // A read the page, took the lease, and hangs on the notice
+    expect((await lease())?.owner).toMatch(/^notifier-/);
 
     // While A holds the lease, B reads nothing and moves nothing.
     expect(await b.pollEvents()).toBe(0);
@@ -191,7 +196,72 @@ describe('Notifier.pollEvents', () => {
     expect(await hung).toBe(0);
     expect(await outbox.items.ids()).toEqual([`version-${tag}~k1`]);
     expect((await cursor())!.after).toBe(moved);
-    expect((await cursor())!.lease).toBeUndefined();
+  });
+
+  it('should write nothing while nothing happens: no lease, no cursor', async () => {
+    await subscribe('k1', ['versions']);
+    const counting = new CountingStorage(storage);
+    const n = new Notifier({
+      storage: counting,
+      client: new RuntimeClient({ baseUrl: s.url }),
+      outbox,
+      subscriptions,
+      audit,
+      clock: s.clock,
+      log: memoryLogger().log,
+      config: CONFIG,
+    });
+    expect(await n.pollEvents()).toBe(0); // the first read sets the cursor at the head
+    counting.reset();
+    for (let i = 0; i < 20; i++) {
+      s.clock.advance(1000);
+      expect(await n.pollEvents()).toBe(0);
+    }
+    expect(counting.writes()).toBe(0);
+    expect(counting.count('read', 'notifier/')).toBe(20); // one cursor read per poll, nothing else
+  });
+
+  it('should move the cursor once per page of events, not once per event', async () => {
+    await subscribe('k1', ['versions']);
+    const counting = new CountingStorage(storage);
+    const n = new Notifier({
+      storage: counting,
+      client: new RuntimeClient({ baseUrl: s.url }),
+      outbox,
+      subscriptions,
+      audit,
+      clock: s.clock,
+      log: memoryLogger().log,
+      config: CONFIG,
+    });
+    await n.pollEvents();
+    s.clock.advance(60_000); // the lease taken to set the cursor has run out
+    const tags = [await publish(), await publish(), await publish(), await publish()];
+    counting.reset();
+    expect(await n.pollEvents()).toBe(4);
+    expect(counting.count('write', 'notifier/cursor')).toBe(1);
+    expect(counting.count('write', 'notifier/lease')).toBe(1);
+    expect((await outbox.notifications.ids()).sort()).toEqual(tags.map((t) => `version-${t}`).sort());
+    // Holding the lease, the next page costs one cursor write and no lease write.
+    await publish();
+    counting.reset();
+    expect(await n.pollEvents()).toBe(1);
+    expect(counting.writes('notifier/')).toBe(1);
+  });
+
+  it('should follow an event log that restarted behind its cursor', async () => {
+    await subscribe('k1', ['versions']);
+    const n = notifier();
+    await n.pollEvents();
+    // The service's storage was wiped: its log starts again from 1, far behind this cursor.
+    await new Collection<{ after?: string }>(storage, 'notifier').put('cursor', { after: '000000050000' });
+    expect(await n.pollEvents()).toBe(0);
+    const head = (await s.request('GET', '/v1/events?after=0&limit=0')).json.head;
+    expect((await cursor())?.after).toBe(head);
+    const tag = await publish();
+    expect(await n.pollEvents()).toBe(1);
+    expect(await outbox.notifications.ids()).toEqual([`version-${tag}`]);
+    expect(logLines.join('\n')).toContain('the event log restarted behind the notifier cursor');
   });
 
   it('should queue a failed operation for failures subscribers only, once', async () => {

@@ -242,6 +242,18 @@ describe('Outbox.prune', () => {
     expect(await outbox.prune()).toBe(1);
     expect(await outbox.deadLetters.ids()).toEqual(['n1~c1']);
   });
+
+  it('should expire dead letters a week after they failed, and keep younger ones', async () => {
+    await outbox.enqueue('n1', 'failures', textReply('a'), ['c1']);
+    await workerFor(storage, clock, new ScriptedSender(clock).script('c1', { ok: false, status: 400 }), outbox).tick();
+    expect((await outbox.deadLetters.get('n1~c1'))?.failedAt).toBe(clock.now());
+    clock.advance(6 * DAY);
+    await outbox.enqueue('n2', 'failures', textReply('b'), ['c2']);
+    await workerFor(storage, clock, new ScriptedSender(clock).script('c2', { ok: false, status: 400 }), outbox).tick();
+    clock.advance(DAY + 1);
+    await outbox.prune();
+    expect(await outbox.deadLetters.ids()).toEqual(['n2~c2']);
+  });
 });
 
 describe('Outbox across a restart (FileStorage)', () => {

@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import type { RuntimeClient } from '../../../src/client/runtimeClient';
 import { iso } from '../../../src/clock';
+import { RETIREMENT_DEFAULTS } from '../../../src/config';
 import { dailyDigest, fromEvent, idleWarnings } from '../../../src/core/notifications/producers';
 import { buildSummary } from '../../../src/domain/summary';
 import type { Reply } from '../../../src/core/replies';
@@ -401,6 +402,14 @@ describe('dailyDigest', () => {
     expect(reply.summary.total).toBe(2);
     expect(reply.summary.failing.map((f) => f.name)).toEqual(['rag-eval']);
     expect(reply.summary.generatedAt).toBe(iso(day('08:00')));
+  });
+
+  it('should carry the retirement line (days left, runtimes) when given the calendar, and none without', async () => {
+    const digest = dailyDigest(runtimes, day('08:00'), '08:00', RETIREMENT_DEFAULTS);
+    const reply = (await digest!.produce()).reply as Extract<Reply, { kind: 'summary' }>;
+    expect(reply.retirement).toEqual({ ...RETIREMENT_DEFAULTS, phase: 'frozen', daysLeft: 148, runtimes: 2 });
+    const plain = (await dailyDigest(runtimes, day('08:00'), '08:00')!.produce()).reply;
+    expect(plain).not.toHaveProperty('retirement');
   });
 
   it('should stay due for 12 hours, then stop', () => {

@@ -6,7 +6,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { type BotApp, createBotApp } from '../../../src/bot/app';
-import type { BotConfig } from '../../../src/config';
+import type { Clock } from '../../../src/clock';
+import { type BotConfig, RETIREMENT_DEFAULTS } from '../../../src/config';
 import { createLogger } from '../../../src/logger';
 import { createRuntimeServiceApp, type RuntimeServiceApp } from '../../../src/service/app';
 import { localTimings } from '../../../src/service/providers/local/localProvider';
@@ -37,10 +38,28 @@ export interface LogRecord {
   [field: string]: unknown;
 }
 
+/** The bot's clock: real time plus an offset a test may move forward (the service keeps real time). */
+export class ShiftedClock implements Clock {
+  private offset = 0;
+  now(): number {
+    return Date.now() + this.offset;
+  }
+  sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => setTimeout(resolve, ms));
+  }
+  /** From now on the bot believes it is `epochMs` (and time goes on from there). */
+  moveTo(epochMs: number): void {
+    this.offset = epochMs - Date.now();
+  }
+}
+
 export interface ProductStack {
   service: RuntimeServiceApp;
   serviceUrl: string;
   bot: BotApp;
+  clock: ShiftedClock;
+  /** Another bot replica on the same storage and clock (not listening; its notifications are driven by hand). */
+  replica(): BotApp;
   /** The bot's messaging endpoint, for the Playground. */
   botEndpoint: string;
   /** Everything the bot and the service logged (info and up), oldest first. */
@@ -76,15 +95,20 @@ export async function startProductStack(options: { policyFile?: string } = {}): 
     // The Playground's connector is http://localhost:<port>/_connector.
     allowedServiceUrlHosts: ['localhost', '127.0.0.1'],
     notifications: { idleWarningMinutes: 15, globalSendsPerSecond: 30 },
+    retirement: RETIREMENT_DEFAULTS,
     ...(options.policyFile ? { policyFile: options.policyFile } : {}),
   };
+  const clock = new ShiftedClock();
+  const botStorage = new MemoryStorage();
   const bot = createBotApp({
     config,
-    storage: new MemoryStorage(),
+    storage: botStorage,
     log: log.child({ app: 'bot' }),
     serviceUrl,
+    clock,
     runTracker: true,
   });
+  const replicas: BotApp[] = [];
   let botUrl: string;
   try {
     botUrl = await bot.start();
@@ -96,9 +120,23 @@ export async function startProductStack(options: { policyFile?: string } = {}): 
     service,
     serviceUrl,
     bot,
+    clock,
+    replica() {
+      const replica = createBotApp({
+        config,
+        storage: botStorage,
+        log: log.child({ app: 'bot', replica: replicas.length + 2 }),
+        serviceUrl,
+        clock,
+        runTracker: false,
+      });
+      replicas.push(replica);
+      return replica;
+    },
     botEndpoint: `${botUrl}/api/messages`,
     logs,
     async stop() {
+      for (const replica of replicas) await replica.stop().catch(() => undefined);
       await bot.stop().catch(() => undefined);
       await service.stop().catch(() => undefined);
     },

@@ -1,13 +1,16 @@
 /**
  * A loopback fake of the Azure ML prompt flow API (FlowRuntimes, FlowSessions and the session poll route) for the
  * `azureml` provider's tests, over plain HTTP on 127.0.0.1; the provider takes the base URL (or `discoveryUrl`:
- * GET /discovery answers `{"api": "<base>", …}` like a workspace discovery URL).
+ * GET /discovery answers `{"api": "<base>", …}` like a workspace discovery URL). It behaves like the service as far
+ * as recorded exchanges and public callers show it, and takes the unkind option where they do not (runtimes.ts,
+ * sessions.ts; sources in test/fixtures/azureml/README.md): it is faithful to the service, not to the provider.
  *
  * Every request goes through, in order:
  *  1. `down`: true answers 503, 'reset' destroys the socket.
  *  2. validation against the OpenAPI document (openapi.ts): path and method, path/query parameters, body schema.
  *     Problems are recorded in `violations` (a test asserts `expect(fake.violations).toEqual([])`).
- *  3. injected faults (`inject()`), which win over everything below, like a gateway's.
+ *  3. injected faults (`inject()`), which win over everything below, like a gateway's; with `afterHandling` the
+ *     operation runs first and its answer is replaced (lost on the way back).
  *  4. the validation result: 404 (unknown path), 405 (unknown method) or 400, as ErrorResponse.
  *  5. `Authorization: Bearer` with an unexpired token the TokenEndpoint issued for https://management.azure.com
  *     (401 otherwise); on session create (FlowSessions POST with action absent/Install/Reset) also an
@@ -44,14 +47,14 @@ export interface FakeAzureMlOptions {
   resourceGroup?: string;
   workspace?: string;
   location?: string;
-  /** The undocumented status of a healthy runtime (default 'Running'). */
-  healthyStatus?: string;
   /** The newest promptflow-runtime-stable tag (default '20251211.v2'). */
   latestVersion?: string;
-  /** Runtime Starting/Stopping transitions (default: after 2 GETs). */
+  /** Runtime creates, updates and deletes (default: done at the 3rd GET, after Unavailable and Starting). */
   runtimeTiming?: Timing;
   /** Session operations (default: Succeeded/Failed on the 2nd poll). */
   sessionTiming?: Timing;
+  /** How long a FlowRuntimes write without asyncCall=true holds its answer before a 504 (default 1000 real ms). */
+  syncWriteLimitMs?: number;
   /** Client ids or object ids without the AzureML Data Scientist role. */
   principalsWithoutRole?: Iterable<string>;
   clock?: Clock;
@@ -78,6 +81,8 @@ export interface RecordedCall {
   operationId?: string;
   /** The parsed JSON body (or the raw text when it was not JSON). */
   body?: unknown;
+  /** The answer's body; undefined when it was empty. */
+  responseBody?: unknown;
 }
 
 export interface Violation {
@@ -96,6 +101,11 @@ export interface FaultRule {
   retryAfterSeconds?: number;
   /** How many matching requests get the fault (default 1); counts down. */
   times?: number;
+  /**
+   * The service acts on the request and the answer is lost on the way back (a gateway timeout after the backend
+   * did the work): the caller cannot tell whether anything happened. Default: the request never reaches it.
+   */
+  afterHandling?: boolean;
 }
 
 export class FakeAzureMl {
@@ -121,10 +131,10 @@ export class FakeAzureMl {
       resourceGroup: options.resourceGroup ?? 'rg-promptflow',
       workspace: options.workspace ?? 'ws-promptflow',
       location: options.location ?? 'eastus',
-      healthyStatus: options.healthyStatus ?? 'Running',
       latestVersion: options.latestVersion ?? '20251211.v2',
-      runtimeTiming: options.runtimeTiming ?? { polls: 2 },
+      runtimeTiming: options.runtimeTiming ?? { polls: 3 },
       sessionTiming: options.sessionTiming ?? { polls: 2 },
+      syncWriteLimitMs: options.syncWriteLimitMs ?? 1000,
       clock: options.clock ?? systemClock,
     };
     this.principalsWithoutRole = new Set(options.principalsWithoutRole ?? []);
@@ -180,22 +190,22 @@ export class FakeAzureMl {
     ci.state = state;
   }
 
-  /** Seeds a runtime directly (default: a healthy CI runtime on the latest image). */
+  /** Seeds a runtime directly (default: a healthy CI runtime, no status, on the latest image). */
   addRuntime(seed: RuntimeSeed): void {
     this.runtimes.addRuntime(seed);
   }
 
-  setRuntimeStatus(name: string, status: string, details: { statusMessage?: string; error?: string } = {}): void {
+  /** null is healthy; 'NotExist' is what a deleted runtime reads. */
+  setRuntimeStatus(
+    name: string,
+    status: string | null,
+    details: { statusMessage?: string; error?: string } = {},
+  ): void {
     this.runtimes.setStatus(name, status, details);
   }
 
   setLatestVersion(tag: string): void {
     this.config.latestVersion = tag;
-  }
-
-  setHealthyStatus(status: string): void {
-    for (const r of this.runtimes.runtimes.values()) if (r.status === this.config.healthyStatus) r.status = status;
-    this.config.healthyStatus = status;
   }
 
   setTiming(timing: { runtime?: Timing; session?: Timing }): void {
@@ -231,7 +241,7 @@ export class FakeAzureMl {
       size += chunk.length;
       if (size <= MAX_BODY_BYTES) chunks.push(chunk);
     });
-    req.on('end', () => {
+    req.on('end', async () => {
       const url = new URL(req.url ?? '/', this.base);
       const raw = Buffer.concat(chunks).toString('utf8');
       const call: RecordedCall = {
@@ -252,7 +262,7 @@ export class FakeAzureMl {
       let operation: Operation | undefined;
       let reply: Reply;
       try {
-        const result = this.dispatch(req, url, raw, size, call);
+        const result = await this.dispatch(req, url, raw, size, call);
         operation = result.operation;
         reply = result.reply;
       } catch (error) {
@@ -267,13 +277,13 @@ export class FakeAzureMl {
     });
   }
 
-  private dispatch(
+  private async dispatch(
     req: http.IncomingMessage,
     url: URL,
     raw: string,
     size: number,
     call: RecordedCall,
-  ): { reply: Reply; operation?: Operation } {
+  ): Promise<{ reply: Reply; operation?: Operation }> {
     const method = call.method;
     if (this.down) return { reply: errorReply(statusError(503, undefined, false), this.config.location) };
     if (method === 'GET' && url.pathname === '/discovery') {
@@ -294,10 +304,9 @@ export class FakeAzureMl {
         (!f.method || f.method.toUpperCase() === method) &&
         (!f.pathIncludes || url.pathname.includes(f.pathIncludes)),
     );
-    if (fault) {
-      fault.times -= 1;
-      return { reply: errorReply(statusError(fault.status, fault.retryAfterSeconds), this.config.location), operation };
-    }
+    if (fault) fault.times -= 1;
+    const faultReply = fault && errorReply(statusError(fault.status, fault.retryAfterSeconds), this.config.location);
+    if (faultReply && !fault.afterHandling) return { reply: faultReply, operation };
     if (!request.operation) {
       const innerCode = request.status === 405 ? 'MethodNotAllowed' : 'NotFound';
       throw new FakeApiError(request.status ?? 404, 'UserError', innerCode, problems[0]);
@@ -318,18 +327,23 @@ export class FakeAzureMl {
     const handler = routes[op.operationId];
     if (!handler)
       throw new FakeApiError(501, 'ServiceError', 'NotImplemented', `${op.operationId} is not implemented.`);
-    const reply = handler({
-      params: pathParams,
-      query,
-      body,
-      caller,
-      config: this.config,
-      runtimes: this.runtimes,
-      sessions: this.sessions,
-      pollUrl: (o) =>
-        `${this.info.workspaceUrl}/FlowSessions/${encodeURIComponent(o.sessionId)}/${o.action}/locations/${o.location}/operations/${o.id}?api-version=2021-03-01-preview&type=location`,
+    const answered = (async () =>
+      handler({
+        params: pathParams,
+        query,
+        body,
+        caller,
+        config: this.config,
+        runtimes: this.runtimes,
+        sessions: this.sessions,
+        pollUrl: (o) =>
+          `${this.info.workspaceUrl}/FlowSessions/${encodeURIComponent(o.sessionId)}/${o.urlAction}/locations/${o.location}/operations/${o.id}?api-version=2021-03-01-preview&type=location`,
+      }))();
+    if (!faultReply) return { reply: await answered, operation: op };
+    await answered.catch((error: unknown) => {
+      if (!(error instanceof FakeApiError)) throw error;
     });
-    return { reply, operation: op };
+    return { reply: faultReply, operation: op };
   }
 
   private send(
@@ -350,9 +364,10 @@ export class FakeAzureMl {
       body = errorResponse(rootError('ServiceError', 'FakeResponseInvalid', message), this.config.location);
     }
     call.status = status;
+    call.responseBody = body;
     const requestId = req.headers['x-ms-client-request-id'];
     res.writeHead(status, {
-      'content-type': 'application/json; charset=utf-8',
+      ...(body === undefined ? { 'content-length': '0' } : { 'content-type': 'application/json; charset=utf-8' }),
       'x-ms-request-id': randomUUID(),
       ...(typeof requestId === 'string' ? { 'x-ms-client-request-id': requestId } : {}),
       ...(problems.length ? {} : reply.headers),

@@ -2,9 +2,12 @@
  * The fake's operations, by OpenAPI operationId, and the DTOs they answer with. Handlers see an already validated
  * and authorized request; they throw FakeApiError for 4xx answers. The flow-scoped session routes
  * (Flows/{flowId}/sessions…) are in the document but not implemented: they answer 501.
+ * Writes answer with empty bodies where the service may send none: the recorded 202 of a FlowSessions POST has
+ * `content-length: 0` although the document declares a body, and nothing shows what an asyncCall write returns.
  */
+import { setTimeout as delay } from 'node:timers/promises';
 import { iso } from '../../../src/clock';
-import { errorResponse, FakeApiError, rootError } from './errors';
+import { errorResponse, FakeApiError, rootError, statusError } from './errors';
 import type { Session, SessionOperation, SessionState } from './sessions';
 import type { Runtime, RuntimeState } from './runtimes';
 import { IMAGE_REPOSITORY, type Principal, type WorkspaceConfig } from './state';
@@ -27,9 +30,13 @@ export interface Reply {
   headers?: Record<string, string>;
 }
 
-type Handler = (ctx: RouteContext) => Reply;
+type Handler = (ctx: RouteContext) => Reply | Promise<Reply>;
 
 const ok = (body: unknown): Reply => ({ status: 200, body });
+const empty = (status: number, headers?: Record<string, string>): Reply => ({
+  status,
+  ...(headers ? { headers } : {}),
+});
 
 export const errorReply = (error: FakeApiError, location: string): Reply => ({
   status: error.status,
@@ -37,11 +44,23 @@ export const errorReply = (error: FakeApiError, location: string): Reply => ({
   headers: error.headers,
 });
 
-const accepted = (ctx: RouteContext, op: SessionOperation): Reply => ({
-  status: 202,
-  body: {},
-  headers: { 'azure-asyncoperation': ctx.pollUrl(op) },
-});
+const accepted = (ctx: RouteContext, op: SessionOperation): Reply =>
+  empty(202, { 'azure-asyncoperation': ctx.pollUrl(op) });
+
+/**
+ * A FlowRuntimes write: with `asyncCall=true` an empty 200 at once; without it, the answer waits for the change to
+ * be done (a create takes minutes), and past the gateway's limit it is a 504 while the change goes on.
+ */
+async function write(ctx: RouteContext, change: () => Runtime): Promise<Reply> {
+  const runtime = change();
+  if (ctx.query.asyncCall === true) return empty(200);
+  const limit = Date.now() + ctx.config.syncWriteLimitMs;
+  while (!ctx.runtimes.changeDone(runtime)) {
+    if (Date.now() >= limit) throw statusError(504);
+    await delay(10);
+  }
+  return ok(runtimeDto(runtime, ctx));
+}
 
 const latestConfig: Handler = ({ config }) => {
   const current = { baseImage: `${IMAGE_REPOSITORY}:${config.latestVersion}`, version: config.latestVersion };
@@ -61,9 +80,9 @@ export const routes: Record<string, Handler> = {
   FlowRuntimes_ListRuntimes: (ctx) => ok(ctx.runtimes.list().map((r) => runtimeDto(r, ctx))),
   FlowRuntimes_GetRuntime: (ctx) => ok(runtimeDto(ctx.runtimes.observe(ctx.params.runtimeName), ctx)),
   FlowRuntimes_CreateRuntime: (ctx) =>
-    ok(runtimeDto(ctx.runtimes.create(ctx.params.runtimeName, ctx.body ?? {}, ctx.caller), ctx)),
-  FlowRuntimes_UpdateRuntime: (ctx) => ok(runtimeDto(ctx.runtimes.update(ctx.params.runtimeName, ctx.body ?? {}), ctx)),
-  FlowRuntimes_DeleteRuntime: (ctx) => ok(runtimeDto(ctx.runtimes.delete(ctx.params.runtimeName), ctx)),
+    write(ctx, () => ctx.runtimes.create(ctx.params.runtimeName, ctx.body ?? {}, ctx.caller)),
+  FlowRuntimes_UpdateRuntime: (ctx) => write(ctx, () => ctx.runtimes.update(ctx.params.runtimeName, ctx.body ?? {})),
+  FlowRuntimes_DeleteRuntime: (ctx) => write(ctx, () => ctx.runtimes.delete(ctx.params.runtimeName)),
   FlowRuntimes_CheckCiAvailability: (ctx) =>
     availability(
       ctx,
@@ -80,7 +99,7 @@ export const routes: Record<string, Handler> = {
   FlowRuntimesWorkspaceIndependent_GetRuntimeLatestConfig: latestConfig,
   FlowSessions_CreateFlowSession: (ctx) => {
     const op = ctx.sessions.act(ctx.params.sessionId, ctx.body ?? {}, ctx.caller);
-    return op ? accepted(ctx, op) : ok({});
+    return op ? accepted(ctx, op) : empty(200);
   },
   FlowSessions_GetFlowSession: (ctx) => ok(sessionDto(ctx.sessions.get(ctx.params.sessionId), ctx.config)),
   FlowSessions_DeleteFlowSession: (ctx) => accepted(ctx, ctx.sessions.remove(ctx.params.sessionId)),
@@ -115,7 +134,7 @@ export function runtimeDto(r: Runtime, ctx: Pick<RouteContext, 'config' | 'runti
     runtimeDescription: r.description,
     runtimeType: r.runtimeType,
     environment: r.environment,
-    status,
+    status: status ?? undefined, // healthy: no status, and the flow service leaves null fields out of its DTOs
     statusMessage,
     error: r.error ? errorResponse(rootError('UserError', 'RuntimeFailed', r.error), config.location) : undefined,
     computeInstanceName: r.computeInstanceName,
@@ -142,7 +161,6 @@ export function runtimeDto(r: Runtime, ctx: Pick<RouteContext, 'config' | 'runti
 }
 
 export function sessionDto(s: Session, config: WorkspaceConfig): Record<string, unknown> {
-  const computeName = s.computeName ?? `session-${s.id.slice(0, 12)}`;
   const application = {
     name: 'promptflow-runtime',
     type: 'Docker',
@@ -159,7 +177,6 @@ export function sessionDto(s: Session, config: WorkspaceConfig): Record<string, 
       subscriptionId: config.subscriptionId,
       resourceGroupName: config.resourceGroup,
       workspaceName: config.workspace,
-      existingUserComputeInstanceName: s.computeName,
       userObjectId: s.owner.objectId,
       userTenantId: s.owner.tenantId,
       vmSize: s.vmSize,
@@ -168,15 +185,16 @@ export function sessionDto(s: Session, config: WorkspaceConfig): Record<string, 
       application,
       lastAliveTime: iso(s.lastAliveTime),
     }),
+    // The compute is shared and ready before any session on it: its state says nothing about this session.
     compute: {
-      id: `/subscriptions/${config.subscriptionId}/resourceGroups/${config.resourceGroup}/providers/Microsoft.MachineLearningServices/workspaces/${config.workspace}/computes/${computeName}`,
-      name: computeName,
+      id: `/subscriptions/${config.subscriptionId}/resourceGroups/${config.resourceGroup}/providers/Microsoft.MachineLearningServices/workspaces/${config.workspace}/computes/${s.computeName}`,
+      name: s.computeName,
       type: 'Microsoft.MachineLearningServices/workspaces/computes',
       location: config.location,
       properties: compact({
         computeType: 'ComputeInstance',
         computeLocation: config.location,
-        provisioningState: s.provisioningState,
+        provisioningState: 'Succeeded',
         createdOn: iso(s.createdOn),
         modifiedOn: iso(s.modifiedOn),
         isAttachedCompute: false,

@@ -1,13 +1,19 @@
 /**
- * The fake workspace's runtimes and compute instances (the sessions are in sessions.ts). A runtime that is
- * `Starting` or `Stopping` finishes when it has been read (GET or list) `timing.polls` times or `timing.ms` have
- * passed; `settle()` finishes everything now. The model:
- *  - CI runtime (ComputeInstance): needs a Running compute instance that the caller owns or is assigned; create →
- *    Starting → healthy. While its compute instance is not Running it reads as Unavailable.
- *  - MIR runtime (ManagedOnlineEndpoint): needs endpointName and deploymentName; create → Starting → healthy.
- *  - update (PUT) → Starting → healthy, on the latest base image ("use default environment").
- *  - delete → Stopping → gone (404), whatever `asyncCall` says ([UNCONFIRMED] in the API notes).
- * The healthy status is not documented; it is `config.healthyStatus` ("Running" by default).
+ * The fake workspace's runtimes and compute instances (the sessions are in sessions.ts), as the real service is
+ * known to behave (test/fixtures/azureml/README.md says from which source) and, where that is unknown, in the way
+ * least kind to a client:
+ *  - A healthy runtime has no status: the DTO has no `status` field. The status enum has no healthy value, the
+ *    flow service leaves null fields out of its DTOs (its recorded answers do), and a public CI script waits for
+ *    `jq .status` to print null.
+ *  - create → `Unavailable` (the first read) → `Starting` → healthy. A CI runtime needs a Running compute instance
+ *    that the caller owns or is assigned, and reads Unavailable while that instance is not Running.
+ *  - update (PUT) replaces runtimeDescription and environment with what it is sent (absent clears them: no
+ *    description, the default environment) and keeps instanceCount when absent; → Starting → healthy. On the
+ *    default environment the runtime comes back on the latest image; on a customized one its image stays.
+ *  - delete → Stopping → `NotExist`: GET and the list answer 200 with that status until the name is created again.
+ *  - A write answers 200 with an empty body when sent with `asyncCall=true`. Without it, it holds its answer until
+ *    the change is done, and after `syncWriteLimitMs` answers 504 while the change goes on.
+ * A change is observed by GETs and list reads (`timing.polls`) or by the clock (`timing.ms`); `settle()` ends all.
  */
 import { badRequest, conflict, FakeApiError, notFound } from './errors';
 import { compareTags, isDone, type Pending, type Principal, type WorkspaceConfig } from './state';
@@ -22,11 +28,13 @@ export interface ComputeInstance {
 export interface Runtime {
   name: string;
   runtimeType: 'ComputeInstance' | 'ManagedOnlineEndpoint';
-  status: string;
+  /** null: healthy (the API has no value for it). */
+  status: string | null;
   statusMessage?: string;
   /** A failure message, answered as the DTO's ErrorResponse. */
   error?: string;
   description?: string;
+  /** An environment asset id; absent is the default environment. */
   environment?: string;
   imageTag: string;
   computeInstanceName?: string;
@@ -42,10 +50,18 @@ export interface Runtime {
   owner: Principal;
   createdOn: number;
   modifiedOn: number;
-  pending?: Pending;
+  /** The change in progress, and the statuses its reads show in turn (the last one repeats). */
+  pending?: Pending & { statuses: string[] };
 }
 
 export type RuntimeSeed = Partial<Omit<Runtime, 'pending' | 'owner'>> & { name: string; owner?: Partial<Principal> };
+
+export const HEALTHY = null;
+export const NOT_EXIST = 'NotExist';
+
+/** Curated environments of the `azureml` registry are "the default environment", kept on the latest image. */
+const isDefaultEnvironment = (environment: string | undefined) =>
+  !environment || /\/registries\/azureml\//i.test(environment);
 
 export class RuntimeState {
   readonly computeInstances = new Map<string, ComputeInstance>();
@@ -61,7 +77,7 @@ export class RuntimeState {
     const now = this.now;
     const runtime: Runtime = {
       runtimeType: 'ComputeInstance',
-      status: this.config.healthyStatus,
+      status: HEALTHY,
       imageTag: this.config.latestVersion,
       createdOn: now,
       modifiedOn: now,
@@ -72,15 +88,16 @@ export class RuntimeState {
     return runtime;
   }
 
-  /** Reads a runtime as a GET does: counts the observation and finishes a due transition. */
+  /** Reads a runtime as a GET does: counts the observation, moves a change on, and finishes a due one. */
   observe(name: string): Runtime {
     const runtime = this.runtimes.get(name);
     if (!runtime) throw notFound(`Runtime ${name}`);
-    if (runtime.pending) {
-      runtime.pending.reads += 1;
-      if (isDone(runtime.pending, this.now)) this.finish(runtime);
+    const pending = runtime.pending;
+    if (pending) {
+      pending.reads += 1;
+      if (isDone(pending, this.now)) this.finish(runtime);
+      else runtime.status = pending.statuses[Math.min(pending.reads - 1, pending.statuses.length - 1)];
     }
-    if (!this.runtimes.has(name)) throw notFound(`Runtime ${name}`);
     return runtime;
   }
 
@@ -89,23 +106,24 @@ export class RuntimeState {
     return [...this.runtimes.values()];
   }
 
+  /** A runtime that exists (not one that reads NotExist after a delete), for changes and checks. */
   get(name: string): Runtime {
     const runtime = this.runtimes.get(name);
-    if (!runtime) throw notFound(`Runtime ${name}`);
+    if (!runtime || runtime.status === NOT_EXIST) throw notFound(`Runtime ${name}`);
     return runtime;
   }
 
   create(name: string, body: Record<string, any>, caller: Principal): Runtime {
-    if (this.runtimes.has(name)) throw conflict(`Runtime ${name} already exists.`);
+    const existing = this.runtimes.get(name);
+    if (existing && existing.status !== NOT_EXIST) throw conflict(`Runtime ${name} already exists.`);
     const type = body.runtimeType;
     const common = {
       name,
       description: body.runtimeDescription ?? undefined,
-      environment: body.environment ?? undefined,
+      environment: body.environment || undefined,
       instanceType: body.instanceType ?? undefined,
       identity: body.identity,
       owner: caller,
-      status: 'Starting',
     };
     if (type === 'ComputeInstance') {
       const ciName: string | undefined = body.computeInstanceName ?? undefined;
@@ -123,7 +141,7 @@ export class RuntimeState {
       if (!body.fromExistingCustomApp && this.appExists(ci.name, customAppName)) {
         throw conflict(`Custom application ${customAppName} already exists on compute instance ${ci.name}.`);
       }
-      return this.startTransition(
+      return this.startChange(
         this.addRuntime({
           ...common,
           runtimeType: type,
@@ -131,6 +149,7 @@ export class RuntimeState {
           customAppName,
           fromExistingCustomApp: !!body.fromExistingCustomApp,
         }),
+        ['Unavailable', 'Starting'],
       );
     }
     if (type === 'ManagedOnlineEndpoint') {
@@ -143,7 +162,7 @@ export class RuntimeState {
       if (this.mirTaken(body.endpointName, body.deploymentName)) {
         throw conflict(`Deployment ${body.endpointName}/${body.deploymentName} is already used by another runtime.`);
       }
-      return this.startTransition(
+      return this.startChange(
         this.addRuntime({
           ...common,
           runtimeType: type,
@@ -153,6 +172,7 @@ export class RuntimeState {
           fromExistingDeployment: !!body.fromExistingDeployment,
           instanceCount: body.instanceCount ?? 1,
         }),
+        ['Unavailable', 'Starting'],
       );
     }
     throw badRequest(
@@ -163,34 +183,34 @@ export class RuntimeState {
     );
   }
 
+  /** PUT: description and environment are replaced by what is sent; instanceCount is kept when absent. */
   update(name: string, body: Record<string, any>): Runtime {
     const runtime = this.get(name);
     this.assertIdle(runtime);
-    if (body.instanceCount !== undefined && runtime.runtimeType !== 'ManagedOnlineEndpoint') {
-      throw badRequest('instanceCount applies to ManagedOnlineEndpoint runtimes only.', 'instanceCount');
-    }
-    if (body.runtimeDescription !== undefined) runtime.description = body.runtimeDescription ?? undefined;
-    if (body.environment !== undefined) runtime.environment = body.environment ?? undefined;
-    if (body.instanceCount !== undefined) runtime.instanceCount = body.instanceCount;
+    runtime.description = body.runtimeDescription || undefined;
+    runtime.environment = body.environment || undefined;
+    if (body.instanceCount !== undefined && runtime.runtimeType === 'ManagedOnlineEndpoint')
+      runtime.instanceCount = body.instanceCount;
     runtime.modifiedOn = this.now;
-    runtime.status = 'Starting';
     runtime.statusMessage = undefined;
     runtime.error = undefined;
-    return this.startTransition(runtime, () => (runtime.imageTag = this.config.latestVersion));
+    return this.startChange(runtime, ['Starting'], () => {
+      if (isDefaultEnvironment(runtime.environment)) runtime.imageTag = this.config.latestVersion;
+    });
   }
 
   delete(name: string): Runtime {
     const runtime = this.get(name);
     if (runtime.status === 'Stopping') return runtime;
-    runtime.status = 'Stopping';
     runtime.modifiedOn = this.now;
     runtime.pending = undefined;
-    return this.startTransition(runtime);
+    return this.startChange(runtime, ['Stopping']);
   }
 
-  /** Sets a status directly (cancelling a transition), e.g. an undocumented one: setStatus('rt', 'SomethingNew'). */
-  setStatus(name: string, status: string, details: { statusMessage?: string; error?: string } = {}): void {
-    const runtime = this.get(name);
+  /** Sets a status directly (cancelling a change), e.g. an undocumented one: setStatus('rt', 'SomethingNew'). */
+  setStatus(name: string, status: string | null, details: { statusMessage?: string; error?: string } = {}): void {
+    const runtime = this.runtimes.get(name);
+    if (!runtime) throw notFound(`Runtime ${name}`);
     runtime.pending = undefined;
     runtime.status = status;
     runtime.statusMessage = details.statusMessage;
@@ -199,13 +219,9 @@ export class RuntimeState {
   }
 
   /** The status a reader sees: a CI runtime is Unavailable while its compute instance is not Running. */
-  effectiveStatus(runtime: Runtime): { status: string; statusMessage?: string } {
+  effectiveStatus(runtime: Runtime): { status: string | null; statusMessage?: string } {
     const ci = runtime.computeInstanceName ? this.computeInstances.get(runtime.computeInstanceName) : undefined;
-    if (
-      ci &&
-      ci.state !== 'Running' &&
-      (runtime.status === this.config.healthyStatus || runtime.status === 'Starting')
-    ) {
+    if (ci && ci.state !== 'Running' && (runtime.status === HEALTHY || runtime.status === 'Starting')) {
       return { status: 'Unavailable', statusMessage: `Compute instance ${ci.name} is ${ci.state}.` };
     }
     return { status: runtime.status, statusMessage: runtime.statusMessage };
@@ -239,6 +255,12 @@ export class RuntimeState {
       : { isAvailable: true };
   }
 
+  /** Is the change of this runtime over (nothing pending, or due by the clock, which ends it)? */
+  changeDone(runtime: Runtime): boolean {
+    if (runtime.pending && isDone({ ...runtime.pending, reads: 0 }, this.now)) this.finish(runtime);
+    return !runtime.pending;
+  }
+
   settle(): void {
     for (const runtime of [...this.runtimes.values()]) if (runtime.pending) this.finish(runtime);
   }
@@ -265,32 +287,39 @@ export class RuntimeState {
     return ci;
   }
 
+  private live(): Runtime[] {
+    return [...this.runtimes.values()].filter((r) => r.status !== NOT_EXIST);
+  }
+
   private appExists(ciName: string, appName: string): boolean {
-    return [...this.runtimes.values()].some((r) => r.computeInstanceName === ciName && r.customAppName === appName);
+    return this.live().some((r) => r.computeInstanceName === ciName && r.customAppName === appName);
   }
 
   private mirTaken(endpoint: string, deployment: string): boolean {
-    return [...this.runtimes.values()].some((r) => r.endpointName === endpoint && r.deploymentName === deployment);
+    return this.live().some((r) => r.endpointName === endpoint && r.deploymentName === deployment);
   }
 
   private assertIdle(runtime: Runtime): void {
     if (runtime.pending) throw conflict(`Runtime ${runtime.name} is ${runtime.status}; wait until it finishes.`);
   }
 
-  private startTransition(runtime: Runtime, onHealthy?: () => void): Runtime {
-    const stopping = runtime.status === 'Stopping';
+  /** Starts a change: the runtime shows `statuses[0]` now, then the next ones read by read, until it is done. */
+  private startChange(runtime: Runtime, statuses: string[], onHealthy?: () => void): Runtime {
+    const stopping = statuses[0] === 'Stopping';
+    runtime.status = statuses[0];
     runtime.pending = {
       startedAt: this.now,
       reads: 0,
       timing: this.config.runtimeTiming,
+      statuses,
       finish: () => {
+        runtime.modifiedOn = this.now;
         if (stopping) {
-          this.runtimes.delete(runtime.name);
+          runtime.status = NOT_EXIST;
           return;
         }
         onHealthy?.();
-        runtime.status = this.config.healthyStatus;
-        runtime.modifiedOn = this.now;
+        runtime.status = HEALTHY;
       },
     };
     if (isDone(runtime.pending, this.now)) this.finish(runtime);

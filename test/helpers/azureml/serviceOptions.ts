@@ -1,5 +1,5 @@
 /**
- * How tests run the runtime service against the fake: the azureml provider pointed at the fake's
+ * How tests run the runtime service against the fake (or a replay of recorded exchanges): the azureml provider pointed at the fake's
  * workspace, a real ClientSecretCredential from the token endpoint, short polls, a quick breaker,
  * and retry waits recorded instead of slept. Used by the provider tests and the bot's Azure ML stack.
  */
@@ -8,11 +8,12 @@ import type { Logger } from '../../../src/logger';
 import type { ServiceAppOptions } from '../../../src/service/app';
 import { MemoryStorage } from '../../../src/storage/memoryStorage';
 import { serviceConfig } from '../service';
-import type { FakeAzureMl } from './fakeAzureMl';
+import type { WorkspaceNames } from './replay';
 import type { TokenEndpoint } from './tokenEndpoint';
 
 export function azuremlServiceOptions(o: {
-  fake: FakeAzureMl;
+  /** The FakeAzureMl, or a ReplayServer: whatever serves the workspace. */
+  fake: { config: WorkspaceNames };
   apiUrl: string;
   tokens: TokenEndpoint;
   clock: Clock;

@@ -1,10 +1,19 @@
 /**
- * Compute sessions (automatic runtimes) and their long-running operations. A FlowSessions POST (action Install, the
- * default, which creates a missing session; Reset; Update; Delete) or DELETE starts an operation and answers 202;
- * the operation reads `{"status":"InProgress"}` until it has been polled `timing.polls` times or `timing.ms` have
- * passed, then `Succeeded` (possibly with pip's warnings in `error.message`) or `Failed` with the pip error. A
- * session with an operation in progress answers 409 to further actions. An Install on an idle session with the same
- * requirements does nothing and answers 200. A session unused for `maxIdleTimeSeconds` is deleted on the next access.
+ * Compute sessions (automatic runtimes) and their long-running operations, as the recorded exchanges show them
+ * (test/fixtures/azureml/) and, where those are silent, in the way least kind to a client:
+ *  - POST FlowSessions/{id} must name its `action` (the recorded SDK call does; without one: 400). Install creates a
+ *    missing session. A started operation answers 202 with an empty body and an `Azure-AsyncOperation` URL; the
+ *    URL's action segment is the service's, not the request's (the recorded Install of a new session got `Reset`).
+ *  - The poll answers `{"status":"InProgress"}` until the operation has been polled `timing.polls` times or
+ *    `timing.ms` have passed, then `{"status":"Succeeded"}` (pip's warnings in `error.message`) or `Failed` with the
+ *    pip error.
+ *  - An Install while an operation is in progress joins it (the same URL): the SDK tells users that submitting
+ *    again "will continue polling status of previous session". Any other action then answers 409.
+ *  - An Install with nothing to do (same lines, all installed) answers 200 with an empty body.
+ *  - Reset recreates the session from what it is sent: lines it is not sent are not installed.
+ *  - The session's compute is Succeeded from the start, before the session is ready: one compute hosts several
+ *    sessions. Readiness shows only in the operation.
+ *  - A session unused for `maxIdleTimeSeconds` is deleted on the next access.
  */
 import { randomUUID } from 'node:crypto';
 import { badRequest, conflict, notFound, rootError, type RootError } from './errors';
@@ -12,6 +21,7 @@ import { BASE_IMAGE_FREEZE, mask, pipInstall, type PackageIndex } from './pip';
 import { IMAGE_REPOSITORY, isDone, type Pending, type Principal, type WorkspaceConfig } from './state';
 
 export type SessionAction = 'Install' | 'Reset' | 'Update' | 'Delete';
+const ACTIONS: readonly string[] = ['Install', 'Reset', 'Update', 'Delete'];
 
 export interface OperationResult {
   status: 'Succeeded' | 'Failed';
@@ -22,6 +32,8 @@ export interface SessionOperation {
   id: string;
   sessionId: string;
   action: SessionAction;
+  /** The action segment of its Azure-AsyncOperation URL. */
+  urlAction: SessionAction;
   location: string;
   pending: Pending;
   result?: OperationResult;
@@ -33,14 +45,13 @@ export interface Session {
   maxIdleTimeSeconds: number;
   baseImage: string;
   identity?: string;
-  computeName?: string;
+  computeName: string;
   requirements: string[];
   freeze: string[];
   owner: Principal;
   createdOn: number;
   modifiedOn: number;
   lastAliveTime: number;
-  provisioningState: 'Creating' | 'Updating' | 'Deleting' | 'Succeeded' | 'Failed';
   lastSetup?: { exitCode: number; stdOut: string; stdErr: string };
   operation?: SessionOperation;
 }
@@ -73,36 +84,39 @@ export class SessionState {
     return session;
   }
 
-  /** POST FlowSessions/{id}: 200 when there is nothing to do, else the started operation (202). */
+  /** POST FlowSessions/{id}: undefined (200) when there is nothing to do, else the operation to follow (202). */
   act(id: string, body: Record<string, any>, caller: Principal): SessionOperation | undefined {
     this.sweepIdle();
     if (id.length > 64) throw badRequest(`Session id ${id.slice(0, 16)}… is longer than 64 characters.`, 'sessionId');
-    const action: SessionAction = body.action ?? 'Install';
+    const action = body.action as SessionAction | undefined;
+    if (!action || !ACTIONS.includes(action))
+      throw badRequest('The request must name its action: Install, Reset, Update or Delete.', 'action');
     const s = this.sessions.get(id);
     if (!s) {
       if (action !== 'Install') throw notFound(`Session ${id}`);
       const created = this.createSession(id, body, caller);
-      return this.start(created, 'Install', 'Creating', () =>
-        this.install(created, [], body.pythonPipRequirements ?? []),
-      );
+      return this.start(created, 'Install', 'Reset', () => this.install(created, [], lines(body) ?? []));
     }
+    if (s.operation && action === 'Install') return s.operation;
     this.assertIdle(s);
     s.lastAliveTime = this.now;
     switch (action) {
       case 'Install': {
-        const requirements: string[] = body.pythonPipRequirements ?? s.requirements;
+        const requirements = lines(body) ?? s.requirements;
         if (sameList(requirements, s.requirements) && s.lastSetup?.exitCode === 0) return undefined;
-        return this.start(s, 'Install', 'Updating', () => this.install(s, s.freeze, requirements));
+        return this.start(s, 'Install', 'Install', () => this.install(s, s.freeze, requirements));
       }
       case 'Reset':
-        return this.start(s, 'Reset', 'Updating', () => {
+        return this.start(s, 'Reset', 'Reset', () => {
           s.vmSize = body.vmSize ?? s.vmSize;
           s.baseImage = body.baseImage ?? s.baseImage;
           s.maxIdleTimeSeconds = body.maxIdleTimeSeconds ?? s.maxIdleTimeSeconds;
-          return this.install(s, [], body.pythonPipRequirements ?? s.requirements);
+          s.identity = body.identity ?? s.identity;
+          s.freeze = [];
+          return this.install(s, [], lines(body) ?? []);
         });
       case 'Update':
-        return this.start(s, 'Update', 'Updating', () => {
+        return this.start(s, 'Update', 'Update', () => {
           s.vmSize = body.vmSize ?? s.vmSize;
           s.maxIdleTimeSeconds = body.maxIdleTimeSeconds ?? s.maxIdleTimeSeconds;
           s.identity = body.identity ?? s.identity;
@@ -117,13 +131,13 @@ export class SessionState {
   remove(id: string): SessionOperation {
     const session = this.get(id);
     this.assertIdle(session);
-    return this.start(session, 'Delete', 'Deleting', () => {
+    return this.start(session, 'Delete', 'Delete', () => {
       this.sessions.delete(id);
       return { status: 'Succeeded' };
     });
   }
 
-  /** One poll of the async operation route. */
+  /** One poll of the async operation route: the URL must be one this fake handed out. */
   poll(
     sessionId: string,
     action: string,
@@ -131,7 +145,7 @@ export class SessionState {
     operationId: string,
   ): { status: string; error?: RootError } {
     const op = this.operations.get(operationId);
-    if (!op || op.sessionId !== sessionId || op.action !== action || op.location !== location) {
+    if (!op || op.sessionId !== sessionId || op.urlAction !== action || op.location !== location) {
       throw notFound(`Operation ${operationId}`);
     }
     if (!op.result) {
@@ -147,20 +161,21 @@ export class SessionState {
 
   private createSession(id: string, body: Record<string, any>, caller: Principal): Session {
     const now = this.now;
+    const vmSize = body.vmSize ?? DEFAULT_VM_SIZE;
     const session: Session = {
       id,
-      vmSize: body.vmSize ?? DEFAULT_VM_SIZE,
+      vmSize,
       maxIdleTimeSeconds: body.maxIdleTimeSeconds ?? DEFAULT_IDLE_SECONDS,
       baseImage: body.baseImage ?? `${IMAGE_REPOSITORY}:${this.config.latestVersion}`,
       identity: body.identity ?? undefined,
-      computeName: body.computeName ?? undefined,
+      // A shared serverless compute of that size, ready before any session on it is.
+      computeName: body.computeName ?? `serverless-${vmSize.toLowerCase().replace(/_/g, '-')}`,
       requirements: [],
       freeze: [],
       owner: caller,
       createdOn: now,
       modifiedOn: now,
       lastAliveTime: now,
-      provisioningState: 'Creating',
     };
     this.sessions.set(id, session);
     return session;
@@ -180,15 +195,15 @@ export class SessionState {
   private start(
     session: Session,
     action: SessionAction,
-    state: Session['provisioningState'],
+    urlAction: SessionAction,
     apply: () => OperationResult,
   ): SessionOperation {
-    session.provisioningState = state;
     session.modifiedOn = this.now;
     const op: SessionOperation = {
       id: randomUUID(),
       sessionId: session.id,
       action,
+      urlAction,
       location: this.config.location,
       pending: {
         startedAt: this.now,
@@ -197,7 +212,6 @@ export class SessionState {
         finish: () => {
           op.result = apply();
           session.operation = undefined;
-          session.provisioningState = 'Succeeded';
           session.modifiedOn = this.now;
           session.lastAliveTime = this.now;
         },
@@ -225,6 +239,11 @@ export class SessionState {
       }
     }
   }
+}
+
+/** The requirement lines of a request, when it sends any. */
+function lines(body: Record<string, any>): string[] | undefined {
+  return Array.isArray(body.pythonPipRequirements) ? body.pythonPipRequirements : undefined;
 }
 
 function sameList(a: readonly string[], b: readonly string[]): boolean {

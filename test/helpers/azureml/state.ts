@@ -1,8 +1,8 @@
 /**
- * What the fake workspace's parts share: its configuration (names, location, the healthy status, the latest image
- * tag, timings, clock), the caller, and lazy transitions. A transition (a runtime's Starting/Stopping, a session
- * operation) finishes when it has been observed `timing.polls` times or `timing.ms` have passed on the clock,
- * whichever comes first; with neither, at once.
+ * What the fake workspace's parts share: its configuration (names, location, the latest image tag, timings, clock,
+ * how long a synchronous write may hold its answer), the caller, and lazy transitions. A transition (a runtime's
+ * create, update or delete, a session operation) finishes when it has been observed `timing.polls` times or
+ * `timing.ms` have passed on the clock, whichever comes first; with neither, at once.
  */
 import type { Clock } from '../../../src/clock';
 
@@ -31,10 +31,14 @@ export interface WorkspaceConfig {
   resourceGroup: string;
   workspace: string;
   location: string;
-  healthyStatus: string;
   latestVersion: string;
   runtimeTiming: Timing;
   sessionTiming: Timing;
+  /**
+   * A FlowRuntimes write without `asyncCall=true` answers only when its change is done; past this many real ms
+   * it answers 504, as the gateway in front of a call that takes minutes would, and the change goes on.
+   */
+  syncWriteLimitMs: number;
   clock: Clock;
 }
 

@@ -2,6 +2,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { FakeClock } from '../../../src/clock';
 import { FakeAzureMl, type FakeAzureMlOptions } from '../../helpers/azureml/fakeAzureMl';
 import { OpenApiSpec } from '../../helpers/azureml/openapi';
+import { loadFixture, relativePath } from '../../helpers/azureml/replay';
 import { AML_SCOPE, ARM_SCOPE, TokenEndpoint } from '../../helpers/azureml/tokenEndpoint';
 
 const spec = OpenApiSpec.load();
@@ -54,7 +55,7 @@ describe('fake Azure ML prompt flow API', () => {
   const seedCi = (state: 'Running' | 'Stopped' = 'Running') =>
     fake.addComputeInstance({ name: 'ci-alex', state, ownerObjectId: tokens.defaultClient.objectId });
   const createCiRuntime = (name = 'rt-ci') =>
-    call('POST', `${ws}/FlowRuntimes/${name}`, {
+    call('POST', `${ws}/FlowRuntimes/${name}?asyncCall=true`, {
       body: {
         runtimeType: 'ComputeInstance',
         computeInstanceName: 'ci-alex',
@@ -92,22 +93,26 @@ describe('fake Azure ML prompt flow API', () => {
     expect(fake.info.discoveryUrl.split('discovery')[0]).toBe(`${fake.info.baseUrl}/`);
   });
 
-  it('should take a CI runtime through Starting, the healthy status, Unavailable, an update and Stopping', async () => {
+  it('should take a CI runtime through Unavailable, Starting, no status when healthy, an update and a delete', async () => {
     seedCi();
     const created = await createCiRuntime();
-    expect(created.status).toBe(200);
-    expect(created.json).toMatchObject({ runtimeName: 'rt-ci', runtimeType: 'ComputeInstance', status: 'Starting' });
-    expect((await call('GET', `${ws}/FlowRuntimes/rt-ci`)).json.status).toBe('Starting');
-    const running = await call('GET', `${ws}/FlowRuntimes/rt-ci`);
-    expect(running.json).toMatchObject({
-      status: 'Running',
+    expect([created.status, created.headers.get('content-length'), created.json]).toEqual([200, '0', undefined]);
+    const read = async () => (await call('GET', `${ws}/FlowRuntimes/rt-ci`)).json;
+    expect((await read()).status).toBe('Unavailable');
+    expect((await read()).status).toBe('Starting');
+    const healthy = await read();
+    expect(healthy).not.toHaveProperty('status');
+    expect(healthy).toMatchObject({
       dockerImage: 'mcr.microsoft.com/azureml/promptflow/promptflow-runtime-stable:20251211.v2',
       owner: { userObjectId: tokens.defaultClient.objectId },
     });
     expect((await createCiRuntime()).status).toBe(409);
 
     fake.setComputeInstanceState('ci-alex', 'Stopped');
-    expect((await call('GET', `${ws}/FlowRuntimes/rt-ci`)).json).toMatchObject({ status: 'Unavailable' });
+    expect(await read()).toMatchObject({
+      status: 'Unavailable',
+      statusMessage: 'Compute instance ci-alex is Stopped.',
+    });
     fake.setComputeInstanceState('ci-alex', 'Running');
 
     fake.setLatestVersion('20260105.v10');
@@ -119,20 +124,50 @@ describe('fake Azure ML prompt flow API', () => {
     });
     expect((await call('GET', '/flow/api/runtimes/latestConfig')).json.version).toBe('20260105.v10');
 
-    const updated = await call('PUT', `${ws}/FlowRuntimes/rt-ci`, {
-      body: { runtimeDescription: 'x', environment: 'azureml://env/2' },
-    });
-    expect(updated.json.status).toBe('Starting');
-    fake.settle();
+    // A customized environment keeps its image; back on the default one (none sent), the runtime takes the latest.
+    const put = (body: Record<string, unknown>) =>
+      call('PUT', `${ws}/FlowRuntimes/rt-ci?asyncCall=true`, { body }).then(() => fake.settle());
+    await put({ runtimeDescription: 'x', environment: 'azureml:my-env:2' });
+    const updated = await read();
+    expect(updated).toMatchObject({ runtimeDescription: 'x', environment: 'azureml:my-env:2' });
+    expect(updated).not.toHaveProperty('status');
+    expect((await call('GET', `${ws}/FlowRuntimes/rt-ci/needUpgrade`)).json).toBe(true);
+    await put({});
+    const cleared = await read();
+    expect(cleared).not.toHaveProperty('runtimeDescription');
+    expect(cleared).not.toHaveProperty('environment');
     expect((await call('GET', `${ws}/FlowRuntimes/rt-ci/needUpgrade`)).json).toBe(false);
 
-    const deleted = await call('DELETE', `${ws}/FlowRuntimes/rt-ci`, { body: undefined });
-    expect(deleted.json.status).toBe('Stopping');
-    expect((await call('GET', `${ws}/FlowRuntimes/rt-ci`)).json.status).toBe('Stopping');
+    const deleted = await call('DELETE', `${ws}/FlowRuntimes/rt-ci?asyncCall=true`);
+    expect([deleted.status, deleted.json]).toEqual([200, undefined]);
+    expect((await read()).status).toBe('Stopping');
+    expect((await read()).status).toBe('Stopping');
     const gone = await call('GET', `${ws}/FlowRuntimes/rt-ci`);
-    expect(gone.status).toBe(404);
-    expect(spec.schemaProblems('ErrorResponse', gone.json)).toEqual([]);
-    expect(gone.json.error).toMatchObject({ code: 'UserError', message: 'Runtime rt-ci not found.' });
+    expect([gone.status, gone.json.status]).toEqual([200, 'NotExist']);
+    expect((await call('GET', `${ws}/FlowRuntimes`)).json).toEqual([expect.objectContaining({ status: 'NotExist' })]);
+    expect((await call('GET', `${ws}/FlowRuntimes/rt-ci/needUpgrade`)).status).toBe(404);
+    expect((await createCiRuntime()).status).toBe(200);
+    expect(fake.violations).toEqual([]);
+  });
+
+  it('should hold a write without asyncCall until it is done, and answer 504 past the limit while it goes on', async () => {
+    await startFake({ syncWriteLimitMs: 50 });
+    seedCi();
+    const blocked = await call('POST', `${ws}/FlowRuntimes/rt-ci`, {
+      body: { runtimeType: 'ComputeInstance', computeInstanceName: 'ci-alex' },
+    });
+    expect(blocked.status).toBe(504);
+    expect(blocked.json.error.code).toBe('TransientError');
+    expect(fake.runtimes.runtimes.get('rt-ci')?.status).toBe('Unavailable');
+
+    await startFake({ runtimeTiming: {} });
+    seedCi();
+    const quick = await call('POST', `${ws}/FlowRuntimes/rt-ci`, {
+      body: { runtimeType: 'ComputeInstance', computeInstanceName: 'ci-alex' },
+    });
+    expect(quick.status).toBe(200);
+    expect(quick.json).toMatchObject({ runtimeName: 'rt-ci' });
+    expect(quick.json).not.toHaveProperty('status');
     expect(fake.violations).toEqual([]);
   });
 
@@ -142,7 +177,7 @@ describe('fake Azure ML prompt flow API', () => {
     const stopped = await createCiRuntime();
     expect(stopped.status).toBe(400);
     expect(stopped.json.error.innerError.code).toBe('ComputeInstanceNotRunning');
-    const foreign = await call('POST', `${ws}/FlowRuntimes/rt2`, {
+    const foreign = await call('POST', `${ws}/FlowRuntimes/rt2?asyncCall=true`, {
       body: { runtimeType: 'ComputeInstance', computeInstanceName: 'ci-megan' },
     });
     expect(foreign.status).toBe(403);
@@ -157,8 +192,8 @@ describe('fake Azure ML prompt flow API', () => {
     expect(fake.violations).toEqual([]);
   });
 
-  it('should create a MIR runtime with a configured healthy status, and pass an undocumented status through', async () => {
-    await startFake({ runtimeTiming: {}, healthyStatus: 'Available' });
+  it('should create a MIR runtime, and pass an undocumented status through', async () => {
+    await startFake({ runtimeTiming: {} });
     const mir = await call('POST', `${ws}/FlowRuntimes/rt-mir?asyncCall=true`, {
       body: {
         runtimeType: 'ManagedOnlineEndpoint',
@@ -168,8 +203,8 @@ describe('fake Azure ML prompt flow API', () => {
         instanceCount: 2,
       },
     });
-    expect(mir.json).toMatchObject({
-      status: 'Available',
+    expect(mir.status).toBe(200);
+    expect((await call('GET', `${ws}/FlowRuntimes/rt-mir`)).json).toMatchObject({
       instanceCount: 2,
       endpointUrl: expect.stringContaining('ep.eastus'),
     });
@@ -183,7 +218,9 @@ describe('fake Azure ML prompt flow API', () => {
     fake.setRuntimeStatus('rt-mir', 'Failed', { error: 'Deployment blue failed: quota exceeded' });
     const failed = await call('GET', `${ws}/FlowRuntimes/rt-mir`);
     expect(failed.json.error.error.message).toBe('Deployment blue failed: quota exceeded');
-    const missing = await call('POST', `${ws}/FlowRuntimes/rt-x`, { body: { runtimeType: 'ManagedOnlineEndpoint' } });
+    const missing = await call('POST', `${ws}/FlowRuntimes/rt-x?asyncCall=true`, {
+      body: { runtimeType: 'ManagedOnlineEndpoint' },
+    });
     expect(missing.status).toBe(400);
     expect(fake.violations).toEqual([]);
   });
@@ -191,7 +228,7 @@ describe('fake Azure ML prompt flow API', () => {
   it('should answer every implemented GET route within the document', async () => {
     seedCi();
     fake.addRuntime({ name: 'old', computeInstanceName: 'ci-alex', imageTag: '20240429.v8' });
-    const created = await call('POST', `${ws}/FlowSessions/s1`, { userToken: aml, body: {} });
+    const created = await call('POST', `${ws}/FlowSessions/s1`, { userToken: aml, body: { action: 'Install' } });
     const poll = created.headers.get('azure-asyncoperation')!;
     fake.settle();
     const paths = [
@@ -238,23 +275,52 @@ describe('fake Azure ML prompt flow API', () => {
     expect(fake.violations[1].problems).toEqual(['path/subscriptionId must match format "uuid"']);
   });
 
-  it('should run a session create as a 202 with an Azure-AsyncOperation URL polled to Succeeded', async () => {
-    const sessionId = 'a'.repeat(48);
-    const created = await call('POST', `${ws}/FlowSessions/${sessionId}`, {
+  it('should answer the recorded session create as it was recorded: an empty 202, a poll URL, then Succeeded', async () => {
+    const fixture = loadFixture('flowsessions-install.json');
+    const [create, poll] = fixture.exchanges;
+    const session = relativePath(create.request.uri).session!;
+    const created = await call('POST', `${ws}/FlowSessions/${session}`, {
       userToken: aml,
-      body: {
-        pythonPipRequirements: ['requests==2.31.0', 'tiktoken'],
-        vmSize: 'Standard_E4ds_v4',
-        maxIdleTimeSeconds: 3600,
-      },
+      body: JSON.parse(create.request.body!),
     });
+    expect(created.status).toBe(create.response.status);
+    expect(created.headers.get('content-length')).toBe(create.response.headers['content-length']);
+    const url = created.headers.get('azure-asyncoperation')!;
+    // The same URL, on this host and workspace: the service's action segment (Reset), a location, a GUID, the query.
+    const shape = (u: string) =>
+      relativePath(u).path.replace(/\/locations\/[^/]+\/operations\/[0-9a-f-]{36}$/, '/locations/{l}/operations/{id}');
+    expect(shape(url)).toBe(shape(create.response.headers['azure-asyncoperation']));
+    expect(new URL(url).search).toBe(new URL(create.response.headers['azure-asyncoperation']).search);
+    expect(url.startsWith(fake.info.workspaceUrl)).toBe(true);
+    let answer = await call('GET', url);
+    for (let i = 0; i < 5 && answer.json.status === 'InProgress'; i++) answer = await call('GET', url);
+    expect(answer.status).toBe(poll.response.status);
+    expect(answer.json).toEqual(JSON.parse(poll.response.body));
+    expect(fake.violations).toEqual([]);
+  });
+
+  it('should show a session ready only in its operation, let an Install join it, and refuse other actions meanwhile', async () => {
+    const sessionId = 'a'.repeat(48);
+    const body = {
+      action: 'Install',
+      pythonPipRequirements: ['requests==2.31.0', 'tiktoken'],
+      vmSize: 'Standard_E4ds_v4',
+      maxIdleTimeSeconds: 3600,
+    };
+    const created = await call('POST', `${ws}/FlowSessions/${sessionId}`, { userToken: aml, body });
     expect(created.status).toBe(202);
     const poll = created.headers.get('azure-asyncoperation')!;
     expect(poll).toMatch(
       new RegExp(
-        `^${fake.info.workspaceUrl}/FlowSessions/${sessionId}/Install/locations/eastus/operations/[0-9a-f-]{36}\\?api-version=2021-03-01-preview&type=location$`,
+        `^${fake.info.workspaceUrl}/FlowSessions/${sessionId}/Reset/locations/eastus/operations/[0-9a-f-]{36}\\?api-version=2021-03-01-preview&type=location$`,
       ),
     );
+    // The compute is ready before the session is.
+    const early = await call('GET', `${ws}/FlowSessions/${sessionId}`);
+    expect(early.json.compute.properties.provisioningState).toBe('Succeeded');
+    expect(early.json.properties.application.setupResults).toEqual([]);
+    const joined = await call('POST', `${ws}/FlowSessions/${sessionId}`, { userToken: aml, body });
+    expect([joined.status, joined.headers.get('azure-asyncoperation')]).toEqual([202, poll]);
     const busy = await call('POST', `${ws}/FlowSessions/${sessionId}`, { userToken: aml, body: { action: 'Reset' } });
     expect(busy.status).toBe(409);
     expect(spec.schemaProblems('ErrorResponse', busy.json)).toEqual([]);
@@ -265,14 +331,19 @@ describe('fake Azure ML prompt flow API', () => {
       sessionId,
       vmSize: 'Standard_E4ds_v4',
       userObjectId: tokens.defaultClient.objectId,
+      application: { setupResults: [expect.objectContaining({ exitCode: 0 })] },
     });
-    expect(session.json.compute.properties.provisioningState).toBe('Succeeded');
     expect((await call('GET', `${ws}/FlowSessions/${sessionId}/pipPackages`)).json).toMatch(/^requests==2\.31\.0$/m);
-    const again = await call('POST', `${ws}/FlowSessions/${sessionId}`, {
-      userToken: aml,
-      body: { action: 'Install', pythonPipRequirements: ['requests==2.31.0', 'tiktoken'] },
-    });
-    expect(again.status).toBe(200);
+    const again = await call('POST', `${ws}/FlowSessions/${sessionId}`, { userToken: aml, body });
+    expect([again.status, again.json]).toEqual([200, undefined]);
+    const noAction = await call('POST', `${ws}/FlowSessions/${sessionId}`, { userToken: aml, body: {} });
+    expect(noAction.status).toBe(400);
+
+    // A Reset recreates the session from what it is sent: without the lines, none are installed.
+    const reset = await call('POST', `${ws}/FlowSessions/${sessionId}`, { userToken: aml, body: { action: 'Reset' } });
+    expect(reset.status).toBe(202);
+    fake.settle();
+    expect(fake.sessions.sessions.get(sessionId)?.requirements).toEqual([]);
 
     const stop = await call('DELETE', `${ws}/FlowSessions/${sessionId}`);
     expect(stop.status).toBe(202);
@@ -287,7 +358,7 @@ describe('fake Azure ML prompt flow API', () => {
     const install = async (id: string, lines: string[]) => {
       const res = await call('POST', `${ws}/FlowSessions/${id}`, {
         userToken: aml,
-        body: { pythonPipRequirements: lines },
+        body: { action: 'Install', pythonPipRequirements: lines },
       });
       return (await call('GET', res.headers.get('azure-asyncoperation')!)).json;
     };
@@ -312,7 +383,7 @@ describe('fake Azure ML prompt flow API', () => {
   it('should finish session operations by time on an injected clock', async () => {
     const clock = new FakeClock();
     await startFake({ clock, sessionTiming: { ms: 5_000 } });
-    const res = await call('POST', `${ws}/FlowSessions/s1`, { userToken: aml, body: {} });
+    const res = await call('POST', `${ws}/FlowSessions/s1`, { userToken: aml, body: { action: 'Install' } });
     const poll = res.headers.get('azure-asyncoperation')!;
     expect((await call('GET', poll)).json.status).toBe('InProgress');
     clock.advance(5_000);

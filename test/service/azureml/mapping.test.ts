@@ -9,11 +9,13 @@ import {
   createRuntimeRequest,
   environmentChoice,
   imageVersionOf,
+  describeStatus,
   progressOf,
   recordFromDto,
   sessionPatch,
   sessionSettings,
   typeFromApi,
+  updateRuntimeRequest,
 } from '../../../src/service/providers/azureml/mapping';
 import { PendingRequirements, requirementLines } from '../../../src/service/providers/azureml/pendingRequirements';
 
@@ -26,10 +28,10 @@ describe('azureml mapping', () => {
     ['InProgress', 'busy'],
     ['Failed', 'failed'],
     ['NotExist', 'gone'],
-    ['Unavailable', 'settled'],
-    ['Running', 'settled'],
-    ['Hibernating', 'settled'],
-    [undefined, 'settled'],
+    ['Unavailable', 'unavailable'],
+    ['Hibernating', 'other'],
+    [null, 'ready'],
+    [undefined, 'ready'],
   ])('should read status %s as %s', (status, progress) => {
     expect(progressOf(status)).toBe(progress);
   });
@@ -95,6 +97,33 @@ describe('azureml mapping', () => {
       environment: { mode: 'default' },
       error: { code: 'UserError', message: 'token https://***@x.example.com leaked' },
     });
+  });
+
+  it('should show a runtime with no status, which is how Azure reports a healthy one, as Running', () => {
+    for (const status of [null, undefined, '']) {
+      const record = recordFromDto({ runtimeName: 'rt-one', runtimeType: 'ComputeInstance', status }, NOW);
+      expect(record?.status).toBe('Running');
+    }
+    expect(describeStatus({ status: null })).toBe('Running');
+    expect(describeStatus({ status: 'Unavailable', statusMessage: 'Compute instance ci is Stopped.\n' })).toBe(
+      'Unavailable (Compute instance ci is Stopped.)',
+    );
+  });
+
+  it('should build a PUT with the fields the runtime has, and the change on top', () => {
+    const current = { runtimeDescription: 'Made in the studio', environment: 'azureml:env:3', instanceCount: 2 };
+    expect(updateRuntimeRequest(current)).toEqual({
+      runtimeDescription: 'Made in the studio',
+      environment: 'azureml:env:3',
+      instanceCount: 2,
+    });
+    expect(updateRuntimeRequest(current, { instanceCount: 3, description: 'Serves the demo' })).toEqual({
+      runtimeDescription: 'Serves the demo',
+      environment: 'azureml:env:3',
+      instanceCount: 3,
+    });
+    // Nothing is sent for what the runtime does not have: no null, no empty string.
+    expect(updateRuntimeRequest({ runtimeDescription: null, environment: null })).toEqual({});
   });
 
   it('should not make records of what the service cannot address', () => {

@@ -5,103 +5,25 @@
  * fake checks every request against the OpenAPI document: no test may leave a violation.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { FakeClock } from '../../../src/clock';
-import { createLogger } from '../../../src/logger';
-import { createRuntimeServiceApp, type RuntimeServiceApp } from '../../../src/service/app';
-import { FakeAzureMl } from '../../helpers/azureml/fakeAzureMl';
-import { azuremlServiceOptions } from '../../helpers/azureml/serviceOptions';
-import { TokenEndpoint } from '../../helpers/azureml/tokenEndpoint';
-import { ACTORS, sendRequest, type TestResponse } from '../../helpers/service';
+import { type Harness, startHarness } from '../../helpers/azureml/harness';
+import { sendRequest } from '../../helpers/service';
 
-const POLL_MS = 1000;
 const OLD = '20240429.v8';
 const LATEST = '20251211.v2';
 
-interface Harness {
-  fake: FakeAzureMl;
-  tokens: TokenEndpoint;
-  app: RuntimeServiceApp;
-  clock: FakeClock;
-  url: string;
-  logs: string[];
-  sleeps: number[];
-  request(method: string, path: string, body?: unknown): Promise<TestResponse>;
-  /** Runs the operation's steps, moving the clock a poll at a time, until it ends. */
-  finish(operationId: string): Promise<any>;
-  /** Makes the next sweep sync with Azure, and runs it. */
-  sync(): Promise<void>;
-}
-
 let h: Harness;
 
-async function start(options: { withoutRole?: boolean } = {}): Promise<Harness> {
-  const tokens = new TokenEndpoint();
-  await tokens.start();
-  const fake = new FakeAzureMl({
-    tokens,
-    ...(options.withoutRole ? { principalsWithoutRole: [tokens.defaultClient.clientId] } : {}),
-  });
-  const info = await fake.start();
-  const clock = new FakeClock();
-  const logs: string[] = [];
-  const sleeps: number[] = [];
-  const app = createRuntimeServiceApp(
-    azuremlServiceOptions({
-      fake,
-      apiUrl: info.baseUrl,
-      tokens,
-      clock,
-      log: createLogger('debug', {}, (line) => logs.push(line)),
-      sleeps,
-      pollMs: POLL_MS,
-    }),
-  );
-  const url = await app.start();
-  const harness: Harness = {
-    fake,
-    tokens,
-    app,
-    clock,
-    url,
-    logs,
-    sleeps,
-    request: (method, path, body) =>
-      sendRequest(url, method, path, { ...(body !== undefined ? { body } : {}), actor: ACTORS.alex }),
-    async finish(operationId) {
-      for (let i = 0; i < 40; i++) {
-        const op = await app.engine.getOperation(operationId);
-        if (op && (op.status === 'Succeeded' || op.status === 'Failed')) return op;
-        clock.advance(POLL_MS * 64);
-        await app.engine.tick();
-      }
-      throw new Error(`operation ${operationId} did not end`);
-    },
-    async sync() {
-      clock.advance(60_000);
-      await app.engine.sweep();
-    },
-  };
-  return harness;
-}
-
 beforeEach(async () => {
-  h = await start();
+  h = await startHarness();
 });
 
 afterEach(async () => {
   expect(h.fake.violations).toEqual([]);
-  await h.app.stop();
-  await h.fake.close();
-  await h.tokens.close();
+  await h.close();
 });
 
-async function run(method: string, path: string, body?: unknown): Promise<any> {
-  const res = await h.request(method, path, body);
-  expect(res.status, res.text).toBe(202);
-  return h.finish(res.json.id);
-}
-
-const runtime = async (name: string) => (await h.request('GET', `/v1/runtimes/${name}`)).json;
+const run = (method: string, path: string, body?: unknown) => h.run(method, path, body);
+const runtime = (name: string) => h.runtime(name);
 const automatic = (extra: Record<string, unknown> = {}) => ({
   type: 'automatic',
   vmSize: 'Standard_E4ds_v4',
@@ -124,7 +46,8 @@ describe('azureml provider: automatic runtimes (sessions)', () => {
     expect(await runtime('chat-dev')).toMatchObject({ status: 'Running', packages: ['pandas==2.2.3', 'numpy'] });
 
     expect((await run('POST', '/v1/runtimes/chat-dev/reset', {})).status).toBe('Succeeded');
-    expect(h.fake.callsTo('FlowSessions_CreateFlowSession').at(-1)?.body).toMatchObject({ action: 'Reset' });
+    const actions = h.fake.callsTo('FlowSessions_CreateFlowSession').map((c) => (c.body as { action: string }).action);
+    expect(actions.slice(-2)).toEqual(['Reset', 'Install']);
 
     const edited = await run('PATCH', '/v1/runtimes/chat-dev', { vmSize: 'Standard_E8ds_v4', idleTimeMinutes: 120 });
     expect(edited.status).toBe('Succeeded');
@@ -194,7 +117,7 @@ describe('azureml provider: compute instance and deployment runtimes', () => {
     ).toBe('Succeeded');
     expect(h.fake.runtimes.get('ci-runtime').environment).toBe(env);
     expect((await run('POST', '/v1/runtimes/ci-runtime/stop', {})).status).toBe('Succeeded');
-    expect(h.fake.runtimes.runtimes.has('ci-runtime')).toBe(false);
+    expect(h.fake.runtimes.runtimes.get('ci-runtime')?.status).toBe('NotExist');
     expect((await h.request('GET', '/v1/runtimes/ci-runtime')).status).toBe(404);
   });
 
@@ -290,6 +213,7 @@ describe('azureml provider: sync with Azure', () => {
       statusMessage: 'Compute instance ci-x is Stopped.',
     });
     expect((await h.request('GET', '/v1/runtimes/odd-one')).status).toBe(404);
+    await h.app.events.settled();
     const events = (await h.app.events.after(undefined)).map((e) => `${e.type} ${e.data.runtimeName}`);
     expect(events).toEqual(expect.arrayContaining(['runtime.changed from-studio', 'runtime.deleted odd-one']));
   });
@@ -320,10 +244,8 @@ describe('azureml provider: throttling, refusals and outages', () => {
   });
 
   it('should name the missing role on 403, and the credentials on 401', async () => {
-    await h.app.stop();
-    await h.fake.close();
-    await h.tokens.close();
-    h = await start({ withoutRole: true });
+    await h.close();
+    h = await startHarness({ withoutRole: true });
     const op = await run('PUT', '/v1/runtimes/chat-dev', automatic());
     expect(op.status).toBe('Failed');
     expect(op.error.message).toMatch(/needs the AzureML Data Scientist role on workspace ws-promptflow/);

@@ -57,7 +57,8 @@ export interface CallOptions {
 
 export interface AzureResponse<T> {
   status: number;
-  body: T;
+  /** Undefined when the answer had no body: the service sends none on some 2xx answers (a 202 of FlowSessions). */
+  body: T | undefined;
   headers: Headers;
 }
 
@@ -162,7 +163,7 @@ export class AzureMlClient {
       if (status >= 500 && status !== 501) this.breaker.failure();
       else this.breaker.success();
       this.log(method, full, attempt, started, requestId, status);
-      if (status >= 200 && status < 300) return { status, body: body as T, headers: response.headers };
+      if (status >= 200 && status < 300) return { status, body: body as T | undefined, headers: response.headers };
       const retryAfterMs = retryAfter(response.headers, Date.now()); // an HTTP date is wall-clock time
       const error = azureError(status, body, ctx, retryAfterMs !== undefined ? { retryAfterMs } : {});
       const retryable = RETRY_STATUSES.has(status) && (idempotent || NOT_PROCESSED.has(status));

@@ -1,7 +1,8 @@
 /**
  * The Azure ML prompt flow API's shapes (azureml-flow-runtime-openapi.json) and how they map to the
- * service's RuntimeRecord and back. Statuses pass through as Azure sends them: the API's enum has
- * no value for a healthy runtime, so an unknown string is shown as it comes, never guessed at.
+ * service's RuntimeRecord and back. The API's status enum has no value for a healthy runtime: a
+ * healthy runtime has no status (`"status": null`), which the service shows as Running. Every other
+ * status passes through as Azure sends it; an unknown string is shown as it comes, never guessed at.
  * Request bodies carry only the fields the OpenAPI document declares (additionalProperties: false).
  */
 import { isImageVersion } from '../../../domain/imageVersion';
@@ -12,6 +13,7 @@ import {
   type RuntimeError,
   type RuntimeType,
 } from '../../../domain/runtime';
+import { redactSecrets } from '../../../domain/secrets';
 import type { RuntimeRecord } from '../../model';
 import { type AzureErrorBody, azureMessage } from './errors';
 
@@ -20,6 +22,7 @@ export interface FlowRuntimeDto {
   runtimeDescription?: string | null;
   runtimeType?: string | null;
   environment?: string | null;
+  /** null or absent: healthy. */
   status?: string | null;
   statusMessage?: string | null;
   error?: AzureErrorBody | null;
@@ -54,17 +57,20 @@ export interface CreateFlowRuntimeRequest {
   instanceCount?: number;
 }
 
+/** What a PUT sends, as Microsoft's update script sends it: the three fields, each as the runtime should have it. */
 export interface UpdateFlowRuntimeRequest {
   runtimeDescription?: string;
-  /** null: back to the default environment. */
-  environment?: string | null;
+  /** An environment asset id. */
+  environment?: string;
   instanceCount?: number;
 }
+
+export type SessionAction = 'Install' | 'Reset' | 'Update' | 'Delete';
 
 export interface CreateFlowSessionRequest {
   pythonPipRequirements?: string[];
   baseImage?: string;
-  action?: 'Install' | 'Reset' | 'Update' | 'Delete';
+  action?: SessionAction;
   vmSize?: string;
   maxIdleTimeSeconds?: number;
   identity?: string;
@@ -81,7 +87,8 @@ export interface TrainingSessionDto {
     applications?: { image?: string | null }[] | null;
     application?: { image?: string | null } | null;
   } | null;
-  compute?: { name?: string | null; properties?: { provisioningState?: string | null } | null } | null;
+  /** The compute the session runs on; it hosts other sessions too, so its state is not the session's. */
+  compute?: { name?: string | null } | null;
 }
 
 export interface RuntimeConfiguration {
@@ -95,8 +102,12 @@ const TYPE_FROM_API: Record<string, RuntimeType> = {
   TrainingSession: 'automatic',
 };
 
-/** Where an operation stands, judged from a status string. */
-export type Progress = 'busy' | 'failed' | 'gone' | 'settled';
+/**
+ * Where a runtime stands, judged from its status: `ready` is no status at all; `unavailable` is not
+ * over while a change is in progress (Azure reports it while a runtime starts); `other` is a status
+ * nobody documented.
+ */
+export type Progress = 'ready' | 'busy' | 'unavailable' | 'failed' | 'gone' | 'other';
 
 const BUSY = new Set([
   'starting',
@@ -111,10 +122,23 @@ const BUSY = new Set([
 
 export function progressOf(status: string | null | undefined): Progress {
   const s = String(status ?? '').toLowerCase();
+  if (!s) return 'ready';
   if (BUSY.has(s)) return 'busy';
+  if (s === 'unavailable') return 'unavailable';
   if (s === 'failed' || s === 'canceled') return 'failed';
   if (s === 'notexist') return 'gone';
-  return 'settled';
+  return 'other';
+}
+
+/** The status to show for an API status: no status is a healthy runtime, Running. */
+export function statusOf(status: string | null | undefined): string {
+  return status || 'Running';
+}
+
+/** A status and Azure's words about it, for messages: "Unavailable (Compute instance ci-1 is Stopped.)". */
+export function describeStatus(dto: Pick<FlowRuntimeDto, 'status' | 'statusMessage'>): string {
+  const message = dto.statusMessage ? ` (${clipText(redactSecrets(dto.statusMessage), 200)})` : '';
+  return `${statusOf(dto.status)}${message}`;
 }
 
 /** The service's type for an API runtimeType; undefined for `Local` and anything new. */
@@ -157,7 +181,7 @@ export function recordFromDto(dto: FlowRuntimeDto, now: string, existing?: Runti
     : { name, type, status: 'Unknown', owner: ownerOf(dto), createdOn: dto.createdOn ?? now, modifiedOn: now };
   const next: RuntimeRecord = {
     ...base,
-    status: dto.status ?? base.status,
+    status: statusOf(dto.status),
     modifiedOn: dto.modifiedOn ?? base.modifiedOn,
     ...(dto.owner?.userObjectId ? { owner: ownerOf(dto) } : {}),
   };
@@ -232,6 +256,25 @@ export function createRuntimeRequest(record: RuntimeRecord): CreateFlowRuntimeRe
   };
 }
 
+/**
+ * The PUT of a change: runtimeDescription, environment and instanceCount as the runtime has them
+ * (`current`, read just before), with the change applied. The update script sends all three; a PUT
+ * may replace what it is not sent, so nothing the runtime has is left out.
+ */
+export function updateRuntimeRequest(
+  current: FlowRuntimeDto,
+  change: { description?: string; environment?: string; instanceCount?: number } = {},
+): UpdateFlowRuntimeRequest {
+  const description = change.description ?? current.runtimeDescription ?? undefined;
+  const environment = change.environment ?? current.environment ?? undefined;
+  const instanceCount = change.instanceCount ?? current.instanceCount;
+  return {
+    ...(description ? { runtimeDescription: description } : {}),
+    ...(environment ? { environment } : {}),
+    ...(typeof instanceCount === 'number' ? { instanceCount } : {}),
+  };
+}
+
 /** The session fields of an automatic runtime, for create and for actions that restart it. */
 export function sessionSettings(record: RuntimeRecord): CreateFlowSessionRequest {
   return {
@@ -270,4 +313,9 @@ function assign<K extends keyof RuntimeRecord>(
 ): void {
   if (value === undefined) delete record[key];
   else record[key] = value;
+}
+
+function clipText(text: string, max: number): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }

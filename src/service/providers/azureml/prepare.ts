@@ -106,6 +106,10 @@ function prepareUpdate(req: UpdateRuntimeRequest, current: RuntimeRecord): Prepa
     if (error) fields.vmSize = error;
   }
   if (req.idleTimeMinutes !== undefined) checkIdle(req.idleTimeMinutes, fields);
+  // A PUT names an environment by its asset id; no source shows the default environment's.
+  if (req.environment?.mode === 'default' && current.environment?.mode === 'customized') {
+    fields.environment = `Azure ML takes an environment by its asset id, and the default environment has none the bot knows: switch ${current.name} back to it in Azure ML studio (Update → Use default environment).`;
+  }
   return finishUpdate(current, fields, changes, WAIT);
 }
 

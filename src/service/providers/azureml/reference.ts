@@ -85,6 +85,6 @@ export class AzureMlReference implements ReferenceData {
 /** A compute instance's state as its runtimes show it: Unavailable runtimes mean it is not running. */
 function instanceStatus(runtimeStatuses: string[]): string {
   if (runtimeStatuses.length && runtimeStatuses.every((s) => s === 'Unavailable')) return 'Not running';
-  if (runtimeStatuses.some((s) => s !== 'Unavailable' && progressOf(s) === 'settled')) return 'Running';
+  if (runtimeStatuses.some((s) => s === 'Running' || progressOf(s) === 'other')) return 'Running';
   return 'Unknown';
 }

@@ -1,30 +1,41 @@
 /**
  * Operations on compute-instance and managed-online-deployment runtimes, through FlowRuntimes, as
  * phases (automatic runtimes are sessions: sessionSteps.ts):
- *   begin → send: the one write (POST create, PUT update/upgrade/reset, DELETE stop)
- *        → wait: GET the runtime every pollMs until its status settles (Starting/Stopping pass)
+ *   begin → send: the one write, with `asyncCall=true` as every public caller sends it (a create
+ *           without it holds the request for the minutes creation takes): POST create; PUT update,
+ *           reset and upgrade with the description, environment and instance count the runtime has
+ *           (read just before), as Microsoft's update script sends them; DELETE stop. The answer may
+ *           be empty: only its status counts.
+ *        → wait: GET the runtime every pollMs until it settles. No status is healthy (the API's enum
+ *           has no value for it); Starting, Stopping and, while a change is in progress, Unavailable
+ *           are not over; NotExist, which a GET answers with 200 after a delete, is gone.
  *   create after an ambiguous failure (timeout, 5xx) → confirm: GET; there → wait, missing → send.
- * `begin` makes no call, so that accepting a request never waits on Azure. Statuses are stored as
- * Azure sends them; an unknown one counts as settled and is shown as it comes.
+ * `begin` makes no call, so that accepting a request never waits on Azure. Any other status is
+ * stored as Azure sends it, counts as settled and is shown as it comes.
  */
 import { iso } from '../../../clock';
-import type { RuntimeError } from '../../../domain/runtime';
+import type { EnvironmentChoice, RuntimeError } from '../../../domain/runtime';
 import { AppError } from '../../../errors';
 import type { OperationRecord, RuntimeRecord, StepOutcome } from '../../model';
 import { type AzureErrorBody, azureStatusOf, isRetryable } from './errors';
 import {
   createRuntimeRequest,
+  describeStatus,
+  environmentChoice,
   type FlowRuntimeDto,
   progressOf,
   recordFromDto,
+  type RuntimeConfiguration,
   runtimeError,
-  type UpdateFlowRuntimeRequest,
+  statusOf,
+  updateRuntimeRequest,
 } from './mapping';
 import { stepSession } from './sessionSteps';
 import {
   attempt,
   attemptUnlessGone,
   type AzureStepContext,
+  clip,
   deleteRecord,
   done,
   fail,
@@ -90,40 +101,25 @@ async function markNotCreated(op: OperationRecord, ctx: AzureStepContext, error:
 
 const what = (op: OperationRecord) => `runtime ${op.runtimeName}`;
 const path = (op: OperationRecord) => `/FlowRuntimes/${encodeURIComponent(op.runtimeName)}`;
+/** Every public caller sends it on writes; without it a create holds the request for the minutes it takes. */
+const ASYNC = { asyncCall: true };
+
+/** What the record shows between the write and Azure's first answer about the runtime. */
+const BUSY_STATUS: Record<string, string> = {
+  create: 'Starting',
+  update: 'Updating',
+  reset: 'Resetting',
+  upgrade: 'Updating',
+  stop: 'Stopping',
+};
 
 async function send(op: OperationRecord, record: RuntimeRecord, ctx: AzureStepContext): Promise<StepOutcome> {
-  if (op.kind === 'create' && record.type === 'computeInstance' && record.customApplication?.mode === 'new') {
-    const check = await attempt(ctx, op, () =>
-      ctx.client.call<{ isAvailable?: boolean; error?: AzureErrorBody }>('GET', '/FlowRuntimes/checkCiAvailability', {
-        query: { computeInstanceName: record.computeInstanceName, customAppName: record.customApplication?.name },
-        what: `compute instance ${record.computeInstanceName}`,
-      }),
-    );
-    if ('outcome' in check) return check.outcome;
-    if (check.value.body?.isAvailable === false) {
-      const why = runtimeError(check.value.body.error);
-      const reason = why?.message ?? 'Azure ML says it cannot host a new runtime now';
-      return fail(
-        why?.code ?? 'NotAvailable',
-        `Cannot create ${record.name} on ${record.computeInstanceName}: ${reason}`,
-      );
-    }
-  }
-  if (op.kind === 'upgrade') {
-    const need = await attempt(ctx, op, () =>
-      ctx.client.call<boolean>('GET', `${path(op)}/needUpgrade`, { what: what(op) }),
-    );
-    if ('outcome' in need) return need.outcome;
-    if (need.value.body === false) {
-      const got = await ctx.client.call<FlowRuntimeDto>('GET', path(op), { what: what(op) });
-      await afterRead(op, ctx, got.body, '');
-      return done(`Azure ML reports that ${record.name} already runs the latest version`, got.body.status ?? undefined);
-    }
-  }
-  const call = writeFor(op, record);
+  const prepared = await writeFor(op, record, ctx);
+  if ('outcome' in prepared) return prepared.outcome;
+  const { method, body } = prepared;
   try {
-    const sent = await ctx.client.call<FlowRuntimeDto>(call.method, path(op), call.options);
-    return afterRead(op, ctx, sent.body, `Azure ML accepted the ${op.kind} of ${record.name}`);
+    // The answer's body may be empty, or a runtime as it was when the write arrived: only the status counts.
+    await ctx.client.call(method, path(op), { what: what(op), query: ASYNC, ...(body ? { body } : {}) });
   } catch (error) {
     const status = azureStatusOf(error);
     if (op.kind === 'stop' && status === 404) {
@@ -137,25 +133,119 @@ async function send(op: OperationRecord, record: RuntimeRecord, ctx: AzureStepCo
     const ambiguous = op.kind === 'create' && error.facts?.ambiguous === true;
     return retryWrite(ctx, op, error, ambiguous ? 'confirm' : undefined);
   }
+  const busy = BUSY_STATUS[op.kind];
+  await patchRecord(ctx, op, { status: busy, statusMessage: undefined, error: undefined });
+  return next('wait', ctx.pollMs, `Azure ML accepted the ${op.kind} of ${record.name}`, busy, fresh(op));
 }
 
-/** The one write of each kind. Reset and upgrade re-apply the runtime with a PUT, which restarts it on the latest image. */
-function writeFor(op: OperationRecord, record: RuntimeRecord) {
-  const w = { what: what(op) };
-  if (op.kind === 'create') return { method: 'POST', options: { ...w, body: createRuntimeRequest(record) } };
-  if (op.kind === 'stop') return { method: 'DELETE', options: w };
-  const body: UpdateFlowRuntimeRequest = {};
-  if (op.kind === 'update') {
-    const input = op.input as {
-      description?: string;
-      environment?: { mode: string; name?: string };
-      instanceCount?: number;
-    };
-    if (input.description !== undefined) body.runtimeDescription = input.description;
-    if (input.environment) body.environment = input.environment.mode === 'customized' ? input.environment.name : null;
-    if (input.instanceCount !== undefined) body.instanceCount = input.instanceCount;
+type Write = { method: 'POST' | 'PUT' | 'DELETE'; body?: unknown } | { outcome: StepOutcome };
+
+/** The one write of each kind, and what must be read first to build it. */
+async function writeFor(op: OperationRecord, record: RuntimeRecord, ctx: AzureStepContext): Promise<Write> {
+  if (op.kind === 'stop') return { method: 'DELETE' };
+  if (op.kind === 'create') {
+    const refused = await checkHost(op, record, ctx);
+    return refused ? { outcome: refused } : { method: 'POST', body: createRuntimeRequest(record) };
   }
-  return { method: 'PUT', options: { ...w, body } };
+  if (op.kind === 'upgrade') {
+    const need = await attempt(ctx, op, () =>
+      ctx.client.call<boolean>('GET', `${path(op)}/needUpgrade`, { what: what(op) }),
+    );
+    if ('outcome' in need) return need;
+    if (need.value.body === false) {
+      const got = await ctx.client.call<FlowRuntimeDto>('GET', path(op), { what: what(op) });
+      const current = got.body ?? {};
+      await mirror(op, ctx, current);
+      return {
+        outcome: done(`Azure ML reports that ${record.name} already runs the latest version`, statusOf(current.status)),
+      };
+    }
+  }
+  // A PUT may replace what it is not sent: read what the runtime has, and send all of it.
+  const got = await attempt(ctx, op, () => ctx.client.call<FlowRuntimeDto>('GET', path(op), { what: what(op) }));
+  if ('outcome' in got) return got;
+  const current = got.value.body ?? {};
+  if (progressOf(current.status) === 'gone')
+    return {
+      outcome: fail('RuntimeNotFound', `Azure ML has no runtime ${record.name} any more (NotExist).`, 'NotExist'),
+    };
+  if (op.kind === 'update') {
+    const change = updateChange(op, current);
+    return 'outcome' in change ? change : { method: 'PUT', body: updateRuntimeRequest(current, change) };
+  }
+  const environment = environmentChoice(current.environment);
+  if (op.kind === 'upgrade' && environment.mode === 'customized')
+    return { outcome: await customizedUpgrade(op, ctx, environment.name) };
+  // Reset, and an upgrade on the default environment (which Azure keeps on the latest image): the runtime
+  // restarts as it is, "Update → use default environment" in the studio.
+  return { method: 'PUT', body: updateRuntimeRequest(current) };
+}
+
+/** A new custom application needs a compute instance that can host it: ask before creating. */
+async function checkHost(
+  op: OperationRecord,
+  record: RuntimeRecord,
+  ctx: AzureStepContext,
+): Promise<StepOutcome | undefined> {
+  if (record.type !== 'computeInstance' || record.customApplication?.mode !== 'new') return undefined;
+  const check = await attempt(ctx, op, () =>
+    ctx.client.call<{ isAvailable?: boolean; error?: AzureErrorBody }>('GET', '/FlowRuntimes/checkCiAvailability', {
+      query: { computeInstanceName: record.computeInstanceName, customAppName: record.customApplication?.name },
+      what: `compute instance ${record.computeInstanceName}`,
+    }),
+  );
+  if ('outcome' in check) return check.outcome;
+  if (check.value.body?.isAvailable !== false) return undefined;
+  const why = runtimeError(check.value.body.error);
+  const reason = why?.message ?? 'Azure ML says it cannot host a new runtime now';
+  return fail(why?.code ?? 'NotAvailable', `Cannot create ${record.name} on ${record.computeInstanceName}: ${reason}`);
+}
+
+/** The user's edit, on top of what the runtime has. */
+function updateChange(
+  op: OperationRecord,
+  current: FlowRuntimeDto,
+): { description?: string; environment?: string; instanceCount?: number } | { outcome: StepOutcome } {
+  const { description, environment, instanceCount } = op.input as {
+    description?: string;
+    environment?: EnvironmentChoice;
+    instanceCount?: number;
+  };
+  if (environment?.mode === 'default' && environmentChoice(current.environment).mode === 'customized') {
+    // No source shows how to name the default environment in a PUT (prepare refuses this too).
+    return {
+      outcome: fail(
+        'DefaultEnvironmentUnsupported',
+        `Azure ML takes an environment asset id, and the default environment has none the bot knows: switch ${op.runtimeName} to the default environment in Azure ML studio.`,
+      ),
+    };
+  }
+  return {
+    ...(description !== undefined ? { description } : {}),
+    ...(environment?.mode === 'customized' ? { environment: environment.name } : {}),
+    ...(instanceCount !== undefined ? { instanceCount } : {}),
+  };
+}
+
+/**
+ * A runtime on a customized environment keeps that environment's image whatever is sent: it moves to
+ * a new image only when the environment is rebuilt on it (the studio says the same). latestConfig
+ * names that image.
+ */
+async function customizedUpgrade(
+  op: OperationRecord,
+  ctx: AzureStepContext,
+  environment: string,
+): Promise<StepOutcome> {
+  const latest = await attempt(ctx, op, () =>
+    ctx.client.call<RuntimeConfiguration>('GET', '/FlowRuntimes/latestConfig', { what: 'the latest runtime version' }),
+  );
+  if ('outcome' in latest) return latest.outcome;
+  const image = latest.value.body?.baseImage ?? 'the latest prompt flow runtime image';
+  return fail(
+    'CustomizedEnvironment',
+    `${op.runtimeName} runs on the customized environment ${clip(environment, 200)}, which keeps its own image. Rebuild that environment FROM ${clip(image, 200)}, then update ${op.runtimeName} with it.`,
+  );
 }
 
 /**
@@ -170,16 +260,18 @@ async function confirm(
   conflict?: AppError,
 ): Promise<StepOutcome> {
   if (overdue(ctx, op)) return timedOut(ctx, op);
-  try {
-    const got = await ctx.client.call<FlowRuntimeDto>('GET', path(op), { what: what(op) });
-    // Ours only if an earlier attempt of this operation may have created it (state.sent).
-    if (!op.state?.sent || !matches(got.body, record)) return conflictOutcome(op);
-    return afterRead(op, ctx, got.body, `Azure ML created ${record.name}`);
-  } catch (error) {
-    if (azureStatusOf(error) !== 404) throw error;
+  const got = await attemptUnlessGone(ctx, op, () =>
+    ctx.client.call<FlowRuntimeDto>('GET', path(op), { what: what(op) }),
+  );
+  if ('outcome' in got) return got.outcome;
+  const current = got.value?.body;
+  if (!got.value || progressOf(current?.status) === 'gone') {
     if (conflict) return fail(conflict.code, conflict.message);
     return next('send', ctx.pollMs, `Sending the create of ${record.name} again`, undefined, fresh(op));
   }
+  // Ours only if an earlier attempt of this operation may have created it (state.sent).
+  if (!op.state?.sent || !current || !matches(current, record)) return conflictOutcome(op);
+  return afterRead(op, ctx, current, `Azure ML created ${record.name}`);
 }
 
 async function wait(op: OperationRecord, record: RuntimeRecord, ctx: AzureStepContext): Promise<StepOutcome> {
@@ -187,13 +279,18 @@ async function wait(op: OperationRecord, record: RuntimeRecord, ctx: AzureStepCo
     ctx.client.call<FlowRuntimeDto>('GET', path(op), { what: what(op) }),
   );
   if ('outcome' in got) return got.outcome;
-  if (!got.value) {
-    if (op.kind !== 'stop')
-      return fail('RuntimeNotFound', `${record.name} disappeared from Azure ML during the ${op.kind}.`, 'NotExist');
-    await deleteRecord(ctx, op);
-    return done(`Deleted ${record.name}`, 'NotExist');
-  }
-  return afterRead(op, ctx, got.value.body, `${record.name} is ${got.value.body.status ?? 'changing'}`);
+  if (!got.value) return gone(op, record, ctx);
+  const dto = got.value.body;
+  if (!dto) return lookAgain(op, ctx, `Azure ML said nothing about ${record.name}`);
+  return afterRead(op, ctx, dto, `${record.name} is ${describeStatus(dto)}`);
+}
+
+/** A 404, or 200 with NotExist: what a stop waits for, and the end of any other operation. */
+async function gone(op: OperationRecord, record: RuntimeRecord, ctx: AzureStepContext): Promise<StepOutcome> {
+  if (op.kind !== 'stop')
+    return fail('RuntimeNotFound', `${record.name} disappeared from Azure ML during the ${op.kind}.`, 'NotExist');
+  await deleteRecord(ctx, op);
+  return done(`Deleted ${record.name}`, 'NotExist');
 }
 
 /** Stores what Azure says about the runtime, and decides: look again, done, or failed. */
@@ -203,39 +300,39 @@ async function afterRead(
   dto: FlowRuntimeDto,
   message: string,
 ): Promise<StepOutcome> {
-  const current = await ctx.runtimes.get(op.runtimeKey);
-  const merged = current ? recordFromDto({ ...dto, runtimeName: current.name }, iso(ctx.now()), current) : undefined;
-  if (merged) {
-    const { activeOperation: _a, lastOperation: _l, ...patch } = merged;
-    await patchRecord(ctx, op, { ...patch, statusMessage: merged.statusMessage, error: merged.error });
+  const progress = progressOf(dto.status);
+  if (progress === 'gone') {
+    const current = await ctx.runtimes.get(op.runtimeKey);
+    if (current) return gone(op, current, ctx);
   }
-  const status = dto.status ?? undefined;
-  const progress = progressOf(status);
-  const stopping = op.kind === 'stop';
+  await mirror(op, ctx, dto);
+  const status = statusOf(dto.status);
   if (progress === 'failed') {
     const error = runtimeError(dto.error);
     const reason = error?.message ?? dto.statusMessage ?? 'Azure ML reports it as Failed';
-    return fail(
-      error?.code ?? 'RuntimeFailed',
-      `The ${op.kind} of ${op.runtimeName} failed: ${reason}`,
-      status ?? 'Failed',
-    );
+    return fail(error?.code ?? 'RuntimeFailed', `The ${op.kind} of ${op.runtimeName} failed: ${reason}`, status);
   }
-  if (progress === 'gone' && !stopping)
-    return fail('RuntimeNotFound', `Azure ML reports ${op.runtimeName} as NotExist.`, 'NotExist');
-  if (progress === 'busy' || stopping) {
-    if (overdue(ctx, op)) return timedOut(ctx, op, status);
+  // A stop is over when the runtime is gone; Unavailable is reported while a runtime starts.
+  if (op.kind === 'stop' || progress === 'busy' || progress === 'unavailable') {
+    if (overdue(ctx, op)) return timedOut(ctx, op, describeStatus(dto));
     return next('wait', ctx.pollMs, message, status, fresh(op));
   }
-  if (status === 'Unavailable' && op.kind === 'create') {
-    const why = dto.statusMessage ? `: ${dto.statusMessage}` : '';
-    return fail(
-      'RuntimeUnavailable',
-      `${op.runtimeName} was created but is Unavailable${why}. Start its compute instance.`,
-      status,
-    );
-  }
-  return done(`${op.runtimeName} is ${status ?? 'ready'}`, status);
+  return done(`${op.runtimeName} is ${status}`, status);
+}
+
+/** Stores what Azure says about the runtime in its record (only while this operation holds it). */
+async function mirror(op: OperationRecord, ctx: AzureStepContext, dto: FlowRuntimeDto): Promise<void> {
+  const current = await ctx.runtimes.get(op.runtimeKey);
+  const merged = current ? recordFromDto({ ...dto, runtimeName: current.name }, iso(ctx.now()), current) : undefined;
+  if (!merged) return;
+  const { activeOperation: _a, lastOperation: _l, ...patch } = merged;
+  await patchRecord(ctx, op, { ...patch, statusMessage: merged.statusMessage, error: merged.error });
+}
+
+/** Nothing to judge by (an empty answer): look again, until the operation's deadline. */
+function lookAgain(op: OperationRecord, ctx: AzureStepContext, message: string): StepOutcome {
+  if (overdue(ctx, op)) return timedOut(ctx, op);
+  return next(op.phase, ctx.pollMs, message, undefined, fresh(op));
 }
 
 /** A 409 on create, or a runtime that is not the one we asked for. */

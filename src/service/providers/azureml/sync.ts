@@ -1,9 +1,12 @@
 /**
  * Mirrors Azure into the service's runtime records, so that runtimes created, changed or deleted
  * outside the bot (studio, SDK, CLI, idle shutdown) show up in its list and cards:
- * - every FlowRuntimes entry (compute-instance and deployment runtimes) is added or merged;
+ * - every FlowRuntimes entry (compute-instance and deployment runtimes) is added or merged; one
+ *   that reads NotExist (a deleted runtime is listed so for a while) counts as not listed;
  * - sessions cannot be listed, so each automatic runtime the service knows is read with
- *   GET FlowSessions/{name}; a 404 means Azure deleted it (idle shutdown) or someone stopped it;
+ *   GET FlowSessions/{name}; a 404 means Azure deleted it (idle shutdown) or someone stopped it.
+ *   Otherwise only its facts are taken (VM size, idle time, last use, image), never a status: the
+ *   session shows none, and its compute's state belongs to a compute that hosts other sessions;
  * - a record that Azure no longer has is removed.
  * A record with an operation in progress is never touched: the operation owns it. Neither is one
  * whose last operation ended after the list was read, since the list may predate that change.
@@ -14,7 +17,14 @@ import { type RuntimeRecord, runtimeKey } from '../../model';
 import type { RuntimeChange } from '../provider';
 import type { AzureMlClient } from './client';
 import { azureStatusOf } from './errors';
-import { azureView, type FlowRuntimeDto, recordFromDto, sessionPatch, type TrainingSessionDto } from './mapping';
+import {
+  azureView,
+  type FlowRuntimeDto,
+  progressOf,
+  recordFromDto,
+  sessionPatch,
+  type TrainingSessionDto,
+} from './mapping';
 
 export interface SyncContext {
   client: AzureMlClient;
@@ -35,6 +45,7 @@ export async function syncRuntimes(ctx: SyncContext): Promise<SyncResult> {
   const skipped: string[] = [];
   const listed = new Set<string>();
   for (const dto of Array.isArray(list) ? list : []) {
+    if (progressOf(dto.status) === 'gone') continue;
     const probe = recordFromDto(dto, iso(readAt));
     if (!probe) {
       skipped.push(`${String(dto.runtimeName ?? '?').slice(0, 64)} (${String(dto.runtimeType ?? 'no type')})`);
@@ -96,7 +107,7 @@ async function readSession(ctx: SyncContext, name: string): Promise<TrainingSess
   }
 }
 
-/** Session facts (VM size, idle time, last use, image) and its compute's state. */
+/** Session facts (VM size, idle time, last use, image); the status stays what the service's operations made it. */
 async function mergeSession(
   ctx: SyncContext,
   key: string,
@@ -107,22 +118,13 @@ async function mergeSession(
   await ctx.runtimes.update(key, (current) => {
     change = undefined;
     if (!current || !settled(current, readAt)) return UNCHANGED;
-    const state = dto.compute?.properties?.provisioningState ?? undefined;
-    const status =
-      state === 'Failed'
-        ? 'Failed'
-        : state === 'Deleting'
-          ? 'Stopping'
-          : state === 'Succeeded' && current.status !== 'Failed'
-            ? 'Running'
-            : current.status;
-    const next: RuntimeRecord = { ...current, ...sessionPatch(dto), status };
+    const next: RuntimeRecord = { ...current, ...sessionPatch(dto) };
     if (azureView(next) === azureView(current)) return UNCHANGED;
     change = {
       runtimeName: current.name,
-      status: String(status),
+      status: String(current.status),
       kind: 'changed',
-      message: `changed in Azure ML: ${status}`,
+      message: 'its session changed in Azure ML',
     };
     return { ...next, modifiedOn: iso(ctx.now()) };
   });
