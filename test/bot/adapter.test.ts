@@ -1,8 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import {
-  ManagedIdentityServiceClientCredentialsFactory,
-  PasswordServiceClientCredentialFactory,
-} from 'botframework-connector';
 import { createAdapter } from '../../src/bot/adapter';
 import { credentialsFactory, ManagedIdentityCredentialsFactory } from '../../src/bot/credentials';
 import { correlation, correlationIdOf } from '../../src/bot/correlation';
