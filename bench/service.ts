@@ -1,13 +1,21 @@
 /**
  * Runtime service: GET /v1/runtimes?pageSize=100 (first page, and a walk of every page through
- * nextLink) and GET /v1/runtimes/{name}, latency p50/p99, and the process's memory, at 10,000
- * runtimes; baselines the same requests at 100 runtimes and a bare restify handler, each server in
- * its own process. Requests go one at a time (latency, not queueing), in alternating rounds.
+ * nextLink), GET /v1/runtimes/{name} and GET /v1/summary, latency p50/p99, and the process's memory,
+ * at 10,000 runtimes against the same requests at 100 runtimes, each server in its own process.
+ * Per storage kind: `file` runs the service as shipped (file storage under a fresh DATA_DIR, info
+ * logs, workers on, the runtimes already on disk at start-up); `memory` is the old bench
+ * configuration, kept as an extra. A bare restify handler is the floor. Requests go one at a time
+ * (latency, not queueing), in alternating rounds. The storage kind is a parameter (STORAGES): the
+ * target reads STORAGE and its settings from the environment; the Blob (Azurite) row goes there.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { forkTarget, type Target } from './lib/fork';
 import { Client } from './lib/http';
 import { runtimeName } from './lib/fixtures';
 import { figure, type Figure, median, p50, p99, type SectionResult } from './lib/stats';
+import type { StorageKind } from './lib/target';
 
 const SECTION = 'Runtime service';
 const SMALL = 100;
@@ -15,11 +23,21 @@ const LARGE = 10_000;
 const ROUNDS = 3;
 const PAGE_SAMPLES = 40;
 const GET_SAMPLES = 200;
+const SUMMARY_SAMPLES = 20;
 const MB = 2 ** 20;
+
+/** The storage kinds measured, and what each row is called. */
+const STORAGES: { kind: StorageKind; label: string }[] = [
+  { kind: 'file', label: 'file storage, as shipped' },
+  // { kind: 'blob', label: 'Blob storage (Azurite)' } — with Azurite running and its settings
+  // (AZURE_STORAGE_CONNECTION_STRING, AZURE_STORAGE_CONTAINER) in the forked target's environment
+  { kind: 'memory', label: 'memory storage, workers off' },
+];
 
 interface Samples {
   page: number[];
   get: number[];
+  summary: number[];
   walks: number[];
   pages: number;
 }
@@ -28,17 +46,36 @@ export async function run(): Promise<SectionResult> {
   const started = Date.now();
   const client = new Client(1);
   const targets: Target[] = [];
+  const dirs: string[] = [];
+  const figures: Figure[] = [];
+  const notes: string[] = [];
   try {
     const bare = await forkTarget('restify');
-    const small = await forkTarget('service', SMALL);
-    const large = await forkTarget('service', LARGE);
-    targets.push(bare, small, large);
-    const sizes = new Map<Target, number>([
-      [bare, 1],
-      [small, SMALL],
-      [large, LARGE],
-    ]);
-    const samples = new Map<Target, Samples>(targets.map((t) => [t, { page: [], get: [], walks: [], pages: 0 }]));
+    targets.push(bare);
+    const servers: { label: string; small: Target; large: Target }[] = [];
+    for (const { kind, label } of STORAGES) {
+      const fork = (runtimes: number) => {
+        const dir = mkdtempSync(path.join(os.tmpdir(), `bench-service-${kind}-`));
+        dirs.push(dir);
+        const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dir };
+        return forkTarget('service', { runtimes, storage: kind, env });
+      };
+      const t0 = performance.now();
+      const large = await fork(LARGE);
+      const ready = (performance.now() - t0) / 1000;
+      const small = await fork(SMALL);
+      servers.push({ label, small, large });
+      targets.push(small, large);
+      notes.push(
+        `${label}: writing ${LARGE.toLocaleString('en-US')} runtimes and starting the service on them (one cold ` +
+          `read of every record into the read model) took ${ready.toFixed(1)} s.`,
+      );
+    }
+    const sizes = new Map<Target, number>([[bare, 1]]);
+    for (const s of servers) sizes.set(s.small, SMALL).set(s.large, LARGE);
+    const samples = new Map<Target, Samples>(
+      targets.map((t) => [t, { page: [], get: [], summary: [], walks: [], pages: 0 }]),
+    );
     const get = async (url: string) => {
       const answer = await client.request('GET', url);
       if (answer.status !== 200) throw new Error(`GET ${url} answered ${answer.status}: ${answer.body.slice(0, 200)}`);
@@ -71,61 +108,57 @@ export async function run(): Promise<SectionResult> {
         const s = samples.get(t)!;
         for (let i = 0; i < PAGE_SAMPLES; i++) s.page.push((await get(`${t.url}/v1/runtimes?pageSize=100`)).ms);
         for (let i = 0; i < GET_SAMPLES; i++) s.get.push((await get(`${t.url}/v1/runtimes/${pick(sizes.get(t)!)}`)).ms);
-        if (t !== bare) s.walks.push(await walk(t));
+        if (t === bare) continue;
+        for (let i = 0; i < SUMMARY_SAMPLES; i++) s.summary.push((await get(`${t.url}/v1/summary`)).ms);
+        s.walks.push(await walk(t));
       }
     }
-    const memory = new Map<Target, { rss: number; maxRss: number; heapDelta: number }>();
-    for (const t of [small, large]) {
-      const after = await t.memory();
-      memory.set(t, {
-        rss: after.rss / MB,
-        maxRss: after.maxRss / MB,
-        heapDelta: (after.heapUsed - t.before.heapUsed) / MB,
-      });
-    }
-    const [ms, ml] = [memory.get(small)!, memory.get(large)!];
 
-    const S = samples.get(small)!;
-    const L = samples.get(large)!;
-    const B = samples.get(bare)!;
     const at = (n: number) => `${n.toLocaleString('en-US')} runtimes`;
     const f = (name: string, value: number, unit: string, base: string, baseValue: number) =>
       figure(SECTION, name, value, unit, { name: base, value: baseValue });
-    const figures: Figure[] = [
-      f(`list first page p50 @ ${at(LARGE)}`, p50(L.page), 'ms', at(SMALL), p50(S.page)),
-      f(`list first page p99 @ ${at(LARGE)}`, p99(L.page), 'ms', at(SMALL), p99(S.page)),
-      f(`list first page p50 @ ${at(SMALL)}`, p50(S.page), 'ms', 'bare restify', p50(B.page)),
-      f(
-        `list full walk (${L.pages} pages) @ ${at(LARGE)}`,
-        median(L.walks),
-        's',
-        `${at(SMALL)}, ${S.pages} page`,
-        median(S.walks),
-      ),
-      f(`get p50 @ ${at(LARGE)}`, p50(L.get), 'ms', at(SMALL), p50(S.get)),
-      f(`get p99 @ ${at(LARGE)}`, p99(L.get), 'ms', at(SMALL), p99(S.get)),
-      f(`get p50 @ ${at(SMALL)}`, p50(S.get), 'ms', 'bare restify', p50(B.get)),
-      f(`RSS after the requests @ ${at(LARGE)}`, ml.rss, 'MB', at(SMALL), ms.rss),
-      f(`peak RSS @ ${at(LARGE)}`, ml.maxRss, 'MB', at(SMALL), ms.maxRss),
-      f(`heapUsed growth from start-up @ ${at(LARGE)}`, ml.heapDelta, 'MB', at(SMALL), ms.heapDelta),
-    ];
-    const notes = [
-      `${ROUNDS} alternating rounds of ${PAGE_SAMPLES} first pages, ${GET_SAMPLES} gets of random names and one full walk per ` +
-        `server; one request at a time. Memory after GC; heapUsed growth is from just after start-up (before the ` +
-        `runtimes were written) to after the requests: ${Math.round((ml.heapDelta * MB) / LARGE)} bytes a runtime at ` +
-        `${at(LARGE)}.`,
-    ];
-    const walkPerPage = (median(L.walks) * 1000) / L.pages;
-    if (walkPerPage > 5 * p50(S.page))
-      notes.push(
-        `Bottleneck: every page costs as much as the first (${walkPerPage.toFixed(0)} ms a page at ${at(LARGE)}), because ` +
-          'RuntimeViews.list reads, parses and sorts every runtime record for each page (MemoryStorage.list also scans ' +
-          'every key), so a full walk grows with the square of the runtimes: ' +
-          `${(median(L.walks) / median(S.walks)).toFixed(0)}× the time for ${LARGE / SMALL}× the runtimes.`,
+    const B = samples.get(bare)!;
+    for (const { label, small, large } of servers) {
+      const S = samples.get(small)!;
+      const L = samples.get(large)!;
+      const [ms, ml] = [await small.memory(), await large.memory()];
+      figures.push(
+        f(`${label}: list first page p50 @ ${at(LARGE)}`, p50(L.page), 'ms', at(SMALL), p50(S.page)),
+        f(`${label}: list first page p99 @ ${at(LARGE)}`, p99(L.page), 'ms', at(SMALL), p99(S.page)),
+        f(`${label}: list first page p50 @ ${at(SMALL)}`, p50(S.page), 'ms', 'bare restify', p50(B.page)),
+        f(
+          `${label}: list full walk (${L.pages} pages) @ ${at(LARGE)}`,
+          median(L.walks),
+          's',
+          `${at(SMALL)}, ${S.pages} page`,
+          median(S.walks),
+        ),
+        f(`${label}: get p50 @ ${at(LARGE)}`, p50(L.get), 'ms', at(SMALL), p50(S.get)),
+        f(`${label}: get p99 @ ${at(LARGE)}`, p99(L.get), 'ms', at(SMALL), p99(S.get)),
+        f(`${label}: summary p50 @ ${at(LARGE)}`, p50(L.summary), 'ms', at(SMALL), p50(S.summary)),
+        f(`${label}: RSS after the requests @ ${at(LARGE)}`, ml.rss / MB, 'MB', at(SMALL), ms.rss / MB),
+        f(
+          `${label}: heapUsed growth from start-up @ ${at(LARGE)}`,
+          (ml.heapUsed - large.before.heapUsed) / MB,
+          'MB',
+          at(SMALL),
+          (ms.heapUsed - small.before.heapUsed) / MB,
+        ),
       );
+      notes.push(
+        `${label}: ${Math.round((ml.heapUsed - large.before.heapUsed) / LARGE)} bytes of heap a runtime at ` +
+          `${at(LARGE)} after GC (the read model's projection; on memory storage also the stored records).`,
+      );
+    }
+    notes.unshift(
+      `${ROUNDS} alternating rounds of ${PAGE_SAMPLES} first pages, ${GET_SAMPLES} gets of random names, ` +
+        `${SUMMARY_SAMPLES} summaries and one full walk per server; one request at a time, no If-None-Match (every ` +
+        'answer is built and sent). Memory after GC; heapUsed growth is from just before the runtimes were written.',
+    );
     return { section: SECTION, seconds: (Date.now() - started) / 1000, figures, notes };
   } finally {
     client.close();
     for (const t of targets) await t.stop();
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
   }
 }

@@ -2,7 +2,9 @@
  * Realistic runtimes for the bench, written straight into the runtime service's storage (as the
  * demo data is), and the view models the cards render. Deterministic: runtime i is always the same.
  */
+import { readFileSync } from 'node:fs';
 import type { Reply } from '../../src/core/replies';
+import { sortImageVersions } from '../../src/domain/imageVersion';
 import type { Operation, Person, Runtime } from '../../src/domain/runtime';
 import type { RuntimeRecord } from '../../src/service/model';
 import { toRuntime } from '../../src/service/runtimeViews';
@@ -79,7 +81,7 @@ export function runtimeRecord(i: number, tags: readonly string[], now: number): 
       packages: ['openai>=1.30', 'tiktoken', 'azure-search-documents==11.4.0'],
       packagesInstalled: status !== 'Failed',
       computeName: `${base.name}-serverless`,
-      lastUsedOn: ago(5 + (i % 300)),
+      lastUsedOn: ago(5 + (i % 50)), // the idle shutdown is 6 to 235 minutes away: none is due during a run
     };
   if (kind === 'computeInstance')
     return {
@@ -97,6 +99,12 @@ export function runtimeRecord(i: number, tags: readonly string[], now: number): 
     instanceType: 'Standard_DS3_v2',
     instanceCount: 2,
   };
+}
+
+/** The catalogue's version tags, oldest first: what a runtime's image version is drawn from. */
+export function catalogueTags(catalogueFile: string): string[] {
+  const catalogue = JSON.parse(readFileSync(catalogueFile, 'utf8')) as { versions?: { tag: string }[] };
+  return sortImageVersions((catalogue.versions ?? []).map((v) => v.tag));
 }
 
 /** Writes runtimes 0..n-1 under the service's `runtimes/` prefix in one batch, create-only. */

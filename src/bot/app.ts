@@ -55,12 +55,18 @@ export interface BotAppOptions {
   sealer?: Sealer;
 }
 
+/** The notifier's one-second poll of the event log, with room for a slow round. */
+const EVENT_FED_READS_MS = 1500;
+
 export function createBotApp(options: BotAppOptions): BotApp {
   const { config, storage, log } = options;
   const clock = options.clock ?? systemClock;
   const client = new RuntimeClient({
     baseUrl: options.serviceUrl,
     ...(options.serviceToken ? { token: options.serviceToken } : {}),
+    // The notifier reads the service's event log every second: between events, the summary and the
+    // list pages the bot has are current, so they are used without asking (readCache.ts).
+    readCache: { quietMs: options.runTracker !== false ? EVENT_FED_READS_MS : 0 },
   });
   const adapter = createAdapter(config, log);
   adapter.use(correlation);

@@ -2,14 +2,24 @@
  * Durable conversation references, for updates and proactive messages after the turn ended.
  * A reference is only stored from an authenticated activity, and only when its serviceUrl host is
  * allow-listed: continuing a conversation sends the bot's token to that URL.
+ *
+ * A reference is written when what continuing the conversation needs changes (a new conversation,
+ * service URL, tenant, bot or channel), not on every activity: a read-only turn writes nothing.
+ * Each process remembers what it knows is stored; the first activity of a conversation on a
+ * process reads the stored reference instead of writing it.
  */
 import { createHash } from 'node:crypto';
 import type { ConversationReference } from './sdk';
-import { Collection } from '../storage/collection';
+import { Collection, UNCHANGED } from '../storage/collection';
 import type { Storage } from '../storage/storage';
+
+/** Conversations whose stored reference this process knows; more are read again when needed. */
+const KNOWN_MAX = 10_000;
 
 export class ConversationStore {
   private readonly refs: Collection<{ reference: Partial<ConversationReference>; savedOn: string }>;
+  /** Key → what the stored reference says about where and how to continue (see `continuation`). */
+  private readonly known = new Map<string, string>();
 
   constructor(
     storage: Storage,
@@ -41,7 +51,16 @@ export class ConversationStore {
     const reference = cleanReference(raw);
     if (!reference.conversation?.id || !this.isAllowed(reference.serviceUrl)) return undefined;
     const key = ConversationStore.keyOf(reference.conversation.id);
-    await this.refs.put(key, { reference, savedOn: new Date().toISOString() });
+    const wanted = continuation(reference);
+    if (this.known.get(key) === wanted) return key;
+    await this.refs.update(key, (stored) =>
+      stored && continuation(stored.reference) === wanted
+        ? UNCHANGED
+        : { reference, savedOn: new Date().toISOString() },
+    );
+    this.known.delete(key); // re-inserted last: the Map's order is the eviction order
+    this.known.set(key, wanted);
+    if (this.known.size > KNOWN_MAX) this.known.delete(this.known.keys().next().value!);
     return key;
   }
 
@@ -65,6 +84,24 @@ export class ConversationStore {
     const found = await this.refs.get(key);
     return found && this.isAllowed(found.reference.serviceUrl) ? found.reference : undefined;
   }
+}
+
+/**
+ * The parts of a reference that continuing the conversation uses. The activity id and the sender
+ * change on every message and are not needed to post or update later, so they are left out; so is
+ * the locale, which alternates between the members of a group chat.
+ */
+function continuation(ref: Partial<ConversationReference>): string {
+  return JSON.stringify([
+    ref.conversation?.id,
+    ref.conversation?.tenantId,
+    ref.conversation?.conversationType,
+    ref.conversation?.isGroup,
+    ref.serviceUrl,
+    ref.channelId,
+    ref.bot?.id,
+    ref.bot?.name,
+  ]);
 }
 
 /**

@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import * as ACData from 'adaptivecards-templating';
+import { RenderCache } from './renderCache';
 
 export const CARDS_DIR = path.resolve(__dirname, '../../cards');
 /** Teams takes about 28 KB through every path (webhooks included): budget every card for it. */
@@ -34,12 +35,24 @@ export class CardTooLargeError extends Error {
   }
 }
 
-/** Expands a template with its data. Throws CardTooLargeError past the size budget. */
+const rendered = new RenderCache<AdaptiveCard>();
+
+/** Forgets every rendered card: for measuring what a render costs when the view model is new. */
+export function forgetRenderedCards(): void {
+  rendered.clear();
+}
+
+/**
+ * Expands a template with its data, or returns the card already rendered from equal data (frozen).
+ * Throws CardTooLargeError past the size budget.
+ */
 export function renderCard<T extends object>(name: string, data: T): AdaptiveCard {
-  const card = template(name).expand({ $root: data }) as AdaptiveCard;
-  const bytes = Buffer.byteLength(JSON.stringify(card));
-  if (bytes > MAX_CARD_BYTES) throw new CardTooLargeError(name, bytes);
-  return card;
+  return rendered.get(name, data, () => {
+    const card = template(name).expand({ $root: data }) as AdaptiveCard;
+    const bytes = Buffer.byteLength(JSON.stringify(card));
+    if (bytes > MAX_CARD_BYTES) throw new CardTooLargeError(name, bytes);
+    return card;
+  });
 }
 
 /**

@@ -1,7 +1,8 @@
 /**
  * Typed HTTP client of the runtime service. The bot always goes through it, also when the service
  * runs in the same process, so the same code works against a shared deployment. Reads retry with
- * backoff; writes retry only with an Idempotency-Key, which makes a retry safe.
+ * backoff; writes retry only with an Idempotency-Key, which makes a retry safe. The summary and
+ * list pages are kept and revalidated (readCache.ts).
  */
 import type {
   ComputeInstance,
@@ -23,6 +24,7 @@ import type {
 import { RUNTIME_NAME } from '../domain/runtime';
 import type { OnCallSummary } from '../domain/summary';
 import { AppError, ErrorCode, type FieldErrors } from '../errors';
+import { ReadCache } from './readCache';
 
 export interface RuntimeClientOptions {
   baseUrl: string;
@@ -31,6 +33,12 @@ export interface RuntimeClientOptions {
   /** Attempts for reads and idempotent writes. */
   attempts?: number;
   fetch?: typeof fetch;
+  /**
+   * Summary and list pages are kept and revalidated with If-None-Match. With `quietMs`, a kept
+   * answer is used without asking while this process reads the event log and it shows nothing
+   * newer (see readCache.ts); give it only where something polls `events()` every second.
+   */
+  readCache?: { quietMs?: number; maxAgeMs?: number };
 }
 
 interface CallOptions {
@@ -38,6 +46,7 @@ interface CallOptions {
   body?: unknown;
   idempotencyKey?: string;
   ifMatch?: string;
+  ifNoneMatch?: string;
 }
 
 const RETRYABLE = new Set([408, 429, 502, 503, 504]);
@@ -45,10 +54,17 @@ const RETRYABLE = new Set([408, 429, 502, 503, 504]);
 export class RuntimeClient {
   private readonly baseUrl: string;
   private readonly fetchImpl: typeof fetch;
+  private readonly cache: ReadCache;
 
   constructor(private readonly options: RuntimeClientOptions) {
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
     this.fetchImpl = options.fetch ?? fetch;
+    this.cache = new ReadCache({
+      quietMs: options.readCache?.quietMs ?? 0,
+      maxAgeMs: options.readCache?.maxAgeMs ?? 10_000,
+      maxEntries: 64,
+      now: () => performance.now(),
+    });
   }
 
   listRuntimes(
@@ -59,12 +75,12 @@ export class RuntimeClient {
         .filter(([, v]) => v !== undefined)
         .map(([k, v]) => [k, String(v)] as [string, string]),
     );
-    return this.call('GET', `/v1/runtimes${q.size ? `?${q}` : ''}`);
+    return this.cachedGet(`/v1/runtimes${q.size ? `?${q}` : ''}`);
   }
 
   /** The on-call summary, computed by the service. */
   summary(): Promise<OnCallSummary> {
-    return this.call('GET', '/v1/summary');
+    return this.cachedGet('/v1/summary');
   }
 
   /** Every runtime, following pages. */
@@ -169,8 +185,13 @@ export class RuntimeClient {
   }
 
   /** One page of the service's event log after `after` (a cursor); `head` is the newest id. */
-  events(after: string, limit = 100): Promise<{ value: ServiceEvent[]; next: string; head: string }> {
-    return this.call('GET', `/v1/events?after=${encodeURIComponent(after)}&limit=${limit}`);
+  async events(after: string, limit = 100): Promise<{ value: ServiceEvent[]; next: string; head: string }> {
+    const page = await this.call<{ value: ServiceEvent[]; next: string; head: string }>(
+      'GET',
+      `/v1/events?after=${encodeURIComponent(after)}&limit=${limit}`,
+    );
+    this.cache.sawLog(page.head);
+    return page;
   }
 
   async computeInstances(usableBy?: Person): Promise<ComputeInstance[]> {
@@ -191,10 +212,36 @@ export class RuntimeClient {
   }
 
   private async call<T>(method: string, path: string, options: CallOptions = {}): Promise<T> {
-    return (await this.request<T>(method, path, options)).body;
+    if (method === 'GET') return (await this.request<T>(method, path, options)).body;
+    try {
+      return (await this.request<T>(method, path, options)).body;
+    } finally {
+      this.cache.wrote();
+    }
   }
 
-  private async request<T>(method: string, path: string, options: CallOptions): Promise<{ body: T; headers: Headers }> {
+  /** A read the client keeps: used as it is between events, revalidated otherwise. */
+  private async cachedGet<T>(path: string): Promise<T> {
+    const fresh = this.cache.fresh<T>(path);
+    if (fresh !== undefined) return fresh;
+    const started = this.cache.begin();
+    const kept = this.cache.kept<T>(path);
+    const answer = await this.request<T>('GET', path, kept ? { ifNoneMatch: kept.eTag } : {});
+    const eTag = answer.headers.get('etag');
+    const reflects = answer.headers.get('x-last-event-id');
+    if (answer.status === 304 && kept) {
+      this.cache.confirm(path, started, kept.body, kept.eTag, reflects);
+      return kept.body;
+    }
+    if (eTag) this.cache.confirm(path, started, answer.body, eTag, reflects);
+    return answer.body;
+  }
+
+  private async request<T>(
+    method: string,
+    path: string,
+    options: CallOptions,
+  ): Promise<{ body: T; headers: Headers; status: number }> {
     const retryable = method === 'GET' || options.idempotencyKey !== undefined;
     const attempts = retryable ? (this.options.attempts ?? 3) : 1;
     let lastError: unknown;
@@ -206,7 +253,10 @@ export class RuntimeClient {
           ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {}),
           signal: AbortSignal.timeout(this.options.timeoutMs ?? 8000),
         });
-        if (response.ok) return { body: (await response.json()) as T, headers: response.headers };
+        if (response.status === 304 && options.ifNoneMatch)
+          return { body: undefined as T, headers: response.headers, status: 304 };
+        if (response.ok)
+          return { body: (await response.json()) as T, headers: response.headers, status: response.status };
         const error = await toError(response);
         if (!RETRYABLE.has(response.status) || attempt === attempts) throw error;
         lastError = error;
@@ -233,6 +283,7 @@ export class RuntimeClient {
       ...(options.actor?.name ? { 'X-Acting-User-Name': encodeURIComponent(options.actor.name) } : {}),
       ...(options.idempotencyKey ? { 'Idempotency-Key': options.idempotencyKey } : {}),
       ...(options.ifMatch ? { 'If-Match': `"${options.ifMatch}"` } : {}),
+      ...(options.ifNoneMatch ? { 'If-None-Match': options.ifNoneMatch } : {}),
     };
   }
 }

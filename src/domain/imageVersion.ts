@@ -10,14 +10,32 @@ export interface ImageVersion {
   build: number;
 }
 
-export function parseImageVersion(tag: string): ImageVersion | undefined {
+/**
+ * Parsed tags, so that comparing every runtime's version with the latest on each read does not run
+ * the pattern again. Tags come from a small catalogue and from records; the bound only stops odd
+ * input from growing the map without limit.
+ */
+const parsed = new Map<string, Readonly<ImageVersion> | null>();
+const PARSED_MAX = 4096;
+
+export function parseImageVersion(tag: string): Readonly<ImageVersion> | undefined {
+  let found = parsed.get(tag);
+  if (found === undefined) {
+    found = parse(tag) ?? null;
+    if (parsed.size >= PARSED_MAX) parsed.clear();
+    parsed.set(tag, found);
+  }
+  return found ?? undefined;
+}
+
+function parse(tag: string): Readonly<ImageVersion> | undefined {
   const match = TAG.exec(tag);
   if (!match) return undefined;
   const [, y, m, d, n] = match;
   const month = Number(m);
   const day = Number(d);
   if (month < 1 || month > 12 || day < 1 || day > 31) return undefined;
-  return { tag, date: Number(`${y}${m}${d}`), build: Number(n) };
+  return Object.freeze({ tag, date: Number(`${y}${m}${d}`), build: Number(n) });
 }
 
 export const isImageVersion = (tag: string): boolean => parseImageVersion(tag) !== undefined;

@@ -60,6 +60,23 @@ export function buildSummary(runtimes: Runtime[], now: number): OnCallSummary {
   };
 }
 
+/**
+ * Until when `buildSummary(runtimes, t)` keeps the same sections as at `now` (only its
+ * `generatedAt` moves): the first moment a runtime enters the idle window or leaves the 24 hours
+ * of recent changes, and never later than `maxAgeMs` from now. A cache of the summary is good
+ * until then, unless the runtimes change.
+ */
+export function summaryValidUntil(runtimes: readonly Runtime[], now: number, maxAgeMs: number): number {
+  let until = now + maxAgeMs;
+  for (const r of runtimes) {
+    const idleAt = r.idleShutdownAt ? Date.parse(r.idleShutdownAt) - IDLE_WINDOW_MS : Number.NaN;
+    if (idleAt > now) until = Math.min(until, idleAt);
+    const recentUntil = r.lastOperation?.endedOn ? Date.parse(r.lastOperation.endedOn) + RECENT_MS + 1 : Number.NaN;
+    if (recentUntil > now) until = Math.min(until, recentUntil);
+  }
+  return until;
+}
+
 function firstLine(text: string | undefined): string | undefined {
   return text
     ?.split('\n')

@@ -1,7 +1,7 @@
 /**
- * Composition root of the runtime service: storage, versions, registry watcher, provider, engine,
- * views, server. `npm start` embeds it; `npm run service` runs it alone; tests build it with their
- * own clock.
+ * Composition root of the runtime service: storage, versions, read model, registry watcher,
+ * provider, engine, views, server. `npm start` embeds it; `npm run service` runs it alone; tests
+ * build it with their own clock.
  */
 import type { TokenCredential } from '@azure/identity';
 import type restify from 'restify';
@@ -16,6 +16,7 @@ import type { AzureMlTuning } from './providers/azureml/azuremlProvider';
 import { createProvider, engineDefaults, startProvider } from './providers/createProvider';
 import { seedDemoData } from './providers/local/demoData';
 import type { LocalTimings } from './providers/local/steps';
+import { RuntimeReadModel } from './readModel/readModel';
 import { RuntimeViews } from './runtimeViews';
 import { createServiceServer } from './server';
 import { RegistryWatcher, type RegistryWatcherOptions } from './versions/registryWatcher';
@@ -26,6 +27,8 @@ export interface RuntimeServiceApp {
   engine: OperationEngine;
   events: EventLog;
   versions: VersionStore;
+  /** What every read is answered from; tests without workers call `readModel.catchUp()` by hand. */
+  readModel: RuntimeReadModel;
   /** Present when `config.registry` is set; it polls only while the workers run. */
   registry?: RegistryWatcher;
   /** Seeds demo data, starts the workers, and listens. Resolves with the base URL. */
@@ -40,10 +43,12 @@ export interface ServiceAppOptions {
   clock?: Clock;
   timings?: LocalTimings;
   engine?: EngineOptions;
-  /** Tests drive the engine by hand with a fake clock. */
+  /** Tests drive the engine (and the read model's tailing) by hand with a fake clock. */
   runWorkers?: boolean;
   /** Overrides for the event log (page size, retention, poll intervals); tests make them small. */
   events?: Omit<EventLogOptions, 'log'>;
+  /** How long reads may go on without the read model confirming it is current (default 5 s). */
+  readModelStaleAfterMs?: number;
   /** Overrides for the registry watcher (backoff, timeouts); tests make it fast. */
   registryWatcher?: Partial<RegistryWatcherOptions>;
   /** azureml provider: the Entra credential (default DefaultAzureCredential), and test knobs. */
@@ -56,14 +61,24 @@ export function createRuntimeServiceApp(options: ServiceAppOptions): RuntimeServ
   const clock = options.clock ?? systemClock;
   const events = new EventLog(storage, clock, { ...options.events, log: log.child({ component: 'events' }) });
   const versions = new VersionStore(storage, config.catalogueFile, clock, events);
-  const provider = createProvider({ ...options, clock, versions });
+  const readModel = new RuntimeReadModel({
+    storage,
+    events,
+    versions,
+    log: log.child({ component: 'read-model' }),
+    ...(options.readModelStaleAfterMs ? { staleAfterMs: options.readModelStaleAfterMs } : {}),
+  });
+  // Every writer of runtime records gets the observed storage: its writes are in the next read.
+  const writers = readModel.observe(storage);
+  const provider = createProvider({ ...options, storage: writers, clock, versions, index: readModel });
   const engineOptions = { ...engineDefaults(provider), ...options.engine };
   const engine = new OperationEngine(
-    storage,
+    writers,
     provider,
     events,
     clock,
     log.child({ component: 'engine' }),
+    readModel,
     engineOptions,
   );
   const registry = config.registry
@@ -74,7 +89,7 @@ export function createRuntimeServiceApp(options: ServiceAppOptions): RuntimeServ
         ...options.registryWatcher,
       })
     : undefined;
-  const views = new RuntimeViews(engine, versions, clock);
+  const views = new RuntimeViews(readModel, versions, clock);
   const server = createServiceServer({
     engine,
     views,
@@ -93,15 +108,18 @@ export function createRuntimeServiceApp(options: ServiceAppOptions): RuntimeServ
     engine,
     events,
     versions,
+    readModel,
     ...(registry ? { registry } : {}),
     async start() {
       await startProvider(provider);
       if (config.demoData && provider.name === 'local') {
-        const seeded = await seedDemoData(storage, versions, clock);
+        const seeded = await seedDemoData(writers, versions, clock);
         if (seeded) log.info('demo data written', { runtimes: seeded });
       }
+      await readModel.start();
       if (options.runWorkers !== false) {
         events.start();
+        readModel.startTailing();
         engine.start();
         registry?.start();
       }
@@ -116,6 +134,7 @@ export function createRuntimeServiceApp(options: ServiceAppOptions): RuntimeServ
       engine.stop();
       provider.stop?.();
       await registry?.stop();
+      await readModel.stop();
       server.server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await events.stop();

@@ -97,6 +97,37 @@ const change = (summary: string, body: object | undefined, extra: Record<string,
 });
 const list = (item: string) =>
   json({ type: 'object', required: ['value'], properties: { value: { type: 'array', items: ref(item) } } });
+/** Reads a client may keep: ETag on 200, If-None-Match → 304, and which events the answer reflects. */
+const ifNoneMatch = {
+  name: 'If-None-Match',
+  in: 'header',
+  schema: { type: 'string' },
+  description: 'An ETag of an earlier answer: 304 without a body when the answer would be the same.',
+};
+const cacheHeaders = (reflectsEvents: boolean) => ({
+  ETag: { schema: { type: 'string' }, description: 'Strong validator of this answer, for If-None-Match.' },
+  ...(reflectsEvents
+    ? {
+        'X-Last-Event-Id': {
+          schema: { type: 'string' },
+          description:
+            'The newest event of GET /v1/events that this answer reflects. Answers come from an in-memory read model that follows the event log; they may lag a change made through another replica by about a second.',
+        },
+      }
+    : {}),
+});
+const notModified = (reflectsEvents: boolean) => ({
+  '304': { description: 'Not modified: the If-None-Match ETag is current.', headers: cacheHeaders(reflectsEvents) },
+});
+const cacheable = (summary: string, content: object, reflectsEvents: boolean) => ({
+  summary,
+  parameters: [ifNoneMatch],
+  responses: {
+    '200': { description: 'OK', headers: cacheHeaders(reflectsEvents), content },
+    ...notModified(reflectsEvents),
+    ...errors,
+  },
+});
 const get = (summary: string, content: object, more: Record<string, unknown> = {}) => ({
   summary,
   responses: { '200': { description: 'OK', content }, ...errors, ...more },
@@ -126,10 +157,13 @@ export function buildOpenApi(): Record<string, unknown> {
             { name: 'type', in: 'query', schema: { type: 'string' }, description: 'Comma-separated runtime types.' },
             { name: 'pageSize', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 500, default: 50 } },
             { name: 'pageToken', in: 'query', schema: { type: 'string' } },
+            ifNoneMatch,
           ],
           responses: {
+            ...notModified(true),
             '200': {
               description: 'A page of runtimes.',
+              headers: cacheHeaders(true),
               content: json({
                 type: 'object',
                 required: ['value'],
@@ -247,13 +281,18 @@ export function buildOpenApi(): Record<string, unknown> {
       '/v1/environments': { get: get('Environments for compute instance runtimes.', list('Environment')) },
       '/v1/identities': { get: get('User-assigned managed identities.', list('ManagedIdentity')) },
       '/v1/summary': {
-        get: get(
-          'The on-call summary: counts, failing, outdated, idle soon, busy, recent.',
+        get: cacheable(
+          'The on-call summary: counts, failing, outdated, idle soon, busy, recent. Rebuilt when a runtime changes, when time moves one into or out of a section, and at least every 30 s (`generatedAt`).',
           json(ref('OnCallSummary')),
+          true,
         ),
       },
       '/v1/versions': {
-        get: get('Known image versions, the latest, and the outdated runtimes.', json(ref('VersionsReport'))),
+        get: cacheable(
+          'Known image versions, the latest, and the outdated runtimes.',
+          json(ref('VersionsReport')),
+          false,
+        ),
         post: {
           summary: 'Publish a new image version (admin).',
           requestBody: { required: true, content: json(ref('PublishVersion')) },

@@ -1,7 +1,7 @@
 /** buildSummary with crafted runtimes: what is failing and why, outdated, idle soon, busy, recent. */
 import { describe, expect, it } from 'vitest';
 import { iso } from '../../src/clock';
-import { buildSummary } from '../../src/domain/summary';
+import { buildSummary, summaryValidUntil } from '../../src/domain/summary';
 import type { OperationSummary, Runtime } from '../../src/domain/runtime';
 
 const NOW = Date.parse('2026-11-23T09:00:00Z');
@@ -196,5 +196,34 @@ describe('buildSummary', () => {
       const s = buildSummary(runtimes, NOW);
       expect(s.recent.map((r) => r.name)).toEqual(runtimes.slice(0, 10).map((r) => r.name));
     });
+  });
+});
+
+describe('summaryValidUntil', () => {
+  const sections = (runtimes: Runtime[], at: number) => {
+    const { generatedAt: _g, ...rest } = buildSummary(runtimes, at);
+    return rest;
+  };
+  const runtimes = [
+    rt('idle-in-90', { idleShutdownAt: iso(NOW + 90 * MIN) }), // enters the idle hour at NOW + 30 min
+    rt('idle-in-20', { idleShutdownAt: iso(NOW + 20 * MIN) }), // in it already
+    rt('ended-23h-ago', { lastOperation: op({ endedOn: iso(NOW - 23 * HOUR) }) }), // leaves at NOW + 1 h
+    rt('ended-now', { lastOperation: op({ id: 'op-2', endedOn: iso(NOW) }) }),
+  ];
+
+  it('should end at the first moment a runtime enters or leaves a section', () => {
+    const until = summaryValidUntil(runtimes, NOW, 10 * HOUR);
+    expect(until).toBe(NOW + 30 * MIN);
+    for (const t of [NOW, NOW + MIN, until - 1]) expect(sections(runtimes, t)).toEqual(sections(runtimes, NOW));
+    expect(sections(runtimes, until)).not.toEqual(sections(runtimes, NOW));
+    const next = summaryValidUntil(runtimes, until, 10 * HOUR);
+    expect(next).toBe(NOW + HOUR + 1);
+    expect(sections(runtimes, next - 1)).toEqual(sections(runtimes, until));
+    expect(sections(runtimes, next)).not.toEqual(sections(runtimes, until));
+  });
+
+  it('should never be later than the maximum age', () => {
+    expect(summaryValidUntil(runtimes, NOW, 30_000)).toBe(NOW + 30_000);
+    expect(summaryValidUntil([], NOW, 30_000)).toBe(NOW + 30_000);
   });
 });

@@ -24,6 +24,11 @@ export class CountingStorage implements Storage {
     return this.calls.filter((c) => c.method === method && c.keys.some((k) => k.startsWith(prefix))).length;
   }
 
+  /** Every call as one `method key` line per key (`read runtimes/x`, `list outbox/`), in order. */
+  lines(): string[] {
+    return this.calls.flatMap((c) => c.keys.map((k) => `${c.method} ${k}`));
+  }
+
   writes(prefix = ''): number {
     return this.count('write', prefix) + this.count('delete', prefix);
   }

@@ -10,13 +10,15 @@ import { ACTORS, advance, automatic, startTestService, type TestService, TIMINGS
 /** MemoryStorage with switchable faults. */
 class FaultyStorage implements Storage {
   private readonly inner = new MemoryStorage();
-  failList?: (prefix: string) => boolean;
   /** Keys whose next N reads fail. */
   failReads = new Map<string, number>();
+  /** Keys whose reads fail until this is cleared. */
+  failReadsOf?: (key: string) => boolean;
   health: Storage['health'] = () => this.inner.health();
 
   async read(keys: string[]): Promise<StoreItems> {
     for (const key of keys) {
+      if (this.failReadsOf?.(key)) throw new Error(`EIO: disk on fire reading ${key}`);
       const left = this.failReads.get(key) ?? 0;
       if (left > 0) {
         this.failReads.set(key, left - 1);
@@ -31,8 +33,7 @@ class FaultyStorage implements Storage {
   delete(keys: string[]): Promise<void> {
     return this.inner.delete(keys);
   }
-  async list(prefix: string): Promise<string[]> {
-    if (this.failList?.(prefix)) throw new Error(`EIO: disk on fire listing ${prefix}`);
+  list(prefix: string): Promise<string[]> {
     return this.inner.list(prefix);
   }
 }
@@ -44,11 +45,14 @@ afterEach(async () => {
 });
 
 describe('failures of the service itself', () => {
+  // Runtime reads come from the read model, in memory; an operation is read from storage.
+  const OPERATION = '/v1/operations/00000000-0000-4000-8000-000000000001';
+
   it('should answer a storage failure with a generic 500 and log its cause', async () => {
     const storage = new FaultyStorage();
     s = await startTestService({ storage });
-    storage.failList = (prefix) => prefix.startsWith('runtimes/');
-    const res = await s.request('GET', '/v1/runtimes');
+    storage.failReadsOf = (key) => key.startsWith('operations/');
+    const res = await s.request('GET', OPERATION);
     expect(res.status).toBe(500);
     expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
     expect(res.json).toMatchObject({
@@ -62,7 +66,7 @@ describe('failures of the service itself', () => {
     expect(logged).toHaveLength(1);
     // "It has been logged": the log must say what failed, or nobody can act on it.
     expect(logged[0].error).toMatchObject({
-      message: 'EIO: disk on fire listing runtimes/',
+      message: 'EIO: disk on fire reading operations/00000000-0000-4000-8000-000000000001',
       stack: expect.stringContaining('FaultyStorage'),
     });
   });
@@ -73,8 +77,8 @@ describe('failures of the service itself', () => {
   ])('should log a failed request under the X-Request-Id %s', async (_case, headers) => {
     const storage = new FaultyStorage();
     s = await startTestService({ storage });
-    storage.failList = (prefix) => prefix.startsWith('runtimes/');
-    const res = await s.request('GET', '/v1/runtimes', { headers });
+    storage.failReadsOf = (key) => key.startsWith('operations/');
+    const res = await s.request('GET', OPERATION, { headers });
     expect(res.status).toBe(500);
     const given = res.headers.get('x-request-id');
     expect(given).toBe((headers as Record<string, string>)['x-request-id'] ?? given);

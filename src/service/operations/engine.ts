@@ -28,6 +28,7 @@ import {
   summarize,
 } from '../model';
 import type { RuntimeProvider } from '../providers/provider';
+import type { RuntimeIndex } from '../readModel/readModel';
 import { checkPreconditions, idempotencyId, sha256 } from './preconditions';
 import { applyOutcome, newOperation } from './records';
 
@@ -86,6 +87,8 @@ export class OperationEngine {
     private readonly events: EventLog,
     private readonly clock: Clock,
     private readonly log: Logger,
+    /** The read model: the sweep looks there for what is due instead of reading every record. */
+    private readonly index: RuntimeIndex,
     private readonly options: EngineOptions = {},
   ) {
     this.runtimes = new Collection(storage, 'runtimes');
@@ -491,14 +494,23 @@ export class OperationEngine {
     );
   }
 
-  /** A lock whose operation is gone or finished (a crash between two writes) is released. */
+  /**
+   * A lock whose operation is gone or finished (a crash between two writes) is released. Only the
+   * locks older than ABANDON_AFTER_MS are due; the read model names them, and they are read again
+   * before anything is decided, which also shows the read model a release that no event announced.
+   */
   private async repairLocks(): Promise<void> {
-    for (const record of await this.runtimes.all()) {
-      const active = record.activeOperation;
-      if (!active || this.clock.now() - Date.parse(active.createdOn) < ABANDON_AFTER_MS) continue;
+    const due = this.index.lockedSince(this.clock.now() - ABANDON_AFTER_MS);
+    if (due.length === 0) return;
+    await this.index.refresh(due);
+    for (const key of due) {
+      const record = this.index.get(key);
+      const active = record?.activeOperation;
+      if (!record || !active || this.clock.now() - Date.parse(active.createdOn) < ABANDON_AFTER_MS) continue;
       const op = await this.operations.get(active.id);
       if (op && !TERMINAL.has(op.status)) {
-        await this.pending.put(op.id, { since: op.createdOn });
+        // Re-queued only when missing: a long operation is not rewritten on every sweep.
+        if (!(await this.pending.get(op.id))) await this.pending.put(op.id, { since: op.createdOn });
         continue;
       }
       if (op) await this.finish(op);

@@ -7,6 +7,7 @@ import type { Clock } from '../../clock';
 import type { ServiceConfig } from '../../config';
 import type { Logger } from '../../logger';
 import type { Storage } from '../../storage/storage';
+import type { RuntimeIndex } from '../readModel/readModel';
 import type { VersionStore } from '../versions/versionStore';
 import { AzureMlProvider, type AzureMlTuning } from './azureml/azuremlProvider';
 import { LocalProvider, localTimings } from './local/localProvider';
@@ -18,6 +19,8 @@ export interface ProviderOptions {
   storage: Storage;
   clock: Clock;
   versions: VersionStore;
+  /** The read model, for the emulator's idle sweep. */
+  index: RuntimeIndex;
   log: Logger;
   timings?: LocalTimings;
   credential?: TokenCredential;
@@ -40,6 +43,7 @@ export function createProvider(options: ProviderOptions): RuntimeProvider {
   }
   return new LocalProvider({
     storage,
+    index: options.index,
     clock,
     versions,
     workspaceFile: config.workspaceFile,

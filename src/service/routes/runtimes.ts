@@ -1,9 +1,10 @@
 /** /v1/runtimes: list, get, create (PUT), edit (PATCH + If-Match), and the runtime actions. */
 import type { Request, Response } from 'restify';
 import { type OperationKind, RUNTIME_NAME } from '../../domain/runtime';
-import { badRequest, fieldError } from '../../errors';
+import { AppError, badRequest, ErrorCode, fieldError } from '../../errors';
 import { type actorOf, requireActor } from '../http/auth';
 import { readJson } from '../http/body';
+import { represent, sendRepresentation } from '../http/conditional';
 import { handle, param, query, type RouteRegistrar, type ServiceDeps, sendJson } from '../http/route';
 import type { RequestSchemaName } from '../http/schemas';
 import { validateBody } from '../http/validate';
@@ -27,7 +28,7 @@ export const registerRuntimeRoutes: RouteRegistrar = (server, deps) => {
   server.get('/v1/runtimes', handle(deps, listRuntimes));
   server.get(
     '/v1/summary',
-    handle(deps, async (_req, res) => sendJson(res, 200, await deps.views.summary())),
+    handle(deps, async (req, res) => sendRepresentation(req, res, await deps.views.summary(), position(deps))),
   );
   server.get('/v1/runtimes/:name', handle(deps, getRuntime));
   server.get('/v1/runtimes/:name/version', handle(deps, checkVersion));
@@ -62,7 +63,14 @@ async function listRuntimes(req: Request, res: Response, deps: ServiceDeps): Pro
   });
   const next = page.nextPageToken ? new URLSearchParams(q) : undefined;
   next?.set('pageToken', page.nextPageToken!);
-  sendJson(res, 200, { ...page, ...(next ? { nextLink: `/v1/runtimes?${next}` } : {}) });
+  const body = { ...page, ...(next ? { nextLink: `/v1/runtimes?${next}` } : {}) };
+  sendRepresentation(req, res, represent(body), position(deps));
+}
+
+/** Which events an answer reflects: a client that follows the log knows when to ask again. */
+function position(deps: ServiceDeps): Record<string, string> {
+  const id = deps.views.lastEventId();
+  return id ? { 'X-Last-Event-Id': id } : {};
 }
 
 async function getRuntime(req: Request, res: Response, deps: ServiceDeps): Promise<void> {
@@ -129,8 +137,14 @@ async function submit(
     ...(ifMatch ? { ifMatch } : {}),
   };
   // ?validateOnly=true checks the change without starting it (approval flows ask before they wait).
+  // A refused If-Match names an ETag that came from the read model: make sure the next read gives
+  // the stored one, even if the write that moved it announced nothing (a crash's leftovers).
+  const refreshIfStale = async (error: unknown): Promise<never> => {
+    if (error instanceof AppError && error.code === ErrorCode.PreconditionFailed) await deps.views.refresh(name);
+    throw error;
+  };
   if (query(req).get('validateOnly') === 'true') {
-    const checked = await deps.engine.validate(request);
+    const checked = await deps.engine.validate(request).catch(refreshIfStale);
     sendJson(
       res,
       200,
@@ -139,7 +153,7 @@ async function submit(
     );
     return;
   }
-  const { operation, created } = await deps.engine.submit(request);
+  const { operation, created } = await deps.engine.submit(request).catch(refreshIfStale);
   const location = `/v1/operations/${operation.id}`;
   sendJson(res, 202, toOperation(operation), {
     'Operation-Location': location,

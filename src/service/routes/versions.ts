@@ -1,13 +1,17 @@
-/** /v1/versions: known base-image versions, the latest, the outdated runtimes; and publishing one. */
+/**
+ * /v1/versions: known base-image versions, the latest, the outdated runtimes (with an ETag, for
+ * If-None-Match); and publishing one.
+ */
 import { requireActor } from '../http/auth';
 import { readJson } from '../http/body';
+import { represent, sendRepresentation } from '../http/conditional';
 import { handle, type RouteRegistrar, sendJson } from '../http/route';
 import { validateBody } from '../http/validate';
 
 export const registerVersionRoutes: RouteRegistrar = (server, deps) => {
   server.get(
     '/v1/versions',
-    handle(deps, async (_req, res) => sendJson(res, 200, await deps.views.report())),
+    handle(deps, async (req, res) => sendRepresentation(req, res, represent(await deps.views.report()))),
   );
   server.post(
     '/v1/versions',

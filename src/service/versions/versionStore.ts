@@ -2,10 +2,15 @@
  * The known base-image versions: the catalogue file in the repo, plus versions published while the
  * service runs (admin route or `npm run publish-version`), kept in storage so that every replica
  * sees them. A registry watcher can publish through the same `publish` call.
+ *
+ * Reads are served from a parsed, sorted copy: every read of a runtime asks for the latest version,
+ * and neither a storage read nor a sort belongs on that path. This replica's own publishes refresh
+ * the copy at once; the read model refreshes it when another replica's `image.released` event
+ * arrives, and now and then for versions imported silently (`importKnown`).
  */
 import { readFileSync } from 'node:fs';
 import { type Clock, iso } from '../../clock';
-import { IMAGE_REPOSITORY, isImageVersion, latestImageVersion, sortImageVersions } from '../../domain/imageVersion';
+import { IMAGE_REPOSITORY, isImageVersion, sortImageVersions } from '../../domain/imageVersion';
 import type { ImageVersionInfo, Person } from '../../domain/runtime';
 import { fieldError } from '../../errors';
 import { Collection, UNCHANGED } from '../../storage/collection';
@@ -23,9 +28,17 @@ interface Published {
   importedFrom?: string[];
 }
 
+/** The versions as read at one moment, parsed and sorted once. */
+interface Known {
+  all: ImageVersionInfo[];
+  tags: Set<string>;
+  latest?: string;
+}
+
 export class VersionStore {
   private readonly published: Collection<Published>;
   private readonly catalogue: Catalogue;
+  private known?: Promise<Known>;
 
   constructor(
     storage: Storage,
@@ -47,6 +60,43 @@ export class VersionStore {
 
   /** Every known version, oldest first. */
   async all(): Promise<ImageVersionInfo[]> {
+    return (await this.current()).all;
+  }
+
+  async latest(): Promise<string | undefined> {
+    return (await this.current()).latest;
+  }
+
+  /** A tag this replica has not seen yet may have been published by another one: look again once. */
+  async has(tag: string): Promise<boolean> {
+    if ((await this.current()).tags.has(tag)) return true;
+    await this.refresh();
+    return (await this.current()).tags.has(tag);
+  }
+
+  /** Reads the published versions again; true when the latest version changed. */
+  async refresh(): Promise<boolean> {
+    const before = this.known ? (await this.known.catch(() => undefined))?.latest : undefined;
+    const next = this.load();
+    this.known = next;
+    return (await next).latest !== before;
+  }
+
+  private current(): Promise<Known> {
+    this.known ??= this.load();
+    return this.known;
+  }
+
+  private load(): Promise<Known> {
+    const loading = this.read();
+    // A failed read is not remembered: the next caller tries again.
+    loading.catch(() => {
+      if (this.known === loading) this.known = undefined;
+    });
+    return loading;
+  }
+
+  private async read(): Promise<Known> {
     const extra = (await this.published.get('published'))?.versions ?? [];
     const byTag = new Map<string, ImageVersionInfo>();
     for (const v of [...this.catalogue.versions, ...extra]) {
@@ -56,15 +106,8 @@ export class VersionStore {
         ...(v.publishedOn ? { publishedOn: v.publishedOn } : {}),
       });
     }
-    return sortImageVersions(byTag.keys()).map((tag) => byTag.get(tag)!);
-  }
-
-  async latest(): Promise<string | undefined> {
-    return latestImageVersion((await this.all()).map((v) => v.tag));
-  }
-
-  async has(tag: string): Promise<boolean> {
-    return (await this.all()).some((v) => v.tag === tag);
+    const all = sortImageVersions(byTag.keys()).map((tag) => Object.freeze(byTag.get(tag)!));
+    return { all: Object.freeze(all) as ImageVersionInfo[], tags: new Set(byTag.keys()), latest: all.at(-1)?.tag };
   }
 
   /** Adds a version; publishing a known tag again changes nothing and reports created: false. */
@@ -79,6 +122,7 @@ export class VersionStore {
         `"${tag.slice(0, 40)}" is not an image version; tags look like 20251211.v2 (YYYYMMDD.vN).`,
       );
     }
+    await this.refresh(); // publishing is rare: decide on what storage holds now, not on this copy
     const previous = await this.latest();
     const existing = (await this.all()).find((v) => v.tag === tag);
     if (existing) return { created: false, version: existing };
@@ -91,6 +135,7 @@ export class VersionStore {
       return { ...current, versions: [...(current?.versions ?? []), version] };
     });
     const { publishedBy: _p, ...info } = version;
+    await this.refresh();
     if (created) {
       const latest = await this.latest();
       await this.events.append('image.released', {
@@ -131,6 +176,7 @@ export class VersionStore {
         ...(source !== undefined ? { importedFrom: [...(current?.importedFrom ?? []), source] } : {}),
       };
     });
+    if (added.length) await this.refresh();
     return { added, alreadyImported };
   }
 }

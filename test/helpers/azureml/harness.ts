@@ -5,7 +5,7 @@
  */
 import { FakeClock } from '../../../src/clock';
 import { createLogger } from '../../../src/logger';
-import { createRuntimeServiceApp, type RuntimeServiceApp } from '../../../src/service/app';
+import { createRuntimeServiceApp, type RuntimeServiceApp, type ServiceAppOptions } from '../../../src/service/app';
 import { ACTORS, sendRequest, type TestResponse } from '../service';
 import { FakeAzureMl, type FakeAzureMlOptions } from './fakeAzureMl';
 import { azuremlServiceOptions } from './serviceOptions';
@@ -17,6 +17,8 @@ export interface Harness {
   fake: FakeAzureMl;
   tokens: TokenEndpoint;
   app: RuntimeServiceApp;
+  /** What the app was built from: a second replica on the same storage is built from it too. */
+  options: ServiceAppOptions;
   clock: FakeClock;
   url: string;
   logs: string[];
@@ -46,17 +48,16 @@ export async function startHarness(
   const clock = new FakeClock();
   const logs: string[] = [];
   const sleeps: number[] = [];
-  const app = createRuntimeServiceApp(
-    azuremlServiceOptions({
-      fake,
-      apiUrl: info.baseUrl,
-      tokens,
-      clock,
-      log: createLogger('debug', {}, (line) => logs.push(line)),
-      sleeps,
-      pollMs: POLL_MS,
-    }),
-  );
+  const appOptions = azuremlServiceOptions({
+    fake,
+    apiUrl: info.baseUrl,
+    tokens,
+    clock,
+    log: createLogger('debug', {}, (line) => logs.push(line)),
+    sleeps,
+    pollMs: POLL_MS,
+  });
+  const app = createRuntimeServiceApp(appOptions);
   const url = await app.start();
   const request = (method: string, path: string, body?: unknown) =>
     sendRequest(url, method, path, { ...(body !== undefined ? { body } : {}), actor: ACTORS.alex });
@@ -73,6 +74,7 @@ export async function startHarness(
     fake,
     tokens,
     app,
+    options: appOptions,
     clock,
     url,
     logs,

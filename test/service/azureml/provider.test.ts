@@ -5,6 +5,8 @@
  * fake checks every request against the OpenAPI document: no test may leave a violation.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createLogger } from '../../../src/logger';
+import { createRuntimeServiceApp } from '../../../src/service/app';
 import { type Harness, startHarness } from '../../helpers/azureml/harness';
 import { sendRequest } from '../../helpers/service';
 
@@ -231,6 +233,29 @@ describe('azureml provider: sync with Azure', () => {
     await h.finish(res.json.id);
     await h.sync();
     expect((await h.request('GET', '/v1/runtimes/chat-dev')).status).toBe(404);
+  });
+});
+
+describe('azureml provider: sync across replicas', () => {
+  it("should publish what a replica's start-up sync found, so that every replica's reads show it", async () => {
+    h.fake.addComputeInstance({ name: 'ci-y' });
+    h.fake.addRuntime({ name: 'found-at-start', computeInstanceName: 'ci-y', customAppName: 'app-y' });
+    // A second replica starts on the same storage: its start-up sync writes the record.
+    const second = createRuntimeServiceApp({ ...h.options, log: createLogger('silent') });
+    const secondUrl = await second.start();
+    try {
+      expect((await sendRequest(secondUrl, 'GET', '/v1/runtimes/found-at-start')).json.status).toBe('Running');
+      await h.app.readModel.catchUp();
+      expect((await h.request('GET', '/v1/runtimes/found-at-start')).status).toBe(404); // nothing said so yet
+
+      await second.engine.sweep(); // its first sweep publishes what the start-up sync found
+      await second.events.settled();
+      await h.app.readModel.catchUp();
+      expect(await runtime('found-at-start')).toMatchObject({ status: 'Running', computeInstanceName: 'ci-y' });
+    } finally {
+      second.server.server.closeAllConnections();
+      await second.stop();
+    }
   });
 });
 

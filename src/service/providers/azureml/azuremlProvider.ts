@@ -55,6 +55,8 @@ export class AzureMlProvider implements RuntimeProvider {
   private readonly steps: AzureStepContext;
   private nextSyncAt = 0;
   private lastSync?: { at: number; ok: boolean; detail: string };
+  /** What the sync at start-up found: the engine's first sweep publishes it with its own. */
+  private unpublished: RuntimeChange[] = [];
 
   constructor(private readonly options: AzureMlProviderOptions) {
     const { config, clock, log, tuning = {} } = options;
@@ -106,7 +108,7 @@ export class AzureMlProvider implements RuntimeProvider {
       this.options.log.error('Azure ML tokens unavailable at start-up', { error });
       return;
     }
-    await this.sync();
+    this.unpublished = await this.sync();
   }
 
   stop(): void {
@@ -131,10 +133,14 @@ export class AzureMlProvider implements RuntimeProvider {
     return [];
   }
 
-  /** At most once per AZUREML_SYNC_SECONDS; never throws (a failure shows in /readyz). */
+  /**
+   * At most once per AZUREML_SYNC_SECONDS; never throws (a failure shows in /readyz). Returns every
+   * change not reported yet, so that the engine publishes it and other replicas' read models see it.
+   */
   async sync(): Promise<RuntimeChange[]> {
+    const carried = this.unpublished.splice(0);
     const now = this.options.clock.now();
-    if (now < this.nextSyncAt) return [];
+    if (now < this.nextSyncAt) return carried;
     this.nextSyncAt = now + this.options.config.syncSeconds * 1000;
     try {
       const result = await syncRuntimes({
@@ -146,12 +152,12 @@ export class AzureMlProvider implements RuntimeProvider {
       this.lastSync = { at: now, ok: true, detail: `${result.changes.length} changes${skipped}` };
       if (result.skipped.length)
         this.options.log.debug('runtimes the service cannot show', { skipped: result.skipped });
-      return result.changes;
+      return [...carried, ...result.changes];
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       this.lastSync = { at: now, ok: false, detail: message };
       this.options.log.warn('azureml sync failed', { error: message });
-      return [];
+      return carried;
     }
   }
 

@@ -8,6 +8,7 @@ import { AppError, ErrorCode, notFound } from '../../../errors';
 import { Collection, UNCHANGED } from '../../../storage/collection';
 import type { Storage } from '../../../storage/storage';
 import type { OperationRecord, PreparedOperation, RuntimeRecord, StepOutcome, SystemRequest } from '../../model';
+import type { RuntimeIndex } from '../../readModel/readModel';
 import type { VersionStore } from '../../versions/versionStore';
 import type { PrepareArgs, RuntimeProvider } from '../provider';
 import { prepareLocal } from './prepare';
@@ -16,6 +17,8 @@ import { LocalWorkspace } from './workspace';
 
 export interface LocalProviderOptions {
   storage: Storage;
+  /** The read model: the idle sweep looks there for what is due instead of reading every record. */
+  index: RuntimeIndex;
   clock: Clock;
   versions: VersionStore;
   workspaceFile: string;
@@ -68,41 +71,54 @@ export class LocalProvider implements RuntimeProvider {
     await this.reference.instances.update(ci.name.toLowerCase(), (c) => (c ? { ...c, status: power } : UNCHANGED));
     const changed: { runtime: string; status: string }[] = [];
     const now = iso(this.options.clock.now());
-    for (const r of await this.runtimes.all()) {
-      if (r.computeInstanceName?.toLowerCase() !== ci.name.toLowerCase() || r.activeOperation) continue;
-      const next = action === 'stop' ? 'Unavailable' : r.status === 'Unavailable' ? 'Running' : r.status;
-      if (next === r.status) continue;
+    const onInstance = Array.from(this.options.index.records()).filter(
+      (r) => r.computeInstanceName?.toLowerCase() === ci.name.toLowerCase(),
+    );
+    for (const r of onInstance) {
+      // Decided on the record as stored: the read model may not show another replica's last write yet.
+      let next: RuntimeRecord['status'] | undefined;
       await this.runtimes.update(r.name.toLowerCase(), (cur) => {
+        next = undefined;
         if (!cur || cur.activeOperation) return UNCHANGED; // an operation owns it now
+        const status = action === 'stop' ? 'Unavailable' : cur.status === 'Unavailable' ? 'Running' : cur.status;
+        if (status === cur.status) return UNCHANGED;
+        next = status;
         const { statusMessage: _m, ...rest } = cur;
         return {
           ...rest,
-          status: next,
+          status,
           modifiedOn: now,
-          ...(next === 'Unavailable' ? { statusMessage: `Compute instance ${ci.name} is Stopped` } : {}),
+          ...(status === 'Unavailable' ? { statusMessage: `Compute instance ${ci.name} is Stopped` } : {}),
         };
       });
-      changed.push({ runtime: r.name, status: next });
+      if (next) changed.push({ runtime: r.name, status: next });
     }
     return changed;
   }
 
-  /** Automatic runtimes unused for longer than their idle time are stopped, once per idle period. */
+  /**
+   * Automatic runtimes unused for longer than their idle time are stopped, once per idle period.
+   * The read model says which are due; those few are read again, because it may lag a write of
+   * another replica (a runtime that was just used must not be stopped).
+   */
   async systemWork(): Promise<SystemRequest[]> {
     const now = this.options.clock.now();
-    return (await this.runtimes.all())
-      .filter(
-        (r) =>
-          r.type === 'automatic' && r.status === 'Running' && !r.activeOperation && r.lastUsedOn && r.idleTimeMinutes,
-      )
-      .filter((r) => Date.parse(r.lastUsedOn!) + r.idleTimeMinutes! * 60_000 <= now)
-      .map((r) => ({
-        kind: 'stop' as const,
-        runtimeName: r.name,
-        input: { reason: 'idle' },
-        idempotencyKey: `idle-shutdown:${r.name.toLowerCase()}:${r.lastUsedOn}`,
-        reason: `idle for ${r.idleTimeMinutes} minutes`,
-      }));
+    const idle = (r: RuntimeRecord) =>
+      r.type === 'automatic' &&
+      r.status === 'Running' &&
+      !r.activeOperation &&
+      !!r.lastUsedOn &&
+      !!r.idleTimeMinutes &&
+      Date.parse(r.lastUsedOn) + r.idleTimeMinutes * 60_000 <= now;
+    const due = Array.from(this.options.index.records()).filter(idle);
+    if (due.length === 0) return [];
+    return (await this.runtimes.getMany(due.map((r) => r.name.toLowerCase()))).filter(idle).map((r) => ({
+      kind: 'stop' as const,
+      runtimeName: r.name,
+      input: { reason: 'idle' },
+      idempotencyKey: `idle-shutdown:${r.name.toLowerCase()}:${r.lastUsedOn}`,
+      reason: `idle for ${r.idleTimeMinutes} minutes`,
+    }));
   }
 
   async health(): Promise<{ ok: boolean; detail: string }> {
