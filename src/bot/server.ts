@@ -7,10 +7,10 @@
  * signing keys that cannot be fetched — is a 401 with a fixed body and one log line that names the
  * reason but holds nothing of the token. Only then the turn; a turn that fails is our bug, a 500.
  */
-import type { Activity } from './sdk';
 import restify from 'restify';
 import type { Logger } from '../logger';
 import type { Storage } from '../storage/storage';
+import { readActivity } from './activityShape';
 import type { BotAdapter } from './adapter';
 import type { TeamsBot } from './teamsBot';
 import { TokenRefusedError } from './tokenRefusal';
@@ -18,20 +18,18 @@ import { TokenRefusedError } from './tokenRefusal';
 const UNAUTHORIZED = {
   error: { code: 'Unauthorized', message: 'The request needs a valid Bot Framework token.' },
 };
-const BAD_REQUEST = {
-  error: { code: 'BadRequest', message: 'The body must be a Bot Framework activity with a type.' },
-};
 const INTERNAL = { error: { code: 'InternalError', message: 'The bot could not process the activity.' } };
 
 export function createBotServer(adapter: BotAdapter, bot: TeamsBot, log: Logger, storage: Storage): restify.Server {
   const server = restify.createServer({ name: 'runtime-bot', handleUncaughtExceptions: false });
   server.use(restify.plugins.bodyParser({ maxBodySize: 1024 * 1024, mapParams: false }));
   server.post('/api/messages', async (req, res) => {
-    const activity = toActivity(req.body);
-    if (!activity) {
-      res.send(400, BAD_REQUEST);
+    const reading = readActivity(req.body);
+    if ('problem' in reading) {
+      res.send(400, { error: { code: 'BadRequest', message: reading.problem } });
       return;
     }
+    const { activity } = reading;
     const header = req.headers.authorization;
     let auth;
     try {
@@ -64,19 +62,4 @@ export function createBotServer(adapter: BotAdapter, bot: TeamsBot, log: Logger,
     res.send(storageHealth.ok ? 200 : 503, { status: storageHealth.ok ? 'ok' : 'degraded' });
   });
   return server;
-}
-
-/** The body as an activity, with its times as Dates (as CloudAdapter.process does); undefined when it is none. */
-function toActivity(body: unknown): Activity | undefined {
-  if (!body || typeof body !== 'object' || Array.isArray(body)) return undefined;
-  const activity = body as Activity & Record<string, unknown>;
-  if (typeof activity.type !== 'string') return undefined;
-  for (const field of ['timestamp', 'localTimestamp', 'expiration'] as const) {
-    const value: unknown = activity[field];
-    if (typeof value === 'string') {
-      activity[`raw${field[0].toUpperCase()}${field.slice(1)}`] = value;
-      (activity as Record<string, unknown>)[field] = new Date(value);
-    }
-  }
-  return activity;
 }

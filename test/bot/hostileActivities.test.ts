@@ -129,3 +129,37 @@ describe('channels', () => {
     expect(visibleText(s.connector.calls[0]?.activity)).toContain('chat-dev');
   });
 });
+
+describe('fields of the wrong type', () => {
+  it.each([
+    ['no conversation', { conversation: undefined }, 'The activity has no conversation id.'],
+    ['a conversation id that is a number', { conversation: { id: 7 } }, 'The activity has no conversation id.'],
+    ['no service URL', { serviceUrl: undefined }, 'The activity has no http(s) service URL to answer at.'],
+    [
+      'a service URL that is an object',
+      { serviceUrl: { href: 'x' } },
+      'The activity has no http(s) service URL to answer at.',
+    ],
+  ])('should refuse an activity with %s with 400 and the reason', async (_what, fields, message) => {
+    const { stack: s, logs } = await start();
+    const answer = await postActivity(s.botUrl, { ...messageActivity(s.connector.url, 'status'), ...fields });
+    expect(answer.status).toBe(400);
+    expect(JSON.parse(answer.body)).toEqual({ error: { code: 'BadRequest', message } });
+    expect(logs().filter((l) => l.level === 'error')).toEqual([]);
+  });
+
+  it.each([
+    ['a locale that is an object', { locale: { en: 'US' } }],
+    ['a message id that is a number', { id: 42 }],
+    ['a recipient that is text', { recipient: 'bot' }],
+    ['an object id that is a list', { from: { id: 'user-id-0', name: 'Alex', aadObjectId: ['a', 'b'] } }],
+    ['members added that are not a list', { type: 'conversationUpdate', membersAdded: 'everyone' }],
+    ['text that is a number', { text: 12 }],
+  ])('should answer an activity with %s without a failed turn', async (_what, fields) => {
+    const { stack: s, logs } = await start();
+    const answer = await postActivity(s.botUrl, { ...messageActivity(s.connector.url, 'status'), ...fields });
+    expect(answer.status).toBe(200);
+    expect(logs().filter((l) => l.level === 'error')).toEqual([]);
+    for (const call of s.connector.calls) expectNoInternals(visibleText(call.activity));
+  });
+});

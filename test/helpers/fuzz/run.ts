@@ -3,7 +3,8 @@
  * command with hostile arguments, every card verb with hostile data, odd-typed fields, planted feed
  * tokens) goes through POST /api/messages, then 2,000 hostile REST requests to the runtime service,
  * 4 at a time, against the real bot and service (the demo policy on, so approvals run too). It asserts:
- *  - no 5xx, no exception escaping to the process, no request left hanging;
+ *  - no 5xx, no exception escaping to the process, no request left hanging, and no error in the log
+ *    (a turn or a request that failed on a bug, even where the user got a polite sentence);
  *  - no reply (message, card or invoke answer) with a stack trace, `undefined` or `[object Object]`;
  *  - no stretch of more than 100 ms in which the event loop was busy (a turn that blocks everyone);
  *  - no planted feed token anywhere: replies, log lines, anything ever written to the bot's or the
@@ -49,13 +50,18 @@ export function defineFuzzRun(): void {
   /** Every token-shaped string seen in a reply, a log line or a write, with where and around what. */
   const sightings: { where: string; token: string; context: string }[] = [];
   const uncaught: unknown[] = [];
+  /** Error-level log lines: each is a bug that some input reached. */
+  const errors: string[] = [];
   const onUncaught = (error: unknown) => uncaught.push(error);
 
   beforeAll(async () => {
     process.on('uncaughtException', onUncaught);
     process.on('unhandledRejection', onUncaught);
     // Looked through as they are made rather than kept: a run writes hundreds of megabytes.
-    const log = createLogger('debug', {}, (line) => sight('a log line', line));
+    const log = createLogger('debug', {}, (line) => {
+      sight('a log line', line);
+      if (line.includes('"level":"error"')) errors.push(line.slice(0, 600));
+    });
     const bot = new RecordingStorage((json) => sight("the bot's storage", json));
     const service = new RecordingStorage((json) => sight("the service's storage", json));
     stack = await startStack({ log, storage: { bot, service }, bot: { policyFile: DEMO_POLICY } });
@@ -158,6 +164,7 @@ export function defineFuzzRun(): void {
           if (plantedTokens.has(token)) findings.push(`a planted token in ${where}: …${context}…`);
         for (const error of uncaught)
           findings.push(`an exception escaped: ${(error as Error)?.stack ?? String(error)}`);
+        for (const line of errors) findings.push(`an error in the log: ${line}`);
 
         expect(planted.tokens.length, 'the fuzzer planted feed tokens').toBeGreaterThan(ACTIVITIES / 10);
         expect(findings.slice(0, 20), `seed ${SEED}: ${findings.length} findings`).toEqual([]);
