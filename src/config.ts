@@ -8,10 +8,13 @@ import type { LogLevel } from './logger';
 export interface BotConfig {
   port: number;
   host: string;
+  /** The Azure Bot's app id (for UserAssignedMSI, the managed identity's client id); none turns authentication off. */
   appId?: string;
   appPassword?: string;
-  appType: 'MultiTenant' | 'SingleTenant' | 'UserAssignedMSI';
+  appType: BotAppType;
   appTenantId?: string;
+  /** Where the Bot Framework is, for sovereign and private clouds; absent: the public cloud. */
+  botFramework?: BotFrameworkEndpoints;
   allowedTenantIds: string[];
   /** Hosts that stored conversation references may point at (proactive sends carry our token). */
   allowedServiceUrlHosts: string[];
@@ -20,6 +23,25 @@ export interface BotConfig {
   secretsKey?: string;
   notifications: NotificationConfig;
   retirement: RetirementConfig;
+}
+
+/** The identity types Azure Bot offers; MultiTenant only for bots created before 2025-07-31. */
+export const BOT_APP_TYPES = ['SingleTenant', 'UserAssignedMSI', 'MultiTenant'] as const;
+export type BotAppType = (typeof BOT_APP_TYPES)[number];
+
+/**
+ * botbuilder's settings for where the Bot Framework lives (its names). As soon as one is set, botbuilder
+ * fills in no defaults for the others, so they come all together or not at all.
+ */
+export interface BotFrameworkEndpoints {
+  ToBotFromChannelOpenIdMetadataUrl: string;
+  ToBotFromEmulatorOpenIdMetadataUrl: string;
+  ToBotFromChannelTokenIssuer: string;
+  ToChannelFromBotLoginUrl: string;
+  ToChannelFromBotOAuthScope: string;
+  OAuthUrl: string;
+  CallerId: string;
+  ValidateAuthority: boolean;
 }
 
 /**
@@ -191,14 +213,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, app: ConfigFor 
       .map((s) => s.trim())
       .filter(Boolean);
 
-  const appId = str('MicrosoftAppId');
-  const appPassword = str('MicrosoftAppPassword');
-  const appType = oneOf('MicrosoftAppType', ['MultiTenant', 'SingleTenant', 'UserAssignedMSI'] as const, 'MultiTenant');
-  const appTenantId = str('MicrosoftAppTenantId');
-  if (appId && appType !== 'UserAssignedMSI' && !appPassword)
-    problems.push('MicrosoftAppPassword is required when MicrosoftAppId is set');
-  if (appType === 'SingleTenant' && appId && !appTenantId)
-    problems.push('MicrosoftAppTenantId is required for a SingleTenant bot');
+  const { appId, appPassword, appType, appTenantId, botFramework } = botIdentity(str, bool, problems);
   const botHost = str('HOST') ?? (appId ? '0.0.0.0' : '127.0.0.1');
   if (!appId && !isLoopback(botHost)) {
     problems.push(
@@ -335,11 +350,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, app: ConfigFor 
       ...(appPassword ? { appPassword } : {}),
       appType,
       ...(appTenantId ? { appTenantId } : {}),
+      ...(botFramework ? { botFramework } : {}),
       allowedTenantIds: list('ALLOWED_TENANT_IDS'),
       allowedServiceUrlHosts: list('ALLOWED_SERVICE_URL_HOSTS').length
         ? list('ALLOWED_SERVICE_URL_HOSTS')
         : ['smba.trafficmanager.net', '*.botframework.com', ...(appId ? [] : ['localhost', '127.0.0.1'])],
-      ...policyFile(str('POLICY_FILE'), !appId && bool('PLAYGROUND', true)),
+      ...policyFile(str('POLICY_FILE'), app === 'bot' ? appId : undefined, bool('PLAYGROUND', !appId), problems),
       ...(str('SECRETS_KEY') ? { secretsKey: str('SECRETS_KEY')! } : {}),
       notifications: {
         ...digestTime(str('DIGEST_TIME') ?? '08:00', problems),
@@ -414,10 +430,122 @@ function telemetry(str: (name: string) => string | undefined, disabled: boolean,
   return disabled ? {} : out;
 }
 
-/** POLICY_FILE; in local mode the Playground's demo policy, so approvals can be tried at once. */
-function policyFile(configured: string | undefined, local: boolean): { policyFile?: string } {
+/**
+ * POLICY_FILE. In local mode the Playground's demo policy, so approvals can be tried at once. With an
+ * app id there is no default: the bot refuses to start rather than let every user of an allowed
+ * tenant change runtimes without approvals. `none` is that choice, made on purpose.
+ */
+function policyFile(
+  configured: string | undefined,
+  appId: string | undefined,
+  playground: boolean,
+  problems: string[],
+): { policyFile?: string } {
   if (configured) return configured.toLowerCase() === 'none' ? {} : { policyFile: path.resolve(configured) };
-  return local ? { policyFile: path.join(ROOT, 'playground/policy.yaml') } : {};
+  if (appId) {
+    problems.push(
+      'POLICY_FILE is required when MicrosoftAppId is set: name a policy file that says who may change runtimes ' +
+        '(see policy.example.yaml), or set POLICY_FILE=none to let every user of an allowed tenant change them without approvals',
+    );
+    return {};
+  }
+  return playground ? { policyFile: path.join(ROOT, 'playground/policy.yaml') } : {};
+}
+
+const GUID = /^[0-9a-f]{8}-(?:[0-9a-f]{4}-){3}[0-9a-f]{12}$/i;
+
+/**
+ * The bot's identity (MicrosoftAppId, MicrosoftAppType, MicrosoftAppTenantId, MicrosoftAppPassword) and
+ * where the Bot Framework is. Every combination botbuilder would refuse, or would accept and then fail
+ * on at the first message, is a problem here, with what to set.
+ */
+function botIdentity(
+  str: (name: string) => string | undefined,
+  bool: (name: string, fallback: boolean) => boolean,
+  problems: string[],
+): Pick<BotConfig, 'appId' | 'appPassword' | 'appType' | 'appTenantId' | 'botFramework'> {
+  const appId = str('MicrosoftAppId');
+  const appPassword = str('MicrosoftAppPassword');
+  const appTenantId = str('MicrosoftAppTenantId');
+  const rawType = str('MicrosoftAppType');
+  // Unset means MultiTenant, as in botbuilder: existing registrations keep working without a new setting.
+  const appType = rawType ? BOT_APP_TYPES.find((t) => t.toLowerCase() === rawType.toLowerCase()) : 'MultiTenant';
+  if (!appType) problems.push(`MicrosoftAppType must be one of ${BOT_APP_TYPES.join(', ')} (got "${rawType}")`);
+  if (!appId) {
+    // A password or tenant without an app id is a typo in the app id's name, not a wish for no authentication.
+    for (const name of ['MicrosoftAppPassword', 'MicrosoftAppTenantId'])
+      if (str(name))
+        problems.push(`${name} is set but MicrosoftAppId is not; set MicrosoftAppId to turn authentication on`);
+    return { appType: appType ?? 'MultiTenant' };
+  }
+  if (!GUID.test(appId)) problems.push(`MicrosoftAppId must be the Azure Bot's app id, a GUID (got "${appId}")`);
+  if (appTenantId && !GUID.test(appTenantId))
+    problems.push(`MicrosoftAppTenantId must be a tenant id, a GUID (got "${appTenantId}")`);
+  if (appType === 'UserAssignedMSI') {
+    if (appPassword)
+      problems.push('MicrosoftAppPassword must not be set for UserAssignedMSI: a managed identity has no secret');
+    if (!appTenantId) problems.push("MicrosoftAppTenantId is required for UserAssignedMSI (the identity's tenant)");
+  } else if (appType) {
+    if (!appPassword)
+      problems.push(
+        `MicrosoftAppPassword is required when MicrosoftAppId is set (MicrosoftAppType=${appType}); a bot with a managed identity sets MicrosoftAppType=UserAssignedMSI instead`,
+      );
+    if (appType === 'SingleTenant' && !appTenantId)
+      problems.push('MicrosoftAppTenantId is required for a SingleTenant bot');
+    if (appType === 'MultiTenant' && appTenantId)
+      problems.push(
+        'MicrosoftAppTenantId is only used by SingleTenant and UserAssignedMSI bots: set MicrosoftAppType to the type of the Azure Bot',
+      );
+  }
+  return {
+    appId,
+    ...(appPassword ? { appPassword } : {}),
+    appType: appType ?? 'MultiTenant',
+    ...(appTenantId ? { appTenantId } : {}),
+    ...botFrameworkEndpoints(str, bool, problems),
+  };
+}
+
+/** The Bot Framework's endpoints for a sovereign or private cloud: all of them, or none (the public cloud). */
+function botFrameworkEndpoints(
+  str: (name: string) => string | undefined,
+  bool: (name: string, fallback: boolean) => boolean,
+  problems: string[],
+): { botFramework?: BotFrameworkEndpoints } {
+  const urls = [
+    'ToBotFromChannelOpenIdMetadataUrl',
+    'ToBotFromEmulatorOpenIdMetadataUrl',
+    'ToChannelFromBotLoginUrl',
+    'OAuthUrl',
+  ] as const;
+  const names = ['ToBotFromChannelTokenIssuer', 'ToChannelFromBotOAuthScope', 'CallerId'] as const;
+  const set = [...urls, ...names].filter((name) => str(name));
+  if (set.length === 0) return {};
+  const missing = [...urls, ...names].filter((name) => !str(name));
+  if (missing.length) {
+    problems.push(
+      `${set[0]} is set, so botbuilder takes every Bot Framework endpoint from the settings: set ${missing.join(', ')} too (or none of them for the public cloud)`,
+    );
+    return {};
+  }
+  for (const name of urls) {
+    const url = URL.canParse(str(name)!) ? new URL(str(name)!) : undefined;
+    if (!url || !(url.protocol === 'https:' || (url.protocol === 'http:' && isLoopback(url.hostname))))
+      problems.push(`${name} must be an https URL (got "${str(name)}")`);
+  }
+  const value = (name: (typeof urls)[number] | (typeof names)[number]) => str(name)!;
+  return {
+    botFramework: {
+      ToBotFromChannelOpenIdMetadataUrl: value('ToBotFromChannelOpenIdMetadataUrl'),
+      ToBotFromEmulatorOpenIdMetadataUrl: value('ToBotFromEmulatorOpenIdMetadataUrl'),
+      ToBotFromChannelTokenIssuer: value('ToBotFromChannelTokenIssuer'),
+      ToChannelFromBotLoginUrl: value('ToChannelFromBotLoginUrl'),
+      ToChannelFromBotOAuthScope: value('ToChannelFromBotOAuthScope'),
+      OAuthUrl: value('OAuthUrl'),
+      CallerId: value('CallerId'),
+      ValidateAuthority: bool('ValidateAuthority', true),
+    },
+  };
 }
 
 /** DIGEST_TIME: HH:MM in UTC, or off. */

@@ -3,6 +3,34 @@ import { ConfigError, loadConfig, RETIREMENT_DEFAULTS } from '../src/config';
 
 const load = (env: Record<string, string>) => loadConfig({ ...env } as NodeJS.ProcessEnv);
 
+const APP_ID = '6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b';
+const TENANT_ID = '72f988bf-86f1-41af-91ab-2d7cd011db47';
+/** What Azure offers for a new bot today: a single-tenant app registration with a secret… */
+const SINGLE_TENANT = {
+  MicrosoftAppId: APP_ID,
+  MicrosoftAppType: 'SingleTenant',
+  MicrosoftAppTenantId: TENANT_ID,
+  MicrosoftAppPassword: 'secret',
+  POLICY_FILE: 'policy.yaml',
+};
+/** …or a user-assigned managed identity, whose client id is the app id, with no secret at all. */
+const MANAGED_IDENTITY = {
+  MicrosoftAppId: APP_ID,
+  MicrosoftAppType: 'UserAssignedMSI',
+  MicrosoftAppTenantId: TENANT_ID,
+  POLICY_FILE: 'policy.yaml',
+};
+
+function problemsOf(env: Record<string, string>): string[] {
+  try {
+    load(env);
+    return [];
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    return error.problems;
+  }
+}
+
 describe('configuration', () => {
   it('should start on loopback with the embedded service, the local provider and the Playground by default', () => {
     const config = load({});
@@ -14,7 +42,7 @@ describe('configuration', () => {
   });
 
   it('should turn authentication on, listen on all interfaces and leave the Playground off with an app id', () => {
-    const config = load({ MicrosoftAppId: 'app', MicrosoftAppPassword: 'secret' });
+    const config = load({ ...SINGLE_TENANT });
     expect(config.bot.host).toBe('0.0.0.0');
     expect(config.playground.enabled).toBe(false);
     expect(config.bot.allowedServiceUrlHosts).not.toContain('localhost');
@@ -223,5 +251,138 @@ describe('storage configuration', () => {
   it('should start the runtime service alone on blob without SECRETS_KEY: it seals nothing', () => {
     const env = { STORAGE: 'blob', AZURE_STORAGE_CONNECTION_STRING: AZURITE } as NodeJS.ProcessEnv;
     expect(loadConfig(env, 'service').storage).toBe('blob');
+  });
+});
+
+describe("the bot's identity", () => {
+  it.each([
+    [
+      'SingleTenant with its tenant and secret',
+      SINGLE_TENANT,
+      { appType: 'SingleTenant', appTenantId: TENANT_ID, appPassword: 'secret' },
+    ],
+    [
+      'UserAssignedMSI with its tenant and no secret',
+      MANAGED_IDENTITY,
+      { appType: 'UserAssignedMSI', appTenantId: TENANT_ID },
+    ],
+    [
+      'MultiTenant, for registrations made before 2025-07-31',
+      { MicrosoftAppId: APP_ID, MicrosoftAppPassword: 'secret', POLICY_FILE: 'none' },
+      { appType: 'MultiTenant', appPassword: 'secret' },
+    ],
+    [
+      'a type in any case',
+      { ...MANAGED_IDENTITY, MicrosoftAppType: 'userassignedmsi' },
+      { appType: 'UserAssignedMSI' },
+    ],
+  ])('should accept %s', (_what, env: Record<string, string>, bot) => {
+    const config = load(env);
+    expect(config.bot).toMatchObject({ appId: APP_ID, ...bot });
+    if (!env.MicrosoftAppPassword) expect(config.bot.appPassword).toBeUndefined();
+  });
+
+  it.each([
+    [
+      'UserAssignedMSI with a secret',
+      { ...MANAGED_IDENTITY, MicrosoftAppPassword: 'x' },
+      'MicrosoftAppPassword must not be set for UserAssignedMSI: a managed identity has no secret',
+    ],
+    [
+      'UserAssignedMSI without its tenant',
+      { ...MANAGED_IDENTITY, MicrosoftAppTenantId: '' },
+      "MicrosoftAppTenantId is required for UserAssignedMSI (the identity's tenant)",
+    ],
+    [
+      'SingleTenant without its tenant',
+      { ...SINGLE_TENANT, MicrosoftAppTenantId: '' },
+      'MicrosoftAppTenantId is required for a SingleTenant bot',
+    ],
+    [
+      'SingleTenant without a secret',
+      { ...SINGLE_TENANT, MicrosoftAppPassword: '' },
+      'MicrosoftAppPassword is required when MicrosoftAppId is set (MicrosoftAppType=SingleTenant); a bot with a managed identity sets MicrosoftAppType=UserAssignedMSI instead',
+    ],
+    [
+      'a tenant without a type',
+      { ...SINGLE_TENANT, MicrosoftAppType: '' },
+      'MicrosoftAppTenantId is only used by SingleTenant and UserAssignedMSI bots: set MicrosoftAppType to the type of the Azure Bot',
+    ],
+    [
+      'an unknown type',
+      { ...SINGLE_TENANT, MicrosoftAppType: 'Federated' },
+      'MicrosoftAppType must be one of SingleTenant, UserAssignedMSI, MultiTenant (got "Federated")',
+    ],
+    [
+      'an app id that is not a GUID',
+      { ...SINGLE_TENANT, MicrosoftAppId: 'my-bot' },
+      'MicrosoftAppId must be the Azure Bot\'s app id, a GUID (got "my-bot")',
+    ],
+    [
+      'a tenant id that is not a GUID',
+      { ...SINGLE_TENANT, MicrosoftAppTenantId: 'contoso.onmicrosoft.com' },
+      'MicrosoftAppTenantId must be a tenant id, a GUID (got "contoso.onmicrosoft.com")',
+    ],
+    [
+      'a secret without an app id (a typo in its name turns authentication off)',
+      { MicrosoftAppPassword: 'x', MicrosoftAppID: APP_ID },
+      'MicrosoftAppPassword is set but MicrosoftAppId is not; set MicrosoftAppId to turn authentication on',
+    ],
+  ])('should refuse %s with what to set', (_what, env, problem) => {
+    expect(problemsOf(env)).toEqual([problem]);
+  });
+});
+
+describe('the approval policy with authentication on', () => {
+  // Fail closed: a production bot without a policy would let every user change every runtime.
+  it('should refuse to start with an app id and no POLICY_FILE, saying how to configure one', () => {
+    expect(problemsOf({ ...SINGLE_TENANT, POLICY_FILE: '' })).toEqual([
+      'POLICY_FILE is required when MicrosoftAppId is set: name a policy file that says who may change runtimes (see policy.example.yaml), or set POLICY_FILE=none to let every user of an allowed tenant change them without approvals',
+    ]);
+  });
+
+  it('should take POLICY_FILE=none as the choice to run without approvals', () => {
+    expect(load({ ...SINGLE_TENANT, POLICY_FILE: 'none' }).bot.policyFile).toBeUndefined();
+  });
+
+  it('should keep the demo policy for local mode without an app id', () => {
+    expect(load({}).bot.policyFile).toMatch(/playground\/policy\.yaml$/);
+  });
+});
+
+describe('Bot Framework endpoints of a sovereign cloud', () => {
+  const CLOUD = {
+    ToBotFromChannelOpenIdMetadataUrl: 'https://login.botframework.azure.us/v1/.well-known/openidconfiguration',
+    ToBotFromEmulatorOpenIdMetadataUrl:
+      'https://login.microsoftonline.us/cab8a31a-1906-4287-a0d8-4eef66b95f6e/v2.0/.well-known/openid-configuration',
+    ToBotFromChannelTokenIssuer: 'https://api.botframework.us',
+    ToChannelFromBotLoginUrl: 'https://login.microsoftonline.us/MicrosoftServices.onmicrosoft.us',
+    ToChannelFromBotOAuthScope: 'https://api.botframework.us',
+    OAuthUrl: 'https://tokengcch.botframework.azure.us/',
+    CallerId: 'urn:botframework:azureusgov',
+  };
+
+  it('should take all of them, with ValidateAuthority on by default', () => {
+    expect(load({ ...SINGLE_TENANT, ...CLOUD }).bot.botFramework).toEqual({ ...CLOUD, ValidateAuthority: true });
+    expect(load({ ...SINGLE_TENANT, ...CLOUD, ValidateAuthority: 'false' }).bot.botFramework?.ValidateAuthority).toBe(
+      false,
+    );
+  });
+
+  it('should use the public cloud when none is set', () => {
+    expect(load(SINGLE_TENANT).bot.botFramework).toBeUndefined();
+  });
+
+  it('should refuse some of them, naming the others: botbuilder would fill in no defaults', () => {
+    const { ToBotFromChannelOpenIdMetadataUrl, ToBotFromChannelTokenIssuer } = CLOUD;
+    expect(problemsOf({ ...SINGLE_TENANT, ToBotFromChannelOpenIdMetadataUrl, ToBotFromChannelTokenIssuer })).toEqual([
+      'ToBotFromChannelOpenIdMetadataUrl is set, so botbuilder takes every Bot Framework endpoint from the settings: set ToBotFromEmulatorOpenIdMetadataUrl, ToChannelFromBotLoginUrl, OAuthUrl, ToChannelFromBotOAuthScope, CallerId too (or none of them for the public cloud)',
+    ]);
+  });
+
+  it('should refuse an endpoint that is not https', () => {
+    expect(problemsOf({ ...SINGLE_TENANT, ...CLOUD, OAuthUrl: 'http://token.example.com' })).toEqual([
+      'OAuthUrl must be an https URL (got "http://token.example.com")',
+    ]);
   });
 });

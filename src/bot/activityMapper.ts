@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { Activity } from './sdk';
 import type { CardActionRequest } from '../core/actions/types';
 import type { ChatAttachment, ChatConversation, ChatRequest } from '../core/request';
+import { requirementsMasker } from '../domain/requirements';
 
 export function toChatRequest(
   activity: Activity,
@@ -33,9 +34,12 @@ export function toChatRequest(
   };
 }
 
+/** The tenant Teams names in channelData (or on the conversation); only text counts, whatever a client sends. */
 export function tenantOf(activity: Partial<Activity>): string | undefined {
-  const channelData = activity.channelData as { tenant?: { id?: string } } | undefined;
-  return channelData?.tenant?.id ?? activity.conversation?.tenantId;
+  const channelData = activity.channelData as { tenant?: { id?: unknown } } | undefined;
+  const conversation = activity.conversation as { tenantId?: unknown } | undefined;
+  const id = channelData?.tenant?.id ?? conversation?.tenantId;
+  return typeof id === 'string' && id ? id : undefined;
 }
 
 function conversationType(activity: Activity): ChatConversation['type'] {
@@ -82,6 +86,7 @@ export function toActionRequest(
   const fields =
     data && typeof data === 'object' && !Array.isArray(data) ? { ...(data as Record<string, unknown>) } : {};
   delete fields.verb;
+  maskFeedTokens(fields);
   return {
     user: chat.user,
     conversation: chat.conversation,
@@ -91,6 +96,19 @@ export function toActionRequest(
     correlationId: chat.correlationId,
     receivedAt,
   };
+}
+
+/**
+ * A feed token may be typed into any field of a form (a description, a reason); like the command
+ * parser does for chat text, the edge masks it before anything can echo, store or log it. Only the
+ * requirement lines keep it whole: the runtime service needs it to install, and stores them masked.
+ */
+function maskFeedTokens(fields: Record<string, unknown>): void {
+  const texts = Object.values(fields).filter((v): v is string => typeof v === 'string');
+  if (texts.length === 0) return;
+  const mask = requirementsMasker(texts.join('\n'));
+  for (const [name, value] of Object.entries(fields))
+    if (typeof value === 'string' && name !== 'requirements') fields[name] = mask(value);
 }
 
 function isObject(value: unknown): value is { contentType: string } {

@@ -25,6 +25,7 @@ import { telemetryOn } from '../telemetry/switch';
 import { turnTelemetry } from '../telemetry/botTurn';
 import { createAdapter } from './adapter';
 import { readAttachment } from './attachments';
+import { allowedChannels, channelGuard } from './channelGuard';
 import { ConversationStore } from './conversations';
 import { correlation } from './correlation';
 import { TeamsNotificationSender } from './proactiveSender';
@@ -74,6 +75,7 @@ export function createBotApp(options: BotAppOptions): BotApp {
   });
   const adapter = createAdapter(config, log);
   adapter.use(correlation);
+  adapter.use(channelGuard(allowedChannels(Boolean(config.appId)), log));
   if (telemetryOn()) adapter.use(turnTelemetry());
   adapter.use(tenantGuard(config.allowedTenantIds, log));
   const conversations = new ConversationStore(storage, config.allowedServiceUrlHosts);

@@ -47,7 +47,8 @@ export class ConversationStore {
   }
 
   /** Saves the reference and returns its key, or undefined when the service URL is not allowed. */
-  async save(reference: Partial<ConversationReference>): Promise<string | undefined> {
+  async save(raw: Partial<ConversationReference>): Promise<string | undefined> {
+    const reference = cleanReference(raw);
     if (!reference.conversation?.id || !this.isAllowed(reference.serviceUrl)) return undefined;
     const key = ConversationStore.keyOf(reference.conversation.id);
     const wanted = continuation(reference);
@@ -68,7 +69,8 @@ export class ConversationStore {
    * (`19:…@thread.tacv2;messageid=…`), and posting there would answer in that thread. Notices for a
    * subscribed channel go to the channel itself, as new posts.
    */
-  async saveTopLevel(reference: Partial<ConversationReference>): Promise<string | undefined> {
+  async saveTopLevel(raw: Partial<ConversationReference>): Promise<string | undefined> {
+    const reference = cleanReference(raw);
     const id = reference.conversation?.id;
     if (!id) return undefined;
     const top = id.split(';')[0];
@@ -100,4 +102,32 @@ function continuation(ref: Partial<ConversationReference>): string {
     ref.bot?.id,
     ref.bot?.name,
   ]);
+}
+
+/**
+ * Only what a proactive send needs, with the types Teams gives them: the reference is copied from the
+ * activity, whose fields a sender chose, and whatever is kept here is stored and reused later.
+ */
+const LOCALE = /^[A-Za-z]{2,8}(?:-[A-Za-z0-9]{1,8}){0,4}$/;
+
+function cleanReference(reference: Partial<ConversationReference>): Partial<ConversationReference> {
+  const text = (value: unknown) => (typeof value === 'string' && value.length <= 1000 ? value : undefined);
+  const pick = (value: unknown, fields: string[]): Record<string, unknown> | undefined => {
+    if (!value || typeof value !== 'object') return undefined;
+    const source = value as Record<string, unknown>;
+    const out = Object.fromEntries(fields.map((f) => [f, text(source[f])]).filter(([, v]) => v !== undefined));
+    return Object.keys(out).length ? out : undefined;
+  };
+  const conversation = pick(reference.conversation, ['id', 'conversationType', 'tenantId', 'name']);
+  const isGroup = (reference.conversation as { isGroup?: unknown } | undefined)?.isGroup;
+  const parts: Record<string, unknown> = {
+    activityId: text(reference.activityId),
+    user: pick(reference.user, ['id', 'name', 'aadObjectId', 'role']),
+    bot: pick(reference.bot, ['id', 'name', 'role']),
+    conversation: conversation && { ...conversation, ...(typeof isGroup === 'boolean' ? { isGroup } : {}) },
+    channelId: text(reference.channelId),
+    locale: LOCALE.test(text(reference.locale) ?? '') ? reference.locale : undefined,
+    serviceUrl: text(reference.serviceUrl),
+  };
+  return Object.fromEntries(Object.entries(parts).filter(([, v]) => v !== undefined)) as Partial<ConversationReference>;
 }

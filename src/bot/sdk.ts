@@ -18,5 +18,13 @@ export type {
   AdaptiveCardInvokeValue,
   ConfigurationBotFrameworkAuthenticationOptions,
   ConversationReference,
+  InvokeResponse,
   Middleware,
 } from 'botbuilder';
+
+// botframework-connector's types, reached through botbuilder (the package the project depends on).
+import type { ConfigurationBotFrameworkAuthentication as Auth } from 'botbuilder';
+/** What a request's token check yields: its claims, and the factory of its connector clients. */
+export type AuthenticateRequestResult = Awaited<ReturnType<Auth['authenticateRequest']>>;
+/** Makes the credentials a bot signs its calls to the channel with. */
+export type ServiceClientCredentialsFactory = NonNullable<ConstructorParameters<typeof Auth>[1]>;

@@ -5,6 +5,7 @@
 import {
   type AdaptiveCardInvokeResponse,
   type AdaptiveCardInvokeValue,
+  type InvokeResponse,
   TeamsActivityHandler,
   TurnContext,
 } from './sdk';
@@ -47,6 +48,20 @@ export class TeamsBot extends TeamsActivityHandler {
       }
       await next();
     });
+  }
+
+  /**
+   * Card actions are the only invokes the bot takes (its manifest offers no others). Anything else, or
+   * a card action without an Action.Execute in its value, is a client's mistake: 400 with a reason.
+   * botbuilder would answer the first with 501 and trip over the second (a turn error, then 501).
+   */
+  protected override async onInvokeActivity(context: TurnContext): Promise<InvokeResponse> {
+    const { name, value } = context.activity as { name?: unknown; value?: unknown };
+    if (name !== 'adaptiveCard/action') return badInvoke('This bot handles card actions (adaptiveCard/action) only.');
+    const action = (value as { action?: unknown } | undefined)?.action;
+    if (!isRecord(value) || !isRecord(action) || action.type !== 'Action.Execute')
+      return badInvoke('A card action needs an Action.Execute with a verb and its data.');
+    return super.onInvokeActivity(context);
   }
 
   /** Action.Execute: answer at once with the next card; slow work is tracked and updates it later. */
@@ -132,6 +147,15 @@ export class TeamsBot extends TeamsActivityHandler {
       });
     return key;
   }
+}
+
+function badInvoke(message: string): InvokeResponse {
+  const body = { statusCode: 400, type: 'application/vnd.microsoft.error', value: { code: 'BadRequest', message } };
+  return { status: 400, body };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function isDone(status: string): boolean {

@@ -5,6 +5,7 @@
 import type { Middleware, TurnContext } from './sdk';
 import type { Logger } from '../logger';
 import { tenantOf } from './activityMapper';
+import { refuseActivity } from './refusal';
 
 export function tenantGuard(allowed: string[], log: Logger): Middleware {
   const set = new Set(allowed.map((t) => t.toLowerCase()));
@@ -14,19 +15,7 @@ export function tenantGuard(allowed: string[], log: Logger): Middleware {
       const tenant = tenantOf(context.activity)?.toLowerCase();
       if (tenant && set.has(tenant)) return next();
       log.warn('activity from a tenant that is not allowed was dropped', { tenant, type: context.activity.type });
-      if (context.activity.type === 'invoke') {
-        await context.sendActivity({
-          type: 'invokeResponse',
-          value: {
-            status: 403,
-            body: {
-              statusCode: 403,
-              type: 'application/vnd.microsoft.error',
-              value: { code: 'Forbidden', message: 'This tenant may not use this bot.' },
-            },
-          },
-        });
-      }
+      await refuseActivity(context, 'This tenant may not use this bot.');
     },
   };
 }

@@ -55,10 +55,34 @@ export function renderCard<T extends object>(name: string, data: T): AdaptiveCar
   });
 }
 
-/** Cuts user text to a length that keeps cards within budget, marking the cut. */
-export function clip(text: string | undefined, max: number): string {
+/**
+ * Cuts user text to at most `maxBytes` of the card's JSON, marking the cut. The budget is bytes, not
+ * characters, because Teams' limit is: 8,000 CJK characters are 24 KB of UTF-8, and 8,000 `"` are
+ * 16 KB once escaped. Never ends on half of a surrogate pair (an emoji cut in two).
+ */
+export function clip(text: string | undefined, maxBytes: number): string {
   if (!text) return '';
-  if (text.length <= max) return text;
-  // Never end on half of a surrogate pair (an emoji cut in two).
-  return `${text.slice(0, max - 1).replace(/[\uD800-\uDBFF]$/, '')}…`;
+  const ELLIPSIS = 3; // '…' in UTF-8
+  let bytes = 0;
+  let fits = 0; // how many UTF-16 units fit in maxBytes - ELLIPSIS, should a cut be needed
+  for (let i = 0; i < text.length; i++) {
+    const pair = isHighSurrogate(text.charCodeAt(i)) && isLowSurrogate(text.charCodeAt(i + 1));
+    bytes += pair ? 4 : jsonBytes(text.charCodeAt(i));
+    if (pair) i++;
+    if (bytes <= maxBytes - ELLIPSIS) fits = i + 1;
+    if (bytes > maxBytes) return `${text.slice(0, fits)}…`;
+  }
+  return text;
 }
+
+/** What one UTF-16 unit (not part of a pair) takes in JSON: its escape, or its UTF-8 length. */
+function jsonBytes(code: number): number {
+  if (code === 0x22 || code === 0x5c) return 2; // \" and \\
+  if (code < 0x20) return [8, 9, 10, 12, 13].includes(code) ? 2 : 6; // \n … or \u0001
+  if (code < 0x80) return 1;
+  if (code < 0x800) return 2;
+  return isHighSurrogate(code) || isLowSurrogate(code) ? 6 : 3; // a lone surrogate is escaped as \udXXX
+}
+
+const isHighSurrogate = (code: number) => code >= 0xd800 && code <= 0xdbff;
+const isLowSurrogate = (code: number) => code >= 0xdc00 && code <= 0xdfff;

@@ -38,26 +38,28 @@ export class ActionRouter {
     labelTurn({ verb: action.verb });
     let idempotencyKey = request.correlationId;
     let key: string | undefined;
-    if (action.sideEffects) {
-      key = DuplicateGuard.key(
-        request.conversation.id,
-        request.messageId ?? '',
-        request.user.id,
-        request.verb,
-        canonical(request.data),
-      );
-      const claim = await this.guard.claim(key, request.receivedAt);
-      if (!claim.fresh) {
-        log.info('duplicate card action', { operationId: claim.operationId });
-        if (!claim.operationId) return { kind: 'text', text: 'I am already working on that click.' };
-        if (claim.operationId.startsWith('approval:'))
-          return this.deps.approvals.show(claim.operationId.slice(9), request.user);
-        const operation = await this.deps.client.getOperation(claim.operationId);
-        return { kind: 'operation', operation, title: operationTitle(operation) };
-      }
-      idempotencyKey = claim.idempotencyKey;
-    }
+    // One try around everything that reads the client's data: nothing it sends may escape as a turn error.
     try {
+      if (action.sideEffects) {
+        key = DuplicateGuard.key(
+          request.conversation.id,
+          request.messageId ?? '',
+          request.user.id,
+          request.verb,
+          canonical(request.data),
+        );
+        const claim = await this.guard.claim(key, request.receivedAt);
+        if (!claim.fresh) {
+          key = undefined; // the first click owns the claim: never release it from here
+          log.info('duplicate card action', { operationId: claim.operationId });
+          if (!claim.operationId) return { kind: 'text', text: 'I am already working on that click.' };
+          if (claim.operationId.startsWith('approval:'))
+            return await this.deps.approvals.show(claim.operationId.slice(9), request.user);
+          const operation = await this.deps.client.getOperation(claim.operationId);
+          return { kind: 'operation', operation, title: operationTitle(operation) };
+        }
+        idempotencyKey = claim.idempotencyKey;
+      }
       const reply = await action.run({
         request,
         deps: { ...this.deps, log },
@@ -79,8 +81,21 @@ export class ActionRouter {
   }
 }
 
-/** Stable text of the action data, so the same click always gives the same key. */
-function canonical(data: Record<string, unknown>): string {
-  const keys = Object.keys(data).sort();
-  return JSON.stringify(keys.map((k) => [k, data[k]])).slice(0, 200_000);
+/**
+ * Stable text of the action data, so the same click always gives the same key. The client chooses the
+ * data's shape, so the walk is bounded: past a depth or a width, two hostile payloads may share a key,
+ * which only makes the second look like a repeat of the first.
+ */
+function canonical(value: unknown, depth = 0): string {
+  if (depth > MAX_DEPTH) return '"…"';
+  if (Array.isArray(value)) return `[${value.slice(0, MAX_ITEMS).map((v) => canonical(v, depth + 1))}]`;
+  if (value && typeof value === 'object') {
+    const keys = Object.keys(value).sort().slice(0, MAX_ITEMS);
+    const record = value as Record<string, unknown>;
+    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonical(record[k], depth + 1)}`)}}`;
+  }
+  return (JSON.stringify(value) ?? 'null').slice(0, 200_000);
 }
+
+const MAX_DEPTH = 10;
+const MAX_ITEMS = 200;

@@ -7,12 +7,12 @@
  * Choices beyond the bare contract: unpinned `promptflow` / `promptflow-tools` pass silently (redundant, harmless);
  * a continued line is one entry, its text joined as pip joins it; `-f` URLs count as feeds like `-i`; a direct
  * reference with credentials is `privateFeed` too; `packages` holds only lines without errors; a line over the length
- * limit is echoed as `***` (too long to redact cheaply); too many lines yields no `lines` at all.
- * Scans are loops or anchored regexes without ambiguous nested quantifiers; the only superlinear cost left
- * (`redactSecrets` backtracking) is bounded by the line limit.
+ * limit is echoed as `***` (it is refused whole); too many lines yields no `lines` at all. Feed tokens are learned
+ * from every line, overlong ones included, and from option values written without a scheme (`-i TOKEN@host`).
+ * Scans are loops or anchored regexes without ambiguous nested quantifiers, so parsing is linear in the text.
  */
 import { createHash } from 'node:crypto';
-import { REDACTED, redactSecrets } from './secrets';
+import { maskUrlUserinfo, REDACTED, redactSecrets, userinfoSpans } from './secrets';
 
 export interface RequirementLine {
   line: number;
@@ -61,8 +61,8 @@ const LOCAL_PREFIX = /^(?:\.|\/|\\|~|file:|[A-Za-z]:[\\/])/i;
 const ARCHIVE = /\.(?:whl|zip|tar|tgz|tbz|txz|tar\.gz|tar\.bz2|tar\.xz)$/i;
 // Signed URLs (Azure SAS, S3, GCS) carry their secret in the query rather than the userinfo.
 const QUERY_SECRET = /([?&](?:sig|signature|x-amz-signature|x-goog-signature|access_token)=)[^&#\s'"]+/gi;
-const SECRET_WORD = /bearer|passw|pwd|secret|token|api[-_]?key/i; // every keyword redactSecrets looks for
-const MAX_KNOWN_SECRETS = 16;
+/** Known tokens sharing their first characters that are looked for elsewhere; more are only masked in place. */
+const MAX_SECRETS_PER_PREFIX = 32;
 const MIN_SECRET = 6; // shorter userinfo is still masked inside URLs, just not searched for elsewhere
 // C0/C1 controls but tab, zero-width and bidi characters: they hide what a line really says.
 const CONTROL = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/g;
@@ -109,7 +109,8 @@ export function parseRequirements(text: string): ParsedRequirements {
     return { lines: [], packages: [], errors: [{ line: 0, message }], warnings: [] };
   }
   const logical = joinContinuations(physical);
-  const mask = masker(logical.filter((l) => l.raw.length <= MAX_LINE_LENGTH).flatMap((l) => secretsIn(l.raw)));
+  // Every line teaches the masker, overlong ones too: their tokens may be repeated on a line that is echoed.
+  const mask = masker(logical.flatMap((l) => secretsIn(l.raw)));
   const scrub = (s: string) => redactPatterns(mask(s));
   const errors: RequirementProblem[] = [];
   const warnings: RequirementProblem[] = [];
@@ -173,7 +174,7 @@ function parseLine(raw: string, line: number, st: State): RequirementLine {
     return { line, text: scrub(text), kind, ...(option && { option: scrub(option) }), error: scrub(message) };
   };
   if (raw.length > MAX_LINE_LENGTH) {
-    // Too long to redact cheaply, so nothing of it is echoed back.
+    // Refused whole: nothing of it is echoed back, so no cut can leave part of a token showing.
     const kind = raw.trimStart().startsWith('-') ? 'option' : 'package';
     return fail({ line, text: REDACTED, kind }, `line ${line} is longer than ${MAX_LINE_LENGTH} characters`);
   }
@@ -349,34 +350,34 @@ function splitUrl(url: string): { scheme: string; userinfo?: string; host: strin
   };
 }
 
-/** Spans of `user:token` in every `scheme://user:token@host` — one pass, no regex, so linear on any input. */
-function userinfoSpans(s: string): Array<[number, number]> {
-  const spans: Array<[number, number]> = [];
-  for (let at = s.indexOf('://'); at >= 0;) {
-    const start = at + 3;
-    let end = start;
-    while (end < s.length && !/[\s/\\"'<>]/.test(s[end])) end++; // wider than RFC: over-masking is the safe side
-    const last = s.slice(start, end).lastIndexOf('@');
-    if (last > 0) spans.push([start, start + last]);
-    at = s.indexOf('://', end);
-  }
-  return spans;
+/** Feed options whose value may carry credentials: `-i TOKEN@host/simple` works in pip without a scheme. */
+const FEED_FLAGS = new Set(['-i', '--index-url', '--extra-index-url', '-f', '--find-links', '--trusted-host']);
+
+/** The value of a feed option in `tokens[k]` (`--index-url=X`, `-iX`) or after it (`-i X`), if any. */
+function feedValue(tokens: string[], k: number): string | undefined {
+  const token = tokens[k];
+  if (FEED_FLAGS.has(token)) return tokens[k + 1];
+  const eq = token.indexOf('=');
+  if (token.startsWith('--') && eq > 0 && FEED_FLAGS.has(token.slice(0, eq))) return token.slice(eq + 1);
+  if (/^-[if][^-\s]/.test(token)) return token.slice(2);
+  return undefined;
 }
 
-function maskUserinfo(s: string): string {
-  let masked = '';
-  let pos = 0;
-  for (const [a, b] of userinfoSpans(s)) {
-    masked += s.slice(pos, a) + REDACTED;
-    pos = b;
-  }
-  return masked + s.slice(pos);
-}
-
-/** Tokens seen in any URL's userinfo, to mask wherever else they appear (a comment, another line). */
+/**
+ * Tokens that must be masked wherever they appear (a comment, another line, an error): the userinfo
+ * of every URL, and of a feed option's value written without a scheme (`--trusted-host TOKEN@host`).
+ */
 function secretsIn(raw: string): string[] {
-  return userinfoSpans(raw).flatMap(([a, b]) => {
-    const userinfo = raw.slice(a, b);
+  const found = userinfoSpans(raw).map(([a, b]) => raw.slice(a, b));
+  const tokens = raw.split(/\s+/);
+  for (let k = 0; k < tokens.length; k++) {
+    const value = feedValue(tokens, k);
+    if (value === undefined || value.includes('://')) continue; // URLs are covered above
+    const authority = value.split('/')[0];
+    const at = authority.lastIndexOf('@');
+    if (at > 0) found.push(authority.slice(0, at));
+  }
+  return found.flatMap((userinfo) => {
     const parts = [userinfo, userinfo.slice(userinfo.indexOf(':') + 1)];
     return parts.filter((s) => s.length >= MIN_SECRET && s !== REDACTED);
   });
@@ -384,16 +385,53 @@ function secretsIn(raw: string): string[] {
 
 /** Masks known tokens and URL userinfo; this keeps a line's structure, so the masked line is what gets parsed. */
 function masker(secrets: string[]): (s: string) => string {
-  // Capped: each one costs a pass over every string, and real files name a feed or two, not thousands.
-  const known = [...new Set(secrets)].slice(0, MAX_KNOWN_SECRETS).sort((a, b) => b.length - a.length);
-  return (s) => maskUserinfo(known.reduce((out, secret) => out.split(secret).join(REDACTED), s));
+  const known = knownTokens(secrets);
+  return (s) => maskUrlUserinfo(known(s));
+}
+
+/**
+ * Replaces every occurrence of the given tokens in one pass: tokens are indexed by their first
+ * MIN_SECRET characters, so each position costs one map lookup however many tokens a text names (a
+ * file may name a feed per line). Where tokens overlap, the longest wins.
+ */
+function knownTokens(secrets: string[]): (s: string) => string {
+  const byPrefix = new Map<string, string[]>();
+  for (const secret of new Set(secrets)) {
+    const prefix = secret.slice(0, MIN_SECRET);
+    const bucket = byPrefix.get(prefix) ?? [];
+    if (bucket.length < MAX_SECRETS_PER_PREFIX) byPrefix.set(prefix, [...bucket, secret]);
+  }
+  for (const bucket of byPrefix.values()) bucket.sort((a, b) => b.length - a.length);
+  if (byPrefix.size === 0) return (s) => s;
+  return (s) => {
+    let out = '';
+    let pos = 0;
+    for (let i = 0; i + MIN_SECRET <= s.length;) {
+      const found = byPrefix.get(s.slice(i, i + MIN_SECRET))?.find((secret) => s.startsWith(secret, i));
+      if (found) {
+        out += s.slice(pos, i) + REDACTED;
+        i += found.length;
+        pos = i;
+      } else i++;
+    }
+    return pos === 0 ? s : out + s.slice(pos);
+  };
+}
+
+/**
+ * A masker for text that may hold requirement lines or pip options anywhere (a form field, a chat
+ * message): it learns every feed token in the text, and masks them and all URL userinfo in whatever
+ * it is given. Linear in the text; use it rather than pattern redaction, which cannot know that
+ * `TOKEN@host` after `-i` is a secret or find the same token again in a comment.
+ */
+export function requirementsMasker(text: string): (s: string) => string {
+  const lines = typeof text === 'string' ? text.split(/\r\n|\r|\n/) : [];
+  return masker(lines.flatMap(secretsIn));
 }
 
 /** Signed-URL query secrets and everything `redactSecrets` knows (bearer tokens, `password=`…). */
 function redactPatterns(s: string): string {
-  // redactSecrets' URL pattern backtracks quadratically on long dotted runs; skip it when it cannot match anyway.
-  const needed = (s.includes('://') && s.includes('@')) || SECRET_WORD.test(s);
-  return (needed ? redactSecrets(s) : s).replace(QUERY_SECRET, `$1${REDACTED}`);
+  return redactSecrets(s).replace(QUERY_SECRET, `$1${REDACTED}`);
 }
 
 /** PEP 503: lowercase, runs of `-_.` become one `-`. */

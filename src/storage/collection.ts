@@ -27,6 +27,21 @@ export type Stored<T> = T & { eTag: string };
 /** Returned by an `update` mutator to leave the record as it is. */
 export const UNCHANGED = Symbol('unchanged');
 
+/**
+ * An id that cannot be a key (empty, or with a `/` that would reach into another collection). Ids
+ * often come from a URL or a chat message, so it is a coded bad request: the HTTP edge answers 400
+ * and the chat edge says what is wrong, instead of a 500 from a plain Error.
+ */
+export class InvalidIdError extends AppError {
+  constructor(id: string) {
+    super(
+      ErrorCode.BadRequest,
+      `${JSON.stringify(id.slice(0, 64))} is not a valid name: a name must not be empty or contain "/".`,
+    );
+    this.name = 'InvalidIdError';
+  }
+}
+
 export class Collection<T extends object> {
   constructor(
     private readonly storage: Storage,
@@ -34,7 +49,7 @@ export class Collection<T extends object> {
   ) {}
 
   key(id: string): string {
-    if (!id || id.includes('/')) throw new Error(`invalid id for ${this.prefix}: ${JSON.stringify(id)}`);
+    if (typeof id !== 'string' || !id || id.includes('/')) throw new InvalidIdError(String(id));
     return `${this.prefix}/${id}`;
   }
 

@@ -170,6 +170,9 @@ describe('refusals', () => {
     executed: number;
   }
   const twoOwners = policyYaml({ owners: ['megan', 'adele'], dataScientists: ['alex'], approvals: 2 });
+  // Entra object ids are GUIDs, which compare case-insensitively; Teams may send either case.
+  const nestor = { id: 'user-id-7', name: 'Nestor Wilke', aadObjectId: 'a0b1c2d3-e4f5-4a6b-8c7d-9e0f1a2b3c4d' };
+  const NESTOR = { ...nestor, aadObjectId: nestor.aadObjectId.toUpperCase() };
   it.each<Refusal>([
     {
       name: 'approving your own request',
@@ -184,6 +187,22 @@ describe('refusals', () => {
       voter: 'megan',
       verb: Verb.Reject,
       refusal: /cannot approve or reject your own request/,
+      executed: 0,
+    },
+    {
+      name: 'approving your own request with your object id in upper case',
+      policy: policyYaml({ owners: ['megan', nestor] }),
+      requester: nestor,
+      voter: NESTOR,
+      refusal: /cannot approve or reject your own request/,
+      executed: 0,
+    },
+    {
+      name: 'a second vote by the same approver in the other case',
+      policy: policyYaml({ owners: ['megan', nestor], dataScientists: ['alex'], approvals: 2 }),
+      voter: NESTOR,
+      before: (id) => s.say(`approve ${id}`, nestor),
+      refusal: /already approved this request; one vote per approver/,
       executed: 0,
     },
     { name: 'a viewer approving', voter: ISAIAH, refusal: /Only people with the owner role/, executed: 0 },

@@ -146,7 +146,12 @@ describe('loadConfig', () => {
   );
 
   it('should accept HOST=0.0.0.0 with an app id and password', () => {
-    const config = loadConfig({ HOST: '0.0.0.0', MicrosoftAppId: APP_ID, MicrosoftAppPassword: 'secret' });
+    const config = loadConfig({
+      HOST: '0.0.0.0',
+      MicrosoftAppId: APP_ID,
+      MicrosoftAppPassword: 'secret',
+      POLICY_FILE: 'policy.yaml',
+    });
     expect(config.bot).toMatchObject({ host: '0.0.0.0', appId: APP_ID });
     // With an app id, loopback service URLs are no longer trusted for proactive messages.
     expect(config.bot.allowedServiceUrlHosts).not.toContain('127.0.0.1');
@@ -155,15 +160,15 @@ describe('loadConfig', () => {
   it.each([
     { env: {}, host: '127.0.0.1' },
     { env: { HOST: 'localhost' }, host: 'localhost' },
-    { env: { MicrosoftAppId: APP_ID, MicrosoftAppPassword: 'x' }, host: '0.0.0.0' },
+    { env: { MicrosoftAppId: APP_ID, MicrosoftAppPassword: 'x', POLICY_FILE: 'none' }, host: '0.0.0.0' },
   ])('should bind $host by default for $env', ({ env, host }) => {
     expect(loadConfig(env).bot.host).toBe(host);
   });
 
   it('should require the password that goes with an app id', () => {
-    expect(problemsOf({ MicrosoftAppId: APP_ID })).toContain(
-      'MicrosoftAppPassword is required when MicrosoftAppId is set',
-    );
+    expect(problemsOf({ MicrosoftAppId: APP_ID, POLICY_FILE: 'none' })).toEqual([
+      'MicrosoftAppPassword is required when MicrosoftAppId is set (MicrosoftAppType=MultiTenant); a bot with a managed identity sets MicrosoftAppType=UserAssignedMSI instead',
+    ]);
   });
 
   it('should read ALLOWED_TENANT_IDS as a trimmed list', () => {

@@ -6,6 +6,7 @@ import { installFormCard } from '../../src/cards/views/installForm';
 import type { CreateFormView, EditFormView, InstallFormView } from '../../src/core/replies';
 import type { Runtime } from '../../src/domain/runtime';
 import { cardActions, validateCard } from '../helpers/cardValidation';
+import { growth } from '../helpers/growth';
 
 const EXPR = '${$root.values.name} ${if(true, 1, 2)}';
 const HOSTILE = [
@@ -15,6 +16,11 @@ const HOSTILE = [
   '😀🚀'.repeat(200),
   'مرحبا עולם',
   '<script>alert(1)</script>',
+  // Teams' limit is bytes: 8,000 of these are 24 KB of UTF-8, and 16 KB once JSON escapes them.
+  '漢'.repeat(8_000),
+  '"'.repeat(8_000),
+  '\\'.repeat(8_000),
+  '\u0001'.repeat(8_000),
 ];
 
 const options = {
@@ -130,6 +136,39 @@ describe('form cards', () => {
     expect(validateCard(card)).toEqual([]);
     const titles = cardActions(card).map((a) => a.title);
     expect(titles).toEqual(['Save and install', 'Save only']);
+  });
+
+  it.each([
+    [
+      'a comment line beside a bad line',
+      `# feed password: TOKen_Zq81xW\n-i https://TOKen_Zq81xW@pkgs.example/simple\nbad line!`,
+    ],
+    ['a scheme-less feed', '-i TOKen_Zq81xW@pkgs.example/simple\nnumpy'],
+    ['a trusted host with credentials', '--trusted-host TOKen_Zq81xW@pkgs.example\nnumpy'],
+    ['an overlong line', `-i https://TOKen_Zq81xW@pkgs.example/${'x'.repeat(1200)}\n# TOKen_Zq81xW`],
+    ['a token cut by the clip', `${'#'.repeat(7_990)}\n-i https://TOKen_Zq81xW@pkgs.example/simple`],
+  ])('should not echo a feed token from %s', (_what, requirements) => {
+    const card = installFormCard({
+      runtimeName: 'chat-dev',
+      values: { requirements, flowDag: `# TOKen_Zq81xW` },
+      errors: { requirements: `line 3: "bad line!" is not valid; TOKen_Zq81xW` },
+      message: 'Some requirement lines cannot be installed as written.',
+      notes: [],
+    });
+    expect(JSON.stringify(card)).not.toContain('Zq81xW');
+    expect(validateCard(card)).toEqual([]);
+  });
+
+  // `a.` 50,000 times took the process 8.8 s before: the redaction backtracked on the dotted run.
+  it('should render an install form of 100 KB in linear time', () => {
+    const form = (size: number): InstallFormView => ({
+      runtimeName: 'chat-dev',
+      values: { requirements: 'a.'.repeat(size / 2), flowDag: '' },
+      errors: { requirements: 'line 1 is longer than 1000 characters' },
+      message: '',
+      notes: [],
+    });
+    expect(growth((size) => installFormCard(form(size)), 10_000, 100_000)).toBeLessThan(25);
   });
 
   it.each(HOSTILE)('should keep the install form valid with hostile input: %#', (hostile) => {

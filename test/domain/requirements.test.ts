@@ -10,6 +10,7 @@ import {
   requirementsFingerprint,
 } from '../../src/domain/requirements';
 import { REDACTED } from '../../src/domain/secrets';
+import { growth } from '../helpers/growth';
 
 const TOKEN = 'pat7x9QzK2mWvB4nLs8RtY3u';
 const FEED = 'pkgs.dev.azure.com/contoso/_packaging/ml-feed/pypi/simple/';
@@ -378,6 +379,49 @@ describe('parseRequirements: secrets', () => {
     const result = parseRequirements(text);
     expectNoToken(result);
     expect(result.lines[0].text).toBe(REDACTED);
+  });
+
+  // pip takes a feed without a scheme; its userinfo is still a token, quoted back in the error.
+  it.each([
+    `-i ${TOKEN}@pkgs.example.com/simple`,
+    `--index-url=${TOKEN}@pkgs.example.com/simple`,
+    `-i${TOKEN}@pkgs.example.com/simple`,
+    `--extra-index-url build:${TOKEN}@pkgs.example.com/simple`,
+    `--trusted-host ${TOKEN}@pkgs.example.com`,
+    `-f ${TOKEN}@pkgs.example.com/wheels`,
+    `numpy -i ${TOKEN}@pkgs.example.com/simple`,
+  ])('should never return the token of a feed written without a scheme: %j', (text) => {
+    const result = parseRequirements(`# our feed token is ${TOKEN}\n${text}\nnumpy`);
+    expectNoToken(result);
+    expect(result.errors).toHaveLength(1);
+  });
+
+  it('should learn a token from an overlong line and mask it on every other line', () => {
+    const long = `-i https://${TOKEN}@${FEED}${'x'.repeat(MAX_LINE_LENGTH)}`;
+    const result = parseRequirements(`# token ${TOKEN} expires soon\n${long}\nnumpy`);
+    expectNoToken(result);
+    expect(result.lines[0].text).toBe(`# token ${REDACTED} expires soon`);
+  });
+
+  it('should mask a token in a comment line beside a bad line', () => {
+    const result = parseRequirements(`# feed password ${TOKEN}\n-i https://${TOKEN}@${FEED}\nnot a requirement!`);
+    expectNoToken(result);
+    expect(result.errors).toHaveLength(1);
+  });
+
+  it('should mask every token repeated in a comment, however many feeds the file names', () => {
+    const tokens = Array.from({ length: 40 }, (_, i) => `tok${String(i).padStart(2, '0')}Zq81xWvB4nLs`);
+    const feeds = tokens.map((t, i) => `--extra-index-url https://${t}@feed${i}.example.com/simple`);
+    const result = parseRequirements([...feeds, `# tokens: ${tokens.join(' ')}`, 'numpy'].join('\n'));
+    for (const token of tokens) expectNoToken(result, token);
+  });
+
+  it('should mask known tokens in time linear in the text', () => {
+    const file = (lines: number) =>
+      Array.from({ length: lines }, (_, i) => `-i https://t${i}Zq81xWvB4nLs@f.example.com/s  # t${i}Zq81xWvB4nLs`).join(
+        '\n',
+      );
+    expect(growth((lines) => parseRequirements(file(lines)), 50, 500)).toBeLessThan(25);
   });
 
   it('should keep a public URL untouched', () => {

@@ -13,6 +13,8 @@ export interface RecordedCall {
   activityId?: string;
   /** The id the connector gave the activity (POST) or the id updated (PUT). */
   id: string;
+  /** The Authorization header the bot sent (none when its authentication is off). */
+  authorization?: string;
   activity: {
     type: string;
     text?: string;
@@ -84,7 +86,15 @@ export class LoopbackConnector {
       const conversationId = decodeURIComponent(match[1]);
       const activityId = match[2] ? decodeURIComponent(match[2]) : undefined;
       const id = req.method === 'PUT' ? activityId! : `msg-${++this.counter}`;
-      this.calls.push({ method: req.method as 'POST' | 'PUT', conversationId, activityId, id, activity });
+      const authorization = req.headers.authorization;
+      this.calls.push({
+        method: req.method as 'POST' | 'PUT',
+        conversationId,
+        activityId,
+        id,
+        activity,
+        ...(authorization ? { authorization } : {}),
+      });
       res.writeHead(req.method === 'PUT' ? 200 : 201, { 'Content-Type': 'application/json' });
       res.end(JSON.stringify({ id }));
     });

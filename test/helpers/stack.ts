@@ -7,7 +7,7 @@ import path from 'node:path';
 import { type BotApp, createBotApp } from '../../src/bot/app';
 import { FakeClock } from '../../src/clock';
 import { type BotConfig, RETIREMENT_DEFAULTS, type ServiceConfig } from '../../src/config';
-import { createLogger } from '../../src/logger';
+import { createLogger, type Logger } from '../../src/logger';
 import { createRuntimeServiceApp, type RuntimeServiceApp } from '../../src/service/app';
 import { localTimings } from '../../src/service/providers/local/localProvider';
 import { MemoryStorage } from '../../src/storage/memoryStorage';
@@ -25,6 +25,8 @@ export interface Stack {
   botUrl: string;
   connector: LoopbackConnector;
   botStorage: Storage;
+  /** The runtime service's storage (startStack only). */
+  serviceStorage?: Storage;
   /** Sends a message as a user and returns the HTTP status and the new connector calls. */
   say(
     text: string,
@@ -72,22 +74,24 @@ export async function startStack(
     service?: Partial<ServiceConfig>;
     /** Puts something (a proxy) between the bot and the service: given the service's URL, the bot's. */
     via?: (serviceUrl: string) => Promise<string>;
+    log?: Logger;
     /** Default: a MemoryStorage each. */
     storage?: { bot?: Storage; service?: Storage };
   } = {},
 ): Promise<Stack> {
   const clock = new FakeClock(Date.parse('2026-11-23T09:00:00Z'));
-  const log = createLogger(process.env.TEST_LOG === '1' ? 'debug' : 'silent');
+  const log = options.log ?? createLogger(process.env.TEST_LOG === '1' ? 'debug' : 'silent');
+  const serviceStorage = options.storage?.service ?? new MemoryStorage();
   const service = createRuntimeServiceApp({
     config: serviceConfig(options.service),
-    storage: options.storage?.service ?? new MemoryStorage(),
+    storage: serviceStorage,
     log,
     clock,
     timings: localTimings(1),
     runWorkers: false,
   });
   const serviceUrl = await service.start();
-  return attachBot({
+  const stack = await attachBot({
     service,
     serviceUrl,
     ...(options.via ? { botServiceUrl: await options.via(serviceUrl) } : {}),
@@ -103,6 +107,7 @@ export async function startStack(
       }
     },
   });
+  return { ...stack, serviceStorage };
 }
 
 /**

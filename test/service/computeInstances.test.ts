@@ -39,10 +39,15 @@ describe('compute instance power', () => {
   });
 
   it.each([
-    ['an unknown instance', '/v1/compute-instances/ci-nope/stop', 404],
-    ['an unknown action', '/v1/compute-instances/ci-alex/reboot', 400],
-  ])('should refuse %s', async (_case, path, status) => {
-    expect((await service.request('POST', path, { actor: ACTORS.alex })).status).toBe(status);
+    ['an unknown instance', '/v1/compute-instances/ci-nope/stop', 404, /There is no compute instance named ci-nope/],
+    ['an unknown action', '/v1/compute-instances/ci-alex/reboot', 400, /Use POST/],
+    // The storage key of "a/b" would reach into another collection: a client's mistake, not a 500.
+    ['a name with a slash', '/v1/compute-instances/a%2Fb/stop', 400, /"a\/b" is not a valid name/],
+    ['a name that is a slash', '/v1/compute-instances/%2F/start', 400, /"\/" is not a valid name/],
+  ])('should refuse %s', async (_case, path, status, detail) => {
+    const res = await service.request('POST', path, { actor: ACTORS.alex });
+    expect(res.status).toBe(status);
+    expect(res.json.detail).toMatch(detail);
   });
 
   it('should leave a runtime alone while an operation owns it', async () => {

@@ -324,7 +324,11 @@ export function describeStorageContract(name: string, setup: ContractSetup): voi
 
       it.each(['', 'a/b', '../x'])('should refuse the id %j, which would leave its prefix', async (id) => {
         const things = new Collection<{ v: number }>(storage, 'things');
-        await expect(things.get(id)).rejects.toThrow(/invalid id/);
+        // A coded bad request, so an HTTP edge answers 400 rather than 500.
+        await expect(things.get(id)).rejects.toMatchObject({ name: 'InvalidIdError', code: 'bad_request' });
+        await expect(things.put(id, { v: 1 })).rejects.toThrow(
+          /is not a valid name: a name must not be empty or contain "\/"/,
+        );
       });
     });
 

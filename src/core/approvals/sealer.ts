@@ -4,7 +4,7 @@
  * service when the request is approved. Replicas share the key through SECRETS_KEY or the data folder.
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import path from 'node:path';
 
 export class Sealer {
@@ -16,17 +16,7 @@ export class Sealer {
   static fromConfig(secretsKey: string | undefined, dataDir: string): Sealer {
     if (secretsKey) return new Sealer(Buffer.from(secretsKey, 'base64'));
     const file = path.join(dataDir, 'secret.key');
-    try {
-      return new Sealer(Buffer.from(readFileSync(file, 'utf8').trim(), 'base64'));
-    } catch {
-      mkdirSync(dataDir, { recursive: true });
-      try {
-        writeFileSync(file, randomBytes(32).toString('base64'), { mode: 0o600, flag: 'wx' });
-      } catch {
-        // another replica created it first: read theirs
-      }
-      return new Sealer(Buffer.from(readFileSync(file, 'utf8').trim(), 'base64'));
-    }
+    return new Sealer(readKeyFile(file) ?? createKeyFile(file));
   }
 
   static random(): Sealer {
@@ -46,4 +36,49 @@ export class Sealer {
     decipher.setAuthTag(tag);
     return JSON.parse(Buffer.concat([decipher.update(data), decipher.final()]).toString('utf8')) as T;
   }
+}
+
+/** The key in the file, or undefined when there is no file yet. */
+function readKeyFile(file: string): Buffer | undefined {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8').trim();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+  if (!text)
+    throw new Error(
+      `${file} is empty: a start was interrupted while creating it (versions before keys were written atomically). ` +
+        'No approval request was sealed with it: delete it and start again.',
+    );
+  const key = Buffer.from(text, 'base64');
+  if (key.length !== 32) throw new Error(`${file} does not hold a 32-byte base64 key; restore it from a backup`);
+  return key;
+}
+
+/**
+ * Writes a new key to a temp file, flushed to disk, then links it into place: the key file appears
+ * whole or not at all, so a kill -9 (or a power cut) mid-write cannot leave an empty one that every
+ * later start refuses. Unlike rename, link fails when the file exists: the replica that loses the race
+ * reads the winner's key, so all of them seal with the same one.
+ */
+function createKeyFile(file: string): Buffer {
+  mkdirSync(path.dirname(file), { recursive: true });
+  const temp = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+  try {
+    const fd = openSync(temp, 'wx', 0o600);
+    try {
+      writeSync(fd, randomBytes(32).toString('base64'));
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    linkSync(temp, file);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  } finally {
+    rmSync(temp, { force: true });
+  }
+  return readKeyFile(file)!;
 }

@@ -18,7 +18,7 @@ import type { Storage } from '../../storage/storage';
 import type { AuditLog } from '../audit/auditLog';
 import { type Change, type ChangeContext, type ChangeRequester, runChange } from '../changes';
 import { operationTitle } from '../operationTitle';
-import { formatDuration, ruleFor } from '../policy/policy';
+import { formatDuration, normaliseObjectId, ruleFor } from '../policy/policy';
 import type { PeopleDirectory } from '../people';
 import type { PolicyStore } from '../policy/policyStore';
 import type { Reply } from '../replies';
@@ -138,7 +138,7 @@ export class ApprovalService implements ChangeRequester {
     if (denial) return this.deny(record, user, denial);
     let approved = false;
     const next = await this.transition(id, async (r) => {
-      if (r.status !== 'pending' || r.votes.some((v) => v.objectId === user.id)) return undefined;
+      if (r.status !== 'pending' || r.votes.some((v) => sameUser(v.objectId, user.id))) return undefined;
       const votes = [
         ...r.votes,
         { objectId: user.id, ...(user.name ? { name: user.name } : {}), at: iso(this.deps.clock.now()) },
@@ -190,7 +190,7 @@ export class ApprovalService implements ChangeRequester {
   async cancel(rawId: string, user: ChatUser): Promise<Reply> {
     const record = await this.refreshState(await this.find(rawId));
     const id = record.id;
-    if (record.requester.objectId !== user.id)
+    if (!sameUser(record.requester.objectId, user.id))
       return this.deny(record, user, 'Only the requester can cancel a request.');
     if (record.status !== 'pending') return this.deny(record, user, `This request is already ${record.status}.`);
     const next = await this.transition(id, async (r) =>
@@ -305,11 +305,11 @@ export class ApprovalService implements ChangeRequester {
   /** Why this user may not vote on this request, or undefined when they may. */
   private async voteDenial(record: ApprovalRecord, user: ChatUser): Promise<string | undefined> {
     if (record.status !== 'pending') return `This request is already ${record.status}; votes are closed.`;
-    if (record.requester.objectId === user.id)
+    if (sameUser(record.requester.objectId, user.id))
       return 'You cannot approve or reject your own request; another approver has to.';
     if (!(await this.deps.policy.hasRole(user.id, record.approverRole)))
       return `Only people with the ${record.approverRole} role can decide this request.`;
-    if (record.votes.some((v) => v.objectId === user.id))
+    if (record.votes.some((v) => sameUser(v.objectId, user.id)))
       return 'You already approved this request; one vote per approver.';
     return undefined;
   }
@@ -343,13 +343,13 @@ export class ApprovalService implements ChangeRequester {
   /** The card's view model; an empty viewer id renders the card everyone sees. */
   async view(record: ApprovalRecord, user: ChatUser, notice?: string): Promise<Reply> {
     const approvers = (await this.deps.policy.people(record.approverRole)).filter(
-      (p) => p.objectId !== record.requester.objectId,
+      (p) => !sameUser(p.objectId, record.requester.objectId),
     );
     const viewer: ApprovalViewer = user.id
       ? {
           objectId: user.id,
           canVote: !(await this.voteDenial(record, user)),
-          canCancel: record.status === 'pending' && record.requester.objectId === user.id,
+          canCancel: record.status === 'pending' && sameUser(record.requester.objectId, user.id),
         }
       : { objectId: '', canVote: record.status === 'pending', canCancel: record.status === 'pending' };
     const { sealed: _sealed, ...shown } = record;
@@ -385,6 +385,11 @@ export class ApprovalService implements ChangeRequester {
       ...(record.operationId ? { operationId: record.operationId } : {}),
     };
   }
+}
+
+/** Object ids are GUIDs, compared case-insensitively as the policy compares them; ids keep their case when stored. */
+function sameUser(a: string, b: string): boolean {
+  return normaliseObjectId(a) === normaliseObjectId(b);
 }
 
 function person(user: ChatUser) {

@@ -2,7 +2,14 @@
  * Channel-agnostic parser for chat commands such as `runtime create rt-a --vm-size Standard_E4s_v3`.
  * It takes the text a channel delivers (Teams HTML with mentions, or plain text), normalizes it and
  * splits it shell-style. It never throws and runs in linear time: chat text is untrusted input.
+ *
+ * A private feed token may be typed anywhere (`status https://TOKEN@feed`, `-i TOKEN@host`, a quoted
+ * description), and whatever the parser returns may be echoed, stored or logged. So the verb, the
+ * args, the flags and every error are masked here, once, with the requirements parser's masker;
+ * only `rest` keeps the raw text, for the install command's requirement lines, which must reach the
+ * runtime service whole (it stores them masked).
  */
+import { requirementsMasker } from '../../domain/requirements';
 
 export interface ParsedCommand {
   /** Lower-cased verb, e.g. 'status'; '' when the message is empty (or only `runtime`). */
@@ -11,7 +18,10 @@ export interface ParsedCommand {
   args: string[];
   /** `--flag value`, `--flag=value`, or a boolean `--flag`. Keys lower-cased; last repeat wins. */
   flags: Record<string, string | true>;
-  /** Raw text after the verb (normalized, case and line breaks kept); `install` reads lines from it. */
+  /**
+   * Raw text after the verb (normalized, case and line breaks kept); `install` reads lines from it.
+   * Unlike everything else here it is NOT masked: never echo, store or log it.
+   */
   rest: string;
   /** True when the message started with a prefix (`runtime`, or its synonym `session`). */
   prefixed: boolean;
@@ -106,7 +116,7 @@ function snippet(text: string, from: number): string {
  * Shell-like split. Quotes open only at the start of a token or right after the `=` of a flag, so
  * apostrophes inside words (`don't`) stay literal. Every character is visited once.
  */
-function tokenize(text: string): { tokens: Token[] } | { error: string } {
+function tokenize(text: string): { tokens: Token[] } | { unterminatedAt: number } {
   const tokens: Token[] = [];
   const n = text.length;
   let i = 0;
@@ -140,7 +150,7 @@ function tokenize(text: string): { tokens: Token[] } | { error: string } {
           value += text[i];
           i++;
         }
-        if (i >= n) return { error: `Unterminated quote in: ${snippet(text, start)}` };
+        if (i >= n) return { unterminatedAt: start };
         i++;
         canQuote = false;
         continue;
@@ -167,8 +177,11 @@ export function parseCommand(text: string): ParseResult {
       error: `The message is too long (${clean.length} characters); the limit is ${MAX_MESSAGE_LENGTH}.`,
     };
   }
+  const mask = requirementsMasker(clean);
   const split = tokenize(clean);
-  if ('error' in split) return { ok: false, error: split.error };
+  // Masked before the cut, so the snippet cannot end inside a URL and show the start of its token.
+  if ('unterminatedAt' in split)
+    return { ok: false, error: `Unterminated quote in: ${snippet(mask(clean.slice(split.unterminatedAt)), 0)}` };
   const { tokens } = split;
 
   let idx = 0;
@@ -183,7 +196,7 @@ export function parseCommand(text: string): ParseResult {
   const verbToken = tokens[idx];
   // A leading flag (`runtime --help`) leaves the verb empty so the caller can show help.
   if (verbToken && !isFlag(verbToken) && !isTerminator(verbToken)) {
-    verb = verbToken.value.toLowerCase();
+    verb = mask(verbToken.value).toLowerCase();
     restFrom = verbToken.end;
     idx++;
   }
@@ -196,10 +209,10 @@ export function parseCommand(text: string): ParseResult {
     const token = tokens[idx];
     if (flagsDone || !isFlag(token)) {
       if (!flagsDone && isTerminator(token)) flagsDone = true;
-      else args.push(token.value);
+      else args.push(mask(token.value));
       continue;
     }
-    const body = token.value.replace(/^--?/, '');
+    const body = mask(token.value.replace(/^--?/, ''));
     const eq = body.indexOf('=');
     if (eq >= 0) {
       flags[body.slice(0, eq).toLowerCase()] = body.slice(eq + 1);
@@ -208,7 +221,7 @@ export function parseCommand(text: string): ParseResult {
     // Negative numbers (`--idle -5`) are not flags, so they are taken as the value here.
     const next = tokens[idx + 1];
     if (next && !next.lineStart && !isFlag(next) && !isTerminator(next)) {
-      flags[body.toLowerCase()] = next.value;
+      flags[body.toLowerCase()] = mask(next.value);
       idx++;
     } else {
       flags[body.toLowerCase()] = true;

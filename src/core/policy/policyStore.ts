@@ -2,7 +2,8 @@
  * The policy in force: the POLICY_FILE (reloaded when it changes, without a restart) combined with
  * the role overlay in storage. A broken edit is logged and the previous policy stays, so a typo
  * cannot open the bot to everyone or lock everyone out. No file at all means open mode:
- * `current()` is undefined and callers let everyone do everything without approvals.
+ * `current()` is undefined and callers let everyone do everything without approvals. config.ts allows
+ * that only in local mode or as POLICY_FILE=none: with an app id, a missing POLICY_FILE stops start-up.
  *
  * How the file and the overlay combine, per person and role: the file gives roles; the latest
  * overlay change for that person and role overrides the file (a revoke removes a role the file
@@ -58,7 +59,8 @@ export class PolicyStore {
   /** The first load. A broken file throws, so the service refuses to start with the message. */
   async load(): Promise<void> {
     if (!this.file) {
-      this.log.info('no policy file configured; everyone may manage runtimes without approvals');
+      // Chosen on purpose (POLICY_FILE=none, or local mode without the Playground), but worth seeing in any log.
+      this.log.warn('no policy file configured; everyone may manage runtimes without approvals');
       return;
     }
     const result = await this.reload();

@@ -194,6 +194,46 @@ describe('parseCommand', () => {
     expect(parseCommand(input)).toEqual({ ok: false, error });
   });
 
+  describe('feed tokens', () => {
+    const TOKEN = 'tok_9QzK2mWvB4nLs8';
+    it.each([
+      ['an unterminated quote', `install chat-dev "-i https://${TOKEN}@pkgs.example.com/simple numpy`],
+      [
+        'an unterminated quote after a long run',
+        `install chat-dev "${'x'.repeat(40)} https://${TOKEN}@pkgs.example.com/simple`,
+      ],
+      ['a token repeated before the quote', `install chat-dev -i https://${TOKEN}@h.example/simple\n"${TOKEN}`],
+    ])('should mask the token in the error about %s', (_what, text) => {
+      const result = parseCommand(text);
+      expect(result.ok).toBe(false);
+      expect(JSON.stringify(result)).not.toContain(TOKEN);
+      expect(JSON.stringify(result)).not.toContain(TOKEN.slice(0, 6));
+    });
+
+    it.each([
+      [`status https://${TOKEN}@pkgs.example.com/simple`],
+      [`help https://user:${TOKEN}@pkgs.example.com`],
+      [`https://${TOKEN}@pkgs.example.com/simple`],
+      [`create rt-a --description "feed https://${TOKEN}@pkgs.example.com"`],
+      [`create rt-a --description="https://${TOKEN}@pkgs.example.com"`],
+      [`install chat-dev -i ${TOKEN}@pkgs.example.com/simple numpy`],
+      [`install chat-dev --trusted-host ${TOKEN}@pkgs.example.com numpy`],
+      [`install chat-dev --index-url=${TOKEN}@pkgs.example.com/simple numpy`],
+      [`update chat-dev --https://${TOKEN}@x.example=1`],
+    ])('should mask the token in the verb, args and flags of %j', (text) => {
+      const result = parseCommand(text);
+      expect(result.ok).toBe(true);
+      if (!result.ok) return;
+      const { rest: _raw, ...echoed } = result.command;
+      expect(JSON.stringify(echoed).toLowerCase()).not.toContain(TOKEN.toLowerCase()); // verbs and flags are lower-cased
+    });
+
+    it('should keep the raw text in rest, for the requirement lines that need the token', () => {
+      const result = parseCommand(`install chat-dev -i https://${TOKEN}@pkgs.example.com/simple numpy`);
+      expect(result.ok && result.command.rest).toBe(`chat-dev -i https://${TOKEN}@pkgs.example.com/simple numpy`);
+    });
+  });
+
   it('should echo at most about 60 characters of an unterminated quote', () => {
     const result = parseCommand(`create "${'x'.repeat(500)}`);
     expect(result.ok).toBe(false);
