@@ -114,6 +114,8 @@ export interface AzureMlConfig {
   apiUrl: string;
   /** Entra authority for DefaultAzureCredential, e.g. https://login.microsoftonline.us; absent: public cloud. */
   authorityHost?: string;
+  /** AZURE_CLIENT_ID: the user-assigned managed identity DefaultAzureCredential signs in as. */
+  managedIdentityClientId?: string;
   /** Scope of the bearer token on every call (an ARM token). */
   armScope: string;
   /** Scope of the `aml-user-token` header on session calls. */
@@ -131,6 +133,8 @@ export interface BlobStorageConfig {
   connectionString?: string;
   /** https://<account>.blob.core.windows.net, signed in with DefaultAzureCredential (managed identity). */
   accountUrl?: string;
+  /** AZURE_CLIENT_ID: the user-assigned managed identity to sign in as, with accountUrl. */
+  managedIdentityClientId?: string;
   container: string;
 }
 
@@ -253,6 +257,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, app: ConfigFor 
     return { registry: { url: url.replace(/\/+$/, ''), repository, pollSeconds } };
   };
   /** RUNTIME_PROVIDER=azureml needs the workspace and where its API is; every problem is listed. */
+  // AZURE_CLIENT_ID: which user-assigned managed identity DefaultAzureCredential signs in as (Blob
+  // storage and Azure ML); a host with several identities needs it, and it must be a client id.
+  const clientId = str('AZURE_CLIENT_ID');
+  if (clientId && !GUID.test(clientId))
+    problems.push(
+      `AZURE_CLIENT_ID must be the client id (a GUID) of a managed identity or app (got "${clientId.slice(0, 80)}")`,
+    );
+  const identity = clientId && GUID.test(clientId) ? { managedIdentityClientId: clientId.toLowerCase() } : {};
   const azureml = (): { azureml?: AzureMlConfig } => {
     if (provider !== 'azureml') return {};
     const required = (name: string) => {
@@ -295,6 +307,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, app: ConfigFor 
         workspace,
         apiUrl: (apiUrl ?? '').replace(/\/+$/, ''),
         ...(authorityHost ? { authorityHost: authorityHost.href.replace(/\/+$/, '') } : {}),
+        ...identity,
         armScope: str('AZUREML_ARM_SCOPE') ?? 'https://management.azure.com/.default',
         amlScope: str('AZUREML_AML_SCOPE') ?? 'https://ml.azure.com/.default',
         requestTimeoutSeconds: int('AZUREML_REQUEST_TIMEOUT_SECONDS', 30, 1, 300),
@@ -336,7 +349,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, app: ConfigFor 
     return {
       blob: {
         ...(connectionString ? { connectionString } : {}),
-        ...(parsed && !connectionString ? { accountUrl: parsed.href.replace(/\/+$/, '') } : {}),
+        ...(parsed && !connectionString ? { accountUrl: parsed.href.replace(/\/+$/, ''), ...identity } : {}),
         container,
       },
     };

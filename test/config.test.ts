@@ -201,6 +201,27 @@ describe('storage configuration', () => {
     expect(config.blob).toEqual({ accountUrl: 'https://contoso.blob.core.windows.net', container: 'bot-state' });
   });
 
+  it('should sign Blob storage and Azure ML in as the managed identity AZURE_CLIENT_ID names', () => {
+    const id = '3F2504E0-4F89-41D3-9A0C-0305E82C3301';
+    const config = load({
+      STORAGE: 'blob',
+      AZURE_STORAGE_ACCOUNT_URL: 'https://contoso.blob.core.windows.net',
+      SECRETS_KEY: KEY,
+      AZURE_CLIENT_ID: id,
+      RUNTIME_PROVIDER: 'azureml',
+      AZUREML_SUBSCRIPTION_ID: '00000000-0000-0000-0000-000000000001',
+      AZUREML_RESOURCE_GROUP: 'rg',
+      AZUREML_WORKSPACE: 'ws',
+      AZUREML_API_URL: 'https://eastus.api.azureml.ms',
+    });
+    expect(config.blob?.managedIdentityClientId).toBe(id.toLowerCase());
+    expect(config.service.azureml?.managedIdentityClientId).toBe(id.toLowerCase());
+  });
+
+  it('should refuse an AZURE_CLIENT_ID that is not a client id', () => {
+    expect(() => load({ AZURE_CLIENT_ID: 'my-identity' })).toThrow(/AZURE_CLIENT_ID must be the client id \(a GUID\)/);
+  });
+
   it.each([
     [{}, /needs exactly one of AZURE_STORAGE_CONNECTION_STRING and AZURE_STORAGE_ACCOUNT_URL/],
     [

@@ -62,5 +62,12 @@ function serviceClient(
   }
   if (!config.accountUrl)
     throw new Error('STORAGE=blob needs AZURE_STORAGE_CONNECTION_STRING or AZURE_STORAGE_ACCOUNT_URL');
-  return new BlobServiceClient(config.accountUrl, credential ?? new DefaultAzureCredential(), pipeline);
+  return new BlobServiceClient(
+    config.accountUrl,
+    credential ??
+      new DefaultAzureCredential(
+        config.managedIdentityClientId ? { managedIdentityClientId: config.managedIdentityClientId } : {},
+      ),
+    pipeline,
+  );
 }

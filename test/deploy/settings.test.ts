@@ -12,7 +12,6 @@ import {
   checkDeployment,
   DEPLOYMENT_FILES,
   type DeploymentFiles,
-  EXPECTED_FROM_PARALLEL_WORK,
   readDeploymentFiles,
   type Samples,
   settingsConfigKnows,
@@ -49,12 +48,6 @@ const SAMPLES: Samples = {
   },
 };
 
-const PARALLEL = Object.keys(EXPECTED_FROM_PARALLEL_WORK);
-/** A problem that only the settings other engineers are adding to src/config.ts will solve. */
-const fromParallelWork = (problem: string) =>
-  /expected from parallel work/.test(problem) ||
-  (/refused by src\/config\.ts/.test(problem) && PARALLEL.some((name) => problem.includes(name)));
-
 function check(files: DeploymentFiles = FILES): string[] {
   return checkDeployment(files, SAMPLES).problems;
 }
@@ -72,14 +65,8 @@ describe('deployment settings check', () => {
       expect(known).toContain(name);
   });
 
-  it('should find the deployment files consistent, apart from settings expected from parallel work', () => {
-    expect(check().filter((p) => !fromParallelWork(p))).toEqual([]);
-  });
-
-  // Fails until the Blob storage and configuration work lands in src/config.ts (issue 18's brief):
-  // the list is EXPECTED_FROM_PARALLEL_WORK, for the coordinator to reconcile at merge.
-  it('should find every setting the deployment uses known to src/config.ts', () => {
-    expect(check().filter(fromParallelWork)).toEqual([]);
+  it('should find the deployment files consistent, every setting known to src/config.ts', () => {
+    expect(check()).toEqual([]);
   });
 
   it('should give the bot and the service the settings production needs', () => {

@@ -42,22 +42,6 @@ export function readDeploymentFiles(root: string): DeploymentFiles {
   ) as DeploymentFiles;
 }
 
-/**
- * Settings the deployment must use that other engineers are adding to src/config.ts at the same time
- * (issue 18's brief). Until they land, the check says so for each; the coordinator reconciles them at
- * merge. None of them is skipped.
- */
-export const EXPECTED_FROM_PARALLEL_WORK: Record<string, string> = {
-  STORAGE: 'STORAGE=blob (Blob storage)',
-  AZURE_STORAGE_ACCOUNT_URL: 'Blob storage through DefaultAzureCredential / the managed identity',
-  AZURE_STORAGE_CONNECTION_STRING: 'Blob storage through a connection string',
-  AZURE_STORAGE_CONTAINER: 'the Blob container of the state',
-  SECRETS_KEY: "required with STORAGE=blob (the bot's)",
-  MicrosoftAppType: 'SingleTenant (with MicrosoftAppTenantId) or UserAssignedMSI (no password)',
-  POLICY_FILE: 'required in production: with an app id the bot refuses changes without one',
-  AZURE_CLIENT_ID: 'DefaultAzureCredential picks the user-assigned identity',
-};
-
 /** Read by App Service itself, not by the product. */
 const PLATFORM_SETTINGS: Record<string, string> = {
   WEBSITES_PORT: 'the port App Service forwards HTTP to',
@@ -226,11 +210,7 @@ export function checkDeployment(files: DeploymentFiles, samples: Samples): Check
   for (const [app, settings] of Object.entries({ ...apps, local })) {
     for (const name of Object.keys(settings)) {
       if (known.has(name) || (app !== 'local' && name in PLATFORM_SETTINGS)) continue;
-      const parallel = EXPECTED_FROM_PARALLEL_WORK[name];
-      problem(
-        `${app} app setting ${name} is not a setting src/config.ts knows` +
-          (parallel ? ` (expected from parallel work: ${parallel})` : ''),
-      );
+      problem(`${app} app setting ${name} is not a setting src/config.ts knows`);
     }
     try {
       loadConfig(settings, app === 'service' ? 'service' : 'bot');

@@ -67,7 +67,10 @@ export class AzureMlProvider implements RuntimeProvider {
       new DefaultAzureCredential(
         // A custom authority (sovereign cloud, Azure Stack, a test endpoint) is not in Microsoft's
         // instance list, so looking it up would fail the sign-in before it starts.
-        config.authorityHost ? { authorityHost: config.authorityHost, disableInstanceDiscovery: true } : {},
+        {
+          ...(config.authorityHost ? { authorityHost: config.authorityHost, disableInstanceDiscovery: true } : {}),
+          ...(config.managedIdentityClientId ? { managedIdentityClientId: config.managedIdentityClientId } : {}),
+        },
       );
     this.tokens = new TokenCache(credential, [config.armScope, config.amlScope], {
       clock: systemClock, // token expiry is wall-clock time, whatever clock the service runs on
