@@ -19,6 +19,7 @@ async function main(): Promise<void> {
     provider: config.service.provider,
     storage: await describeStorage(config),
     auth: config.service.token ? 'bearer token' : 'none (loopback only)',
+    worker: service.engine.owner,
   });
   const shutdown = async () => {
     await service.stop();

@@ -57,7 +57,11 @@ export function createRuntimeServiceApp(options: ServiceAppOptions): RuntimeServ
   const events = new EventLog(storage, clock, { ...options.events, log: log.child({ component: 'events' }) });
   const versions = new VersionStore(storage, config.catalogueFile, clock, events);
   const provider = createProvider({ ...options, clock, versions });
-  const engineOptions = { ...engineDefaults(provider), ...options.engine };
+  const engineOptions = {
+    ...engineDefaults(provider),
+    ...(config.operationLeaseSeconds ? { leaseMs: config.operationLeaseSeconds * 1000 } : {}),
+    ...options.engine,
+  };
   const engine = new OperationEngine(
     storage,
     provider,

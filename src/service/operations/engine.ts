@@ -66,13 +66,21 @@ export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60_000;
 /** Expired idempotency records are looked for at most this often per process. */
 const EXPIRY_SWEEP_MS = 60 * 60_000;
 const SUBMIT_ATTEMPTS = 10;
+/**
+ * How often each replica sweeps: it reads every runtime record (idle shutdowns, locks left by a
+ * crash), which on blob storage is one request per runtime. Locks count as abandoned after 30 s
+ * and idle times are whole minutes, so a sweep every 30 s loses nothing.
+ */
+const SWEEP_MS = 30_000;
+const SYNC_CHECK_MS = 5000;
 
 export class OperationEngine {
   readonly runtimes: Collection<RuntimeRecord>;
   readonly operations: Collection<OperationRecord>;
   private readonly pending: Collection<{ since: string }>;
   private readonly idempotency: Collection<IdempotencyRecord>;
-  private readonly owner: string;
+  /** This process's name in the operation leases it takes (logged at start, for operators). */
+  readonly owner: string;
   private readonly leaseMs: number;
   private readonly maxStepRetries: number;
   private timers: NodeJS.Timeout[] = [];
@@ -261,7 +269,7 @@ export class OperationEngine {
 
   start(): void {
     const tickMs = this.options.tickMs ?? 200;
-    const sweepMs = this.options.sweepMs ?? 5000;
+    const sweepMs = this.options.sweepMs ?? SWEEP_MS;
     const busy = new Set<string>();
     const guarded = (fn: () => Promise<unknown>, name: string) => async () => {
       if (busy.has(name)) return; // the previous round is still running
@@ -278,6 +286,13 @@ export class OperationEngine {
       setInterval(
         guarded(() => this.tick(), 'tick'),
         tickMs,
+      ),
+    );
+    // The provider decides when a sync is due; asking costs nothing until then.
+    this.timers.push(
+      setInterval(
+        guarded(() => this.syncProvider(), 'sync'),
+        SYNC_CHECK_MS,
       ),
     );
     this.timers.push(
