@@ -359,9 +359,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, app: ConfigFor 
         total: int('EVENT_STREAMS_MAX', EVENT_STREAM_DEFAULTS.total, 1, 100_000),
         perClient: int('EVENT_STREAMS_PER_CLIENT', EVENT_STREAM_DEFAULTS.perClient, 1, 100_000),
       },
-      ...(str('OPERATION_LEASE_SECONDS')
-        ? { operationLeaseSeconds: int('OPERATION_LEASE_SECONDS', 30, 2, 24 * 3600) }
-        : {}),
+      ...(str('OPERATION_LEASE_SECONDS') ? { operationLeaseSeconds: int('OPERATION_LEASE_SECONDS', 30, 2, 3600) } : {}),
       ...registry(),
       ...azureml(),
     },
