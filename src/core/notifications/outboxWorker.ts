@@ -9,6 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Clock } from '../../clock';
 import type { Logger } from '../../logger';
+import { IDLE_POLL_MS, PollLoop } from '../../pollLoop';
 import { ContentionError, withoutEtag } from '../../storage/collection';
 import { isEtagConflict } from '../../storage/storage';
 import type { Reply } from '../replies';
@@ -52,21 +53,34 @@ export interface TickResult {
 
 export class OutboxWorker {
   private readonly owner = `outbox-${process.pid}-${randomBytes(3).toString('hex')}`;
-  private timer?: NodeJS.Timeout;
-  private running = false;
+  private loop?: PollLoop;
+  /** Items in the queue at the last pass, due or not. */
+  private queued = 0;
   private stopped = false;
 
   constructor(private readonly o: OutboxWorkerOptions) {}
 
+  /** Passes every `intervalMs` while the queue holds items; rarely while it is empty (see wake). */
   start(intervalMs = 500): void {
     this.stopped = false;
-    this.timer = setInterval(() => void this.tickOnce(), intervalMs);
-    this.timer.unref();
+    this.loop = new PollLoop(
+      async () => {
+        await this.tick();
+        return this.queued > 0;
+      },
+      { busyMs: intervalMs, idleMs: Math.max(intervalMs, IDLE_POLL_MS), log: this.o.log, name: 'outbox pass' },
+    );
+    this.loop.start();
+  }
+
+  /** Items were queued by this process: start a pass now. */
+  wake(): void {
+    this.loop?.wake();
   }
 
   stop(): void {
     this.stopped = true;
-    if (this.timer) clearInterval(this.timer);
+    this.loop?.stop();
   }
 
   /** One pass over the items that are due; sends run concurrently, reservations in order. */
@@ -102,21 +116,10 @@ export class OutboxWorker {
     return result;
   }
 
-  private async tickOnce(): Promise<void> {
-    if (this.running) return;
-    this.running = true;
-    try {
-      await this.tick();
-    } catch (error) {
-      this.o.log.warn('outbox pass failed; will retry', { error });
-    } finally {
-      this.running = false;
-    }
-  }
-
   private async dueIds(): Promise<string[]> {
     const now = this.o.clock.now();
     const ids = await this.o.outbox.items.ids();
+    this.queued = ids.length;
     const due: [string, number][] = [];
     for (let i = 0; i < ids.length; i += 200) {
       for (const [id, item] of await this.o.outbox.items.getManyWithIds(ids.slice(i, i + 200))) {

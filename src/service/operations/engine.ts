@@ -16,6 +16,7 @@ import type { Clock } from '../../clock';
 import { type OperationKind, type Person, RUNTIME_NAME } from '../../domain/runtime';
 import { AppError, ErrorCode } from '../../errors';
 import type { Logger } from '../../logger';
+import { IDLE_POLL_MS, PollLoop } from '../../pollLoop';
 import { backoff, Collection, UNCHANGED, withoutEtag } from '../../storage/collection';
 import { isEtagConflict, type Storage } from '../../storage/storage';
 import type { EventLog } from '../events/eventLog';
@@ -84,6 +85,7 @@ export class OperationEngine {
   private readonly leaseMs: number;
   private readonly maxStepRetries: number;
   private timers: NodeJS.Timeout[] = [];
+  private steps?: PollLoop;
   /** Operations this process is advancing now: one advance per operation at a time. */
   private readonly advancing = new Set<string>();
   private lastExpirySweep = 0;
@@ -189,6 +191,7 @@ export class OperationEngine {
           error,
         });
       }
+      this.steps?.wake(); // its next steps are due soon
       return { operation: (await this.operations.get(op.id)) ?? op, created: true };
     }
     throw new AppError(
@@ -204,11 +207,17 @@ export class OperationEngine {
 
   /** Runs every due step once. Safe to call from several processes at the same time. */
   async tick(): Promise<number> {
+    return (await this.tickRound()).ran;
+  }
+
+  /** A tick that also says how many operations are still under way. */
+  private async tickRound(): Promise<{ ran: number; pending: number }> {
+    const ids = await this.pending.ids();
     let ran = 0;
-    for (const id of await this.pending.ids()) {
+    for (const id of ids) {
       if (await this.advance(id)) ran++;
     }
-    return ran;
+    return { ran, pending: ids.length };
   }
 
   /**
@@ -282,12 +291,14 @@ export class OperationEngine {
         busy.delete(name);
       }
     };
-    this.timers.push(
-      setInterval(
-        guarded(() => this.tick(), 'tick'),
-        tickMs,
-      ),
-    );
+    // Steps are looked for often while operations run, and rarely when none do.
+    this.steps = new PollLoop(async () => (await this.tickRound()).pending > 0, {
+      busyMs: tickMs,
+      idleMs: Math.max(tickMs, IDLE_POLL_MS),
+      log: this.log,
+      name: 'tick',
+    });
+    this.steps.start();
     // The provider decides when a sync is due; asking costs nothing until then.
     this.timers.push(
       setInterval(
@@ -305,6 +316,7 @@ export class OperationEngine {
   }
 
   stop(): void {
+    this.steps?.stop();
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
   }
