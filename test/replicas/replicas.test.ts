@@ -135,7 +135,8 @@ async function untilEnded(ids: string[], timeoutMs = 45_000): Promise<Map<string
     }
     if (ended.size === ids.length) break;
     if (Date.now() > deadline) throw new Error(`${ids.length - ended.size} operations did not end: ${open.join(', ')}`);
-    await new Promise((r) => setTimeout(r, 250));
+    // Not too often: every poll is a storage read, and Azurite serves every replica.
+    await new Promise((r) => setTimeout(r, 1000));
   }
   return ended;
 }
