@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import type { Clock } from '../../clock';
 import type { Logger } from '../../logger';
 import { IDLE_POLL_MS, PollLoop } from '../../pollLoop';
-import { ContentionError, withoutEtag } from '../../storage/collection';
+import { ContentionError, type Stored, withoutEtag } from '../../storage/collection';
 import { isEtagConflict } from '../../storage/storage';
 import type { Reply } from '../replies';
 import { Outbox, type OutboxItem } from './outbox';
@@ -51,6 +51,12 @@ export interface TickResult {
   failed: number;
 }
 
+/** An item found due, with the eTag it had when read. */
+interface Due {
+  id: string;
+  item: Stored<OutboxItem>;
+}
+
 export class OutboxWorker {
   private readonly owner = `outbox-${process.pid}-${randomBytes(3).toString('hex')}`;
   private loop?: PollLoop;
@@ -87,9 +93,10 @@ export class OutboxWorker {
   async tick(): Promise<TickResult> {
     const result: TickResult = { sent: 0, retried: 0, dropped: 0, failed: 0 };
     const inFlight = new Set<Promise<void>>();
-    for (const id of await this.dueIds()) {
+    for (const due of await this.dueItems()) {
       if (this.stopped) break;
-      const claimed = await this.claim(id);
+      const id = due.id;
+      const claimed = await this.claim(due);
       if (!claimed) continue;
       // The global slot first: waiting for it takes time, and a conversation slot taken before the
       // wait would be dated too early, letting that conversation's next sends through too soon.
@@ -116,23 +123,27 @@ export class OutboxWorker {
     return result;
   }
 
-  private async dueIds(): Promise<string[]> {
+  /** Items due now and not leased, oldest first, as read: their eTags guard the claims. */
+  private async dueItems(): Promise<Due[]> {
     const now = this.o.clock.now();
     const ids = await this.o.outbox.items.ids();
     this.queued = ids.length;
-    const due: [string, number][] = [];
+    const due: Due[] = [];
     for (let i = 0; i < ids.length; i += 200) {
       for (const [id, item] of await this.o.outbox.items.getManyWithIds(ids.slice(i, i + 200))) {
-        if (item.notBefore <= now && !(item.lease && item.lease.until > now)) due.push([id, item.createdAt]);
+        if (item.notBefore <= now && !(item.lease && item.lease.until > now)) due.push({ id, item });
       }
     }
-    return due.sort((a, b) => a[1] - b[1]).map(([id]) => id);
+    return due.sort((a, b) => a.item.createdAt - b.item.createdAt);
   }
 
-  private async claim(id: string): Promise<OutboxItem | undefined> {
-    const item = await this.o.outbox.items.get(id);
+  /**
+   * Leases the item as this pass read it, without reading it again: a worker that changed it since
+   * (another replica took it, or sent it) makes the write fail, and this one skips the item.
+   */
+  private async claim({ id, item }: Due): Promise<OutboxItem | undefined> {
     const now = this.o.clock.now();
-    if (!item || item.notBefore > now || (item.lease && item.lease.until > now)) return undefined;
+    if (item.notBefore > now || (item.lease && item.lease.until > now)) return undefined;
     const leased = { ...withoutEtag(item), lease: { owner: this.owner, until: now + LEASE_MS } };
     try {
       await this.o.outbox.items.replace(id, leased, item.eTag);
