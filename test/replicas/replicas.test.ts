@@ -233,6 +233,7 @@ describe('replicas that share only a storage account', () => {
     expect(conversations.flatMap((id) => connector.rejected(id))).toEqual([]);
     expect(await outbox.deadLetters.ids()).toEqual([]);
   }, 90_000);
+
   it('should poll the image registry once per interval across the service replicas', () => {
     const times = registry.times;
     expect(registry.requests.every((r) => r.startsWith(`/v2/${registry.repository}/tags/list`))).toBe(true);
