@@ -99,6 +99,11 @@ export interface ServiceConfig {
   maxBodyBytes: number;
   /** Caps on open `GET /v1/events` streams; absent: EVENT_STREAM_DEFAULTS. */
   eventStreams?: { total: number; perClient: number };
+  /**
+   * How long a replica holds an operation while it runs one step; a replica that died mid-step is
+   * replaced once it lapses. Absent: the provider's default (30 s local, 10 minutes azureml).
+   */
+  operationLeaseSeconds?: number;
   /** Where new image versions come from; absent: only the catalogue and `publish-version`. */
   registry?: RegistryConfig;
   /** The Azure ML workspace whose prompt flow runtimes the `azureml` provider manages. */
@@ -393,6 +398,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, app: ConfigFor 
         total: int('EVENT_STREAMS_MAX', EVENT_STREAM_DEFAULTS.total, 1, 100_000),
         perClient: int('EVENT_STREAMS_PER_CLIENT', EVENT_STREAM_DEFAULTS.perClient, 1, 100_000),
       },
+      ...(str('OPERATION_LEASE_SECONDS') ? { operationLeaseSeconds: int('OPERATION_LEASE_SECONDS', 30, 2, 3600) } : {}),
       ...registry(),
       ...azureml(),
     },

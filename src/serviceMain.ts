@@ -22,6 +22,7 @@ async function main(): Promise<void> {
     storage: await describeStorage(config),
     auth: config.service.token ? 'bearer token' : 'none (loopback only)',
     telemetry: telemetry.exporters.join(', ') || 'off',
+    worker: service.engine.owner,
   });
   const shutdown = async () => {
     await service.stop();

@@ -122,6 +122,15 @@ describe('configuration', () => {
     expect(() => load({ EVENT_STREAMS_PER_CLIENT: 'many' })).toThrow(/EVENT_STREAMS_PER_CLIENT must be a whole number/);
   });
 
+  it('should leave the operation lease to the provider unless OPERATION_LEASE_SECONDS is set', () => {
+    expect(load({}).service).not.toHaveProperty('operationLeaseSeconds');
+    expect(load({ OPERATION_LEASE_SECONDS: '5' }).service.operationLeaseSeconds).toBe(5);
+    expect(() => load({ OPERATION_LEASE_SECONDS: '1' })).toThrow(
+      /OPERATION_LEASE_SECONDS must be a whole number from 2 to 3600 \(got "1"\)/,
+    );
+    expect(() => load({ OPERATION_LEASE_SECONDS: '30s' })).toThrow(/OPERATION_LEASE_SECONDS must be a whole number/);
+  });
+
   it('should watch a registry only when configured in local mode', () => {
     expect(load({}).service.registry).toBeUndefined();
     const config = load({ IMAGE_REGISTRY_URL: 'http://127.0.0.1:5000/', IMAGE_REGISTRY_POLL_SECONDS: '60' });

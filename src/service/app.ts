@@ -73,7 +73,11 @@ export function createRuntimeServiceApp(options: ServiceAppOptions): RuntimeServ
   // Every writer of runtime records gets the observed storage: its writes are in the next read.
   const writers = readModel.observe(storage);
   const provider = createProvider({ ...options, storage: writers, clock, versions, index: readModel });
-  const engineOptions = { ...engineDefaults(provider), ...options.engine };
+  const engineOptions = {
+    ...engineDefaults(provider),
+    ...(config.operationLeaseSeconds ? { leaseMs: config.operationLeaseSeconds * 1000 } : {}),
+    ...options.engine,
+  };
   const engine = new OperationEngine(
     writers,
     provider,

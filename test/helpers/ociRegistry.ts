@@ -15,6 +15,8 @@ export interface OciTestRegistry {
   tags: string[];
   /** Every request path with its query, in order. */
   requests: string[];
+  /** When each request arrived (epoch ms), in the same order. */
+  times: number[];
   /** Answers used before the normal ones, one per request. */
   inject: InjectedAnswer[];
   /** `loop`: every page links back to the first; `endless`: every page links to a new page. */
@@ -32,6 +34,7 @@ export async function startOciTestRegistry(repository = 'azureml/promptflow/prom
     repository,
     tags: [] as string[],
     requests: [] as string[],
+    times: [] as number[],
     inject: [] as InjectedAnswer[],
     pagination: 'spec' as OciTestRegistry['pagination'],
     defaultPageSize: 100,
@@ -39,6 +42,7 @@ export async function startOciTestRegistry(repository = 'azureml/promptflow/prom
   const server: Server = createServer((req, res) => answer(req, res));
   const answer = (req: IncomingMessage, res: ServerResponse) => {
     state.requests.push(req.url ?? '');
+    state.times.push(Date.now());
     const injected = state.inject.shift();
     if (injected && 'hang' in injected) return void hanging.push(res);
     if (injected) {

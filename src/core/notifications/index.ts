@@ -73,8 +73,8 @@ export class Notifications {
     if (this.busy) return;
     this.busy = true;
     try {
-      await this.notifier.pollEvents();
-      await this.notifier.scan(forceScan);
+      const queued = (await this.notifier.pollEvents()) + (await this.notifier.scan(forceScan));
+      if (queued > 0) this.worker.wake();
       if (this.o.clock.now() - this.lastPrune > PRUNE_EVERY_MS) {
         this.lastPrune = this.o.clock.now();
         await this.outbox.prune();

@@ -42,6 +42,9 @@ export interface SentMark {
   attempts: number;
 }
 
+/** Conversations queued at once by `enqueue`. */
+const ENQUEUE_AT_ONCE = 16;
+
 /** Notification ids become storage keys: letters, digits, dot, dash, underscore. */
 const ID = /^[A-Za-z0-9._-]{1,120}$/;
 
@@ -82,9 +85,9 @@ export class Outbox {
     );
     if (stored?.enqueuedAt) return 0;
     let queued = 0;
-    for (const key of new Set(conversationKeys)) {
+    const queue = async (key: string) => {
       const itemId = Outbox.itemId(id, key);
-      if (await this.sent.get(itemId)) continue;
+      if (await this.sent.get(itemId)) return;
       try {
         await this.items.create(itemId, {
           notificationId: id,
@@ -97,7 +100,11 @@ export class Outbox {
       } catch (error) {
         if (!isEtagConflict(error)) throw error;
       }
-    }
+    };
+    // A few at a time: on a remote store, one after the other would take a round trip per conversation.
+    const keys = [...new Set(conversationKeys)];
+    for (let i = 0; i < keys.length; i += ENQUEUE_AT_ONCE)
+      await Promise.all(keys.slice(i, i + ENQUEUE_AT_ONCE).map(queue));
     await this.notifications.update(id, (current) =>
       current && !current.enqueuedAt
         ? { ...current, enqueuedAt: this.clock.now(), recipients: new Set(conversationKeys).size }

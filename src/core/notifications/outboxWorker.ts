@@ -9,7 +9,8 @@
 import { randomBytes } from 'node:crypto';
 import type { Clock } from '../../clock';
 import type { Logger } from '../../logger';
-import { ContentionError, withoutEtag } from '../../storage/collection';
+import { IDLE_POLL_MS, PollLoop } from '../../pollLoop';
+import { ContentionError, type Stored, withoutEtag } from '../../storage/collection';
 import { isEtagConflict } from '../../storage/storage';
 import { traceNotificationSend } from '../../telemetry/delivery';
 import type { Reply } from '../replies';
@@ -51,32 +52,52 @@ export interface TickResult {
   failed: number;
 }
 
+/** An item found due, with the eTag it had when read. */
+interface Due {
+  id: string;
+  item: Stored<OutboxItem>;
+}
+
 export class OutboxWorker {
   private readonly owner = `outbox-${process.pid}-${randomBytes(3).toString('hex')}`;
-  private timer?: NodeJS.Timeout;
-  private running = false;
+  private loop?: PollLoop;
+  /** Items in the queue at the last pass, due or not. */
+  private queued = 0;
   private stopped = false;
 
   constructor(private readonly o: OutboxWorkerOptions) {}
 
+  /** Passes every `intervalMs` while the queue holds items; rarely while it is empty (see wake). */
   start(intervalMs = 500): void {
     this.stopped = false;
-    this.timer = setInterval(() => void this.tickOnce(), intervalMs);
-    this.timer.unref();
+    this.loop = new PollLoop(
+      async () => {
+        await this.tick();
+        return this.queued > 0;
+      },
+      { busyMs: intervalMs, idleMs: Math.max(intervalMs, IDLE_POLL_MS), log: this.o.log, name: 'outbox pass' },
+    );
+    this.loop.start();
+  }
+
+  /** Items were queued by this process: start a pass now. */
+  wake(): void {
+    this.loop?.wake();
   }
 
   stop(): void {
     this.stopped = true;
-    if (this.timer) clearInterval(this.timer);
+    this.loop?.stop();
   }
 
   /** One pass over the items that are due; sends run concurrently, reservations in order. */
   async tick(): Promise<TickResult> {
     const result: TickResult = { sent: 0, retried: 0, dropped: 0, failed: 0 };
     const inFlight = new Set<Promise<void>>();
-    for (const id of await this.dueIds()) {
+    for (const due of await this.dueItems()) {
       if (this.stopped) break;
-      const claimed = await this.claim(id);
+      const id = due.id;
+      const claimed = await this.claim(due);
       if (!claimed) continue;
       // The global slot first: waiting for it takes time, and a conversation slot taken before the
       // wait would be dated too early, letting that conversation's next sends through too soon.
@@ -103,34 +124,27 @@ export class OutboxWorker {
     return result;
   }
 
-  private async tickOnce(): Promise<void> {
-    if (this.running) return;
-    this.running = true;
-    try {
-      await this.tick();
-    } catch (error) {
-      this.o.log.warn('outbox pass failed; will retry', { error });
-    } finally {
-      this.running = false;
-    }
-  }
-
-  private async dueIds(): Promise<string[]> {
+  /** Items due now and not leased, oldest first, as read: their eTags guard the claims. */
+  private async dueItems(): Promise<Due[]> {
     const now = this.o.clock.now();
     const ids = await this.o.outbox.items.ids();
-    const due: [string, number][] = [];
+    this.queued = ids.length;
+    const due: Due[] = [];
     for (let i = 0; i < ids.length; i += 200) {
       for (const [id, item] of await this.o.outbox.items.getManyWithIds(ids.slice(i, i + 200))) {
-        if (item.notBefore <= now && !(item.lease && item.lease.until > now)) due.push([id, item.createdAt]);
+        if (item.notBefore <= now && !(item.lease && item.lease.until > now)) due.push({ id, item });
       }
     }
-    return due.sort((a, b) => a[1] - b[1]).map(([id]) => id);
+    return due.sort((a, b) => a.item.createdAt - b.item.createdAt);
   }
 
-  private async claim(id: string): Promise<OutboxItem | undefined> {
-    const item = await this.o.outbox.items.get(id);
+  /**
+   * Leases the item as this pass read it, without reading it again: a worker that changed it since
+   * (another replica took it, or sent it) makes the write fail, and this one skips the item.
+   */
+  private async claim({ id, item }: Due): Promise<OutboxItem | undefined> {
     const now = this.o.clock.now();
-    if (!item || item.notBefore > now || (item.lease && item.lease.until > now)) return undefined;
+    if (item.notBefore > now || (item.lease && item.lease.until > now)) return undefined;
     const leased = { ...withoutEtag(item), lease: { owner: this.owner, until: now + LEASE_MS } };
     try {
       await this.o.outbox.items.replace(id, leased, item.eTag);

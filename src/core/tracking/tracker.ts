@@ -9,6 +9,7 @@ import type { Clock } from '../../clock';
 import type { Operation } from '../../domain/runtime';
 import { AppError, ErrorCode } from '../../errors';
 import type { Logger } from '../../logger';
+import { IDLE_POLL_MS, PollLoop } from '../../pollLoop';
 import { Collection, withoutEtag } from '../../storage/collection';
 import { isEtagConflict, type Storage } from '../../storage/storage';
 import { traceProgress } from '../../telemetry/delivery';
@@ -37,8 +38,7 @@ const GIVE_UP_MS = 6 * 60 * 60_000;
 
 export class OperationTracker {
   private readonly tracked: Collection<TrackedMessage>;
-  private timer?: NodeJS.Timeout;
-  private running = false;
+  private loop?: PollLoop;
 
   constructor(
     storage: Storage,
@@ -61,40 +61,44 @@ export class OperationTracker {
       since: this.clock.now(),
       ...traceparentField(),
     });
+    this.loop?.wake();
   }
 
   /** Polls every tracked operation once; returns how many messages were updated. */
   async tick(): Promise<number> {
+    return (await this.round()).updated;
+  }
+
+  /** A tick that also says how many messages are tracked. */
+  private async round(): Promise<{ updated: number; tracked: number }> {
+    const ids = await this.tracked.ids();
     let updated = 0;
-    for (const id of await this.tracked.ids()) {
+    for (const id of ids) {
       try {
         if (await this.poll(id)) updated++;
       } catch (error) {
         this.log.warn('tracking an operation failed; will retry', { operationId: id, error });
       }
     }
-    return updated;
+    return { updated, tracked: ids.length };
   }
 
+  /**
+   * Rounds every `intervalMs` while messages are tracked, rarely while none are. A failed round
+   * (storage away) is logged and tried again; it never ends the process.
+   */
   start(intervalMs = 1000): void {
-    this.timer = setInterval(async () => {
-      if (this.running) return;
-      this.running = true;
-      try {
-        await this.tick();
-      } catch (error) {
-        // Storage away (the list of tracked messages): the next round tries again; a timer must
-        // never let a rejection escape, it would end the process.
-        this.log.warn('tracking round failed; will retry', { error });
-      } finally {
-        this.running = false;
-      }
-    }, intervalMs);
-    this.timer.unref();
+    this.loop = new PollLoop(async () => (await this.round()).tracked > 0, {
+      busyMs: intervalMs,
+      idleMs: Math.max(intervalMs, IDLE_POLL_MS),
+      log: this.log,
+      name: 'tracking round',
+    });
+    this.loop.start();
   }
 
   stop(): void {
-    if (this.timer) clearInterval(this.timer);
+    this.loop?.stop();
   }
 
   /**

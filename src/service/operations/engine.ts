@@ -16,6 +16,7 @@ import type { Clock } from '../../clock';
 import { type OperationKind, type Person, RUNTIME_NAME } from '../../domain/runtime';
 import { AppError, ErrorCode } from '../../errors';
 import type { Logger } from '../../logger';
+import { IDLE_POLL_MS, PollLoop } from '../../pollLoop';
 import { backoff, Collection, UNCHANGED, withoutEtag } from '../../storage/collection';
 import { isEtagConflict, type Storage } from '../../storage/storage';
 import type { EventLog } from '../events/eventLog';
@@ -69,16 +70,25 @@ export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60_000;
 /** Expired idempotency records are looked for at most this often per process. */
 const EXPIRY_SWEEP_MS = 60 * 60_000;
 const SUBMIT_ATTEMPTS = 10;
+/**
+ * How often each replica sweeps: it reads every runtime record (idle shutdowns, locks left by a
+ * crash), which on blob storage is one request per runtime. Locks count as abandoned after 30 s
+ * and idle times are whole minutes, so a sweep every 30 s loses nothing.
+ */
+const SWEEP_MS = 30_000;
+const SYNC_CHECK_MS = 5000;
 
 export class OperationEngine {
   readonly runtimes: Collection<RuntimeRecord>;
   readonly operations: Collection<OperationRecord>;
   private readonly pending: Collection<{ since: string }>;
   private readonly idempotency: Collection<IdempotencyRecord>;
-  private readonly owner: string;
+  /** This process's name in the operation leases it takes (logged at start, for operators). */
+  readonly owner: string;
   private readonly leaseMs: number;
   private readonly maxStepRetries: number;
   private timers: NodeJS.Timeout[] = [];
+  private steps?: PollLoop;
   /** Operations this process is advancing now: one advance per operation at a time. */
   private readonly advancing = new Set<string>();
   private lastExpirySweep = 0;
@@ -186,6 +196,7 @@ export class OperationEngine {
           error,
         });
       }
+      this.steps?.wake(); // its next steps are due soon
       return { operation: (await this.operations.get(op.id)) ?? op, created: true };
     }
     throw new AppError(
@@ -201,11 +212,17 @@ export class OperationEngine {
 
   /** Runs every due step once. Safe to call from several processes at the same time. */
   async tick(): Promise<number> {
+    return (await this.tickRound()).ran;
+  }
+
+  /** A tick that also says how many operations are still under way. */
+  private async tickRound(): Promise<{ ran: number; pending: number }> {
+    const ids = await this.pending.ids();
     let ran = 0;
-    for (const id of await this.pending.ids()) {
+    for (const id of ids) {
       if (await this.advance(id)) ran++;
     }
-    return ran;
+    return { ran, pending: ids.length };
   }
 
   /**
@@ -266,7 +283,7 @@ export class OperationEngine {
 
   start(): void {
     const tickMs = this.options.tickMs ?? 200;
-    const sweepMs = this.options.sweepMs ?? 5000;
+    const sweepMs = this.options.sweepMs ?? SWEEP_MS;
     const busy = new Set<string>();
     const guarded = (fn: () => Promise<unknown>, name: string) => async () => {
       if (busy.has(name)) return; // the previous round is still running
@@ -279,10 +296,19 @@ export class OperationEngine {
         busy.delete(name);
       }
     };
+    // Steps are looked for often while operations run, and rarely when none do.
+    this.steps = new PollLoop(async () => (await this.tickRound()).pending > 0, {
+      busyMs: tickMs,
+      idleMs: Math.max(tickMs, IDLE_POLL_MS),
+      log: this.log,
+      name: 'tick',
+    });
+    this.steps.start();
+    // The provider decides when a sync is due; asking costs nothing until then.
     this.timers.push(
       setInterval(
-        guarded(() => this.tick(), 'tick'),
-        tickMs,
+        guarded(() => this.syncProvider(), 'sync'),
+        SYNC_CHECK_MS,
       ),
     );
     this.timers.push(
@@ -295,6 +321,7 @@ export class OperationEngine {
   }
 
   stop(): void {
+    this.steps?.stop();
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
   }
