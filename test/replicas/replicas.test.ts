@@ -12,7 +12,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ConversationStore } from '../../src/bot/conversations';
 import { Verb } from '../../src/cards/verbs';
 import type { ApprovalRecord } from '../../src/core/approvals/model';
@@ -167,8 +167,14 @@ describe('replicas that share only a storage account', () => {
     expect(creates.map((r) => r.status)).toEqual(creates.map(() => 202));
     const created = await untilEnded(creates.map((r) => r.json.id));
     expect([...created.values()].map((op) => op.status)).toEqual(creates.map(() => 'Succeeded'));
-    const listed = await call(serviceFor(1), 'GET', '/v1/runtimes?pageSize=500');
-    expect(listed.json.value.filter((r: { name: string }) => r.name.startsWith('load-'))).toHaveLength(100);
+    // Reads come from each replica's read model, which follows the other replica's writes within about a second.
+    await vi.waitFor(
+      async () => {
+        const listed = await call(serviceFor(1), 'GET', '/v1/runtimes?pageSize=500');
+        expect(listed.json.value.filter((r: { name: string }) => r.name.startsWith('load-'))).toHaveLength(100);
+      },
+      { timeout: 10_000, interval: 200 },
+    );
   }, 120_000);
 
   it('should answer 100 concurrent mixed changes spread over both services without a 5xx, and end every operation', async () => {

@@ -80,10 +80,11 @@ afterAll(async () => {
 
 it('should send a traced request to Application Insights as one operation, and flush on SIGTERM', async () => {
   expect(output.join('')).toMatch(/"telemetry":"azure-monitor"/);
-  const res = await fetch(`${serviceUrl}/v1/runtimes/chat-dev`, {
+  // An operation is read from storage (runtimes come from the read model): a 404 after a storage read.
+  const res = await fetch(`${serviceUrl}/v1/operations/00000000-0000-4000-8000-000000000000`, {
     headers: { traceparent: `00-${TRACE_ID}-${CALLER_SPAN}-01` },
   });
-  expect(res.status).toBe(200);
+  expect(res.status).toBe(404);
   // A caller that chose not to sample (the bot's background polls): nothing is recorded for it.
   const declined = await fetch(`${serviceUrl}/v1/runtimes`, {
     headers: { traceparent: `00-${'1'.repeat(32)}-${'2'.repeat(16)}-00` },
@@ -97,10 +98,10 @@ it('should send a traced request to Application Insights as one operation, and f
   expect(ingestion.envelopes.length).toBeGreaterThan(0);
   expect(ingestion.envelopes.every((e) => e.iKey === IKEY)).toBe(true);
   const ops = ingestion.operations();
-  const request = ops.find((o) => o.type === 'RequestData' && o.name === 'GET /v1/runtimes/:name')!;
+  const request = ops.find((o) => o.type === 'RequestData' && o.name === 'GET /v1/operations/:id')!;
   expect(request).toMatchObject({ operationId: TRACE_ID, parentId: CALLER_SPAN });
   const storage = ops.filter((o) => o.type === 'RemoteDependencyData' && o.parentId === request.id);
-  expect(storage.map((o) => o.name)).toContain('storage read runtimes');
+  expect(storage.map((o) => o.name)).toContain('storage read operations');
   const role = ingestion.envelopes.find((e) => e.tags?.['ai.cloud.role'])?.tags?.['ai.cloud.role'];
   expect(role).toBe('runtime-service');
   // Probes are not traced, nor what the caller declined to sample.
