@@ -10,7 +10,7 @@
  *   health path vs the routes, toolkit variables vs what defines them, the Azure ML workspace.
  * It works on file texts, so a test can change one file's copy and see the check fail.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseEnv } from 'dotenv';
 import { parse as parseYaml } from 'yaml';
@@ -37,9 +37,14 @@ export const DEPLOYMENT_FILES = {
 export type DeploymentFiles = Record<keyof typeof DEPLOYMENT_FILES, string>;
 
 export function readDeploymentFiles(root: string): DeploymentFiles {
-  return Object.fromEntries(
+  const files = Object.fromEntries(
     Object.entries(DEPLOYMENT_FILES).map(([key, file]) => [key, readFileSync(path.join(root, file), 'utf8')]),
   ) as DeploymentFiles;
+  // src/config.ts parses some settings in its parts under src/config/: what they read, it knows.
+  const parts = path.join(root, 'src/config');
+  for (const part of readdirSync(parts).filter((name) => name.endsWith('.ts')))
+    files.config += `\n${readFileSync(path.join(parts, part), 'utf8')}`;
+  return files;
 }
 
 /** Read by App Service itself, not by the product. */
