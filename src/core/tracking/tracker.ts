@@ -132,12 +132,17 @@ export class OperationTracker {
     return (await this.round(true)).updated;
   }
 
+  /** The fallback's round: reads the followed operations this process has not read for `dueMs`. */
+  async pollDue(dueMs = FALLBACK_POLL_MS): Promise<{ updated: number; tracked: number }> {
+    return this.round(false, dueMs);
+  }
+
   /**
    * The fallback: rounds every `fallbackMs` while messages are followed, rarely while none are.
    * A failed round (storage away) is logged and tried again; it never ends the process.
    */
   start(fallbackMs = FALLBACK_POLL_MS): void {
-    this.loop = new PollLoop(async () => (await this.round(false, fallbackMs)).tracked > 0, {
+    this.loop = new PollLoop(async () => (await this.pollDue(fallbackMs)).tracked > 0, {
       busyMs: fallbackMs,
       idleMs: Math.max(fallbackMs, IDLE_POLL_MS),
       log: this.log,
