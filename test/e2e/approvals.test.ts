@@ -35,9 +35,9 @@ import { createRuntimeViaApi, waitForOperation } from './support/productStack';
 const TEST_TIMEOUT = 90_000;
 // Three Chromium page loads of the Playground's 9 MB bundle on a busy 2-CPU machine.
 const SETUP_TIMEOUT = 180_000;
-/** A reset at 0.15 speed takes a few seconds; the tracker polls every second; the machine is slow. */
+/** A reset at 0.15 speed takes a few seconds; its events reach the tracker within a second; the machine is slow. */
 const OPERATION_TIMEOUT = 45_000;
-/** The bot's approval sweep runs every 10 s: it records the result of an executed request. */
+/** The tracker records the result of an executed request when its operation ends (the sweep every 10 s if none follows it). */
 const SWEEP_TIMEOUT = 40_000;
 const GROUP_CHAT = 'Flow Builders';
 const GROUP_CHAT_ID = 'group-chat-id';
