@@ -6,6 +6,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { Verb } from '../../src/cards/verbs';
+import { UNCHANGED } from '../../src/storage/collection';
 import { type ApprovalStack, cardsOf, startApprovalStack } from '../helpers/approvalStack';
 
 let s: ApprovalStack;
@@ -93,6 +94,27 @@ describe('an approved reset', () => {
     expect((await s.record(id)).status).toBe('succeeded');
     // The sweep leaves ended requests alone: the operation is not read again.
     await s.stack.bot.approvals.sweep();
+    expect((counts.get('GET /v1/operations/:id') ?? 0) - before).toBe(1);
+  });
+
+  it('should leave the result of a request whose card no message follows to the sweep, which reads the operation once', async () => {
+    s = await startApprovalStack();
+    const counts = countRoutes(s.stack);
+    const { id } = await s.request('reset chat-dev');
+    // The card's place was never stored (its conversation was not allowed): nothing can follow it.
+    await s.stack.bot.approvals.requests.update(id, (r) =>
+      r
+        ? { ...r, messageId: undefined, conversation: { id: r.conversation.id, type: r.conversation.type } }
+        : UNCHANGED,
+    );
+    await s.say(`approve ${id}`, 'megan');
+    await s.stack.settle(); // the reset ends; the reply to Megan is followed to its end
+    expect((await s.record(id)).status).toBe('executing');
+    const before = counts.get('GET /v1/operations/:id') ?? 0;
+    await s.stack.bot.approvals.sweep();
+    expect((await s.record(id)).status).toBe('succeeded');
+    expect((counts.get('GET /v1/operations/:id') ?? 0) - before).toBe(1);
+    await s.stack.bot.approvals.sweep(); // closed: not read again
     expect((counts.get('GET /v1/operations/:id') ?? 0) - before).toBe(1);
   });
 });
