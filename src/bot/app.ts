@@ -105,6 +105,7 @@ export function createBotApp(options: BotAppOptions): BotApp {
     log,
     config: { ...config.notifications, retirement: config.retirement },
     sender: new TeamsNotificationSender(adapter, config.appId ?? '', conversations, log),
+    onEvents: (events) => tracker.onEvents(events),
   });
   const deps = {
     client,

@@ -35,10 +35,10 @@ import { createRuntimeViaApi, waitForOperation } from './support/productStack';
 const TEST_TIMEOUT = 90_000;
 // Three Chromium page loads of the Playground's 9 MB bundle on a busy 2-CPU machine.
 const SETUP_TIMEOUT = 180_000;
-/** A reset at 0.15 speed takes a few seconds; the tracker polls every second; the machine is slow. */
+/** A reset at 0.15 speed takes a few seconds; its events reach the tracker within a second; the machine is slow. */
 const OPERATION_TIMEOUT = 45_000;
-/** The bot's approval sweep runs every 10 s: it records the result of an executed request. */
-const SWEEP_TIMEOUT = 40_000;
+/** The tracker records the result of an executed request when its operation ends (the sweep every 10 s if none follows it). */
+const RESULT_TIMEOUT = 40_000;
 const GROUP_CHAT = 'Flow Builders';
 const GROUP_CHAT_ID = 'group-chat-id';
 const REASON = 'not during the release freeze';
@@ -343,13 +343,13 @@ describe.skipIf(!chromium)('approvals in the Agents Playground: Alex asks, Megan
       expect(JSON.stringify(again)).not.toContain('Waiting for approval');
       expect(await resetOperations()).toHaveLength(1);
 
-      // The bot's sweep records the result: the request ends as succeeded.
+      // The tracker records the result when the reset ends: the request ends as succeeded.
       const final = await until(
         async () => {
           const r = await stack!.bot.approvals.requests.get(first.id);
           return r?.status === 'succeeded' ? r : undefined;
         },
-        SWEEP_TIMEOUT,
+        RESULT_TIMEOUT,
         () => `request ${first.id} did not end as succeeded`,
       );
       expect(final.operationId).toBe(ops[0].id);

@@ -28,7 +28,7 @@ import {
 const TEST_TIMEOUT = 90_000;
 // Chromium needs 5-20 s to evaluate the Playground's 9 MB bundle on a busy 2-CPU machine.
 const SETUP_TIMEOUT = 180_000;
-/** An operation at 0.15 speed takes about a second; the tracker polls every second; the machine is slow. */
+/** An operation at 0.15 speed takes about a second; its events reach the tracker within a second; the machine is slow. */
 const OPERATION_TIMEOUT = 45_000;
 
 const chromium = chromiumPath();

@@ -5,6 +5,7 @@
 import type { RuntimeClient } from '../../client/runtimeClient';
 import type { Clock } from '../../clock';
 import type { NotificationConfig } from '../../config';
+import type { ServiceEvent } from '../../domain/runtime';
 import type { Logger } from '../../logger';
 import type { Storage } from '../../storage/storage';
 import type { AuditLog } from '../audit/auditLog';
@@ -22,6 +23,8 @@ export interface NotificationsOptions {
   log: Logger;
   config: NotificationConfig;
   sender: NotificationSender;
+  /** Handed each page of service events read (see NotifierOptions). */
+  onEvents?: (events: ServiceEvent[]) => Promise<unknown>;
 }
 
 const PRUNE_EVERY_MS = 3_600_000;

@@ -13,6 +13,7 @@ import { randomBytes } from 'node:crypto';
 import type { RuntimeClient } from '../../client/runtimeClient';
 import type { Clock } from '../../clock';
 import type { NotificationConfig } from '../../config';
+import type { ServiceEvent } from '../../domain/runtime';
 import type { Logger } from '../../logger';
 import { Collection } from '../../storage/collection';
 import { Lease } from '../../storage/lease';
@@ -39,6 +40,8 @@ export interface NotifierOptions {
   clock: Clock;
   log: Logger;
   config: NotificationConfig;
+  /** Also handed each page of events the lease holder reads (the tracker follows operations with them). */
+  onEvents?: (events: ServiceEvent[]) => Promise<unknown>;
 }
 
 const LEASE_MS = 30_000;
@@ -82,6 +85,7 @@ export class Notifier {
     for (const event of page.value) {
       for (const produced of await fromEvent(event, this.o.client)) queued += await this.queue(produced);
     }
+    await this.o.onEvents?.(page.value);
     await this.move(cursor, page.next);
     return queued;
   }

@@ -14,7 +14,7 @@ import { Outbox } from '../../../src/core/notifications/outbox';
 import { SubscriptionStore } from '../../../src/core/notifications/subscriptions';
 import type { Topic } from '../../../src/core/notifications/topics';
 import type { Reply } from '../../../src/core/replies';
-import type { VersionsReport } from '../../../src/domain/runtime';
+import type { ServiceEvent, VersionsReport } from '../../../src/domain/runtime';
 import { Collection } from '../../../src/storage/collection';
 import { MemoryStorage } from '../../../src/storage/memoryStorage';
 import {
@@ -68,7 +68,13 @@ let subscriptions: SubscriptionStore;
 let audit: AuditLog;
 let logLines: string[];
 
-function notifier(options: { client?: RuntimeClient; config?: NotificationConfig } = {}): Notifier {
+function notifier(
+  options: {
+    client?: RuntimeClient;
+    config?: NotificationConfig;
+    onEvents?: (events: ServiceEvent[]) => Promise<unknown>;
+  } = {},
+): Notifier {
   const { log, lines } = memoryLogger();
   logLines = lines;
   return new Notifier({
@@ -80,6 +86,7 @@ function notifier(options: { client?: RuntimeClient; config?: NotificationConfig
     clock: s.clock,
     log,
     config: options.config ?? CONFIG,
+    ...(options.onEvents ? { onEvents: options.onEvents } : {}),
   });
 }
 
@@ -134,6 +141,30 @@ describe('Notifier.pollEvents', () => {
     expect(reply.notice?.tag).toBe(tag);
     expect(await n.pollEvents()).toBe(0);
     expect(await outbox.items.ids()).toHaveLength(1);
+  });
+
+  it('should hand each page to onEvents on the lease holder only, and read a page again until it is handled', async () => {
+    const seenA: string[][] = [];
+    const seenB: string[][] = [];
+    let failing = true;
+    const a = notifier({
+      onEvents: async (events) => {
+        if (failing) throw new Error('the tracker could not read storage');
+        seenA.push(events.map((e) => e.type));
+      },
+    });
+    const b = notifier({ onEvents: async (events) => seenB.push(events.map((e) => e.type)) });
+    await a.pollEvents(); // the cursor starts at the head
+    const before = (await cursor())?.after;
+    await publish();
+    await expect(a.pollEvents()).rejects.toThrow('the tracker could not read storage');
+    expect((await cursor())?.after).toBe(before);
+    expect(await b.pollEvents()).toBe(0); // a holds the lease: b hands nothing on
+    failing = false;
+    await a.pollEvents();
+    expect(seenA).toEqual([['image.released']]);
+    expect(seenB).toEqual([]);
+    expect((await cursor())?.after).not.toBe(before);
   });
 
   it('should start at the head of an empty log', async () => {
