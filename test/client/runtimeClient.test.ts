@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RuntimeClient } from '../../src/client/runtimeClient';
 import { errorText } from '../../src/core/errorText';
-import { AppError, ErrorCode } from '../../src/errors';
+import { AppError, ErrorCode, RuntimeServiceError } from '../../src/errors';
 
 interface Seen {
   method: string;
@@ -226,7 +226,8 @@ describe('problem+json', () => {
     const error = await caught(client.runAction('rt-a', 'reset', ALEX, 'k'));
     expect(error.code).toBe(code);
     expect(error.message).toBe(`The service says ${status}.`);
-    expect(error.facts).toMatchObject({ status });
+    expect(error).toBeInstanceOf(RuntimeServiceError);
+    expect(error).toMatchObject({ status });
   });
 
   it('should keep field errors', async () => {
@@ -242,7 +243,7 @@ describe('problem+json', () => {
 
   it('should keep the operation id of a conflict', async () => {
     server.answer(problem(409, 'rt-a is busy.', { code: 'runtime_busy', operationId: 'op-9' }));
-    expect((await caught(client.runAction('rt-a', 'reset', ALEX))).facts).toMatchObject({
+    expect(await caught(client.runAction('rt-a', 'reset', ALEX))).toMatchObject({
       operationId: 'op-9',
       status: 409,
     });
