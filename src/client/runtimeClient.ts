@@ -6,7 +6,6 @@
  */
 import type {
   ComputeInstance,
-  CreateRuntimeRequest,
   EnvironmentInfo,
   ImageVersionInfo,
   ManagedIdentity,
@@ -16,7 +15,6 @@ import type {
   Person,
   Runtime,
   ServiceEvent,
-  UpdateRuntimeRequest,
   VersionCheck,
   VersionsReport,
   VmSize,
@@ -100,47 +98,6 @@ export class RuntimeClient {
   async getRuntime(name: string): Promise<{ runtime: Runtime; eTag?: string }> {
     const { body, headers } = await this.request<Runtime>('GET', `/v1/runtimes/${enc(name)}`, {});
     return { runtime: body, eTag: headers.get('etag')?.replace(/"/g, '') ?? undefined };
-  }
-
-  async createRuntime(
-    name: string,
-    request: CreateRuntimeRequest,
-    actor: Person,
-    idempotencyKey?: string,
-  ): Promise<Operation> {
-    return this.call('PUT', `/v1/runtimes/${createName(name)}`, { actor, body: request, idempotencyKey });
-  }
-
-  async updateRuntime(
-    name: string,
-    request: UpdateRuntimeRequest,
-    actor: Person,
-    options: { ifMatch?: string; idempotencyKey?: string } = {},
-  ): Promise<Operation> {
-    return this.call('PATCH', `/v1/runtimes/${enc(name)}`, { actor, body: request, ...options });
-  }
-
-  async installPackages(
-    name: string,
-    requirements: string,
-    saveOnly: boolean,
-    actor: Person,
-    idempotencyKey?: string,
-  ): Promise<Operation> {
-    return this.call('POST', `/v1/runtimes/${enc(name)}/install`, {
-      actor,
-      body: { requirements, saveOnly },
-      idempotencyKey,
-    });
-  }
-
-  async runAction(
-    name: string,
-    action: 'reset' | 'stop' | 'upgrade',
-    actor: Person,
-    idempotencyKey?: string,
-  ): Promise<Operation> {
-    return this.call('POST', `/v1/runtimes/${enc(name)}/${action}`, { actor, idempotencyKey });
   }
 
   /**

@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RuntimeClient } from '../../../src/client/runtimeClient';
 import type { Reply } from '../../../src/core/replies';
 import { type MessageUpdater, OperationTracker } from '../../../src/core/tracking/tracker';
-import { silentLogger } from '../../../src/logger';
+import { createLogger } from '../../../src/logger';
 import { MemoryStorage } from '../../../src/storage/memoryStorage';
 import { CountingStorage } from '../../helpers/countingStorage';
 import { ACTORS, advance, automatic, startTestService, type TestService, TIMINGS } from '../../helpers/service';
@@ -31,7 +31,8 @@ beforeEach(async () => {
 afterEach(async () => s.close());
 
 const client = () => new RuntimeClient({ baseUrl: s.url });
-const tracker = (owner: string) => new OperationTracker(storage, client(), updater, s.clock, silentLogger, owner);
+const tracker = (owner: string) =>
+  new OperationTracker(storage, client(), updater, s.clock, createLogger('silent'), owner);
 
 async function startCreate(): Promise<string> {
   const res = await s.request('PUT', '/v1/runtimes/tracked-rt', { actor: ACTORS.alex, body: automatic() });
