@@ -5,17 +5,6 @@ import type { Role } from '../policy/policy';
 export type ApprovalStatus =
   'pending' | 'approved' | 'executing' | 'succeeded' | 'failed' | 'rejected' | 'expired' | 'cancelled';
 
-export const OPEN_STATUSES: readonly ApprovalStatus[] = ['pending', 'approved', 'executing'];
-export const DECIDED: readonly ApprovalStatus[] = [
-  'approved',
-  'executing',
-  'succeeded',
-  'failed',
-  'rejected',
-  'expired',
-  'cancelled',
-];
-
 export interface ApprovalChange {
   field: string;
   before: string;

@@ -15,7 +15,6 @@ import os from 'node:os';
 import path from 'node:path';
 
 export const TEST_CA_DIR = path.join(os.tmpdir(), 'promptflow-bot-test-ca');
-export const TEST_CA_CERT_PATH = path.join(TEST_CA_DIR, 'cert.pem');
 
 const VALID_DAYS = 30;
 const MIN_REMAINING_MS = 24 * 3600_000;
