@@ -20,7 +20,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createBotApp } from '../src/bot/app';
 import { Verb } from '../src/cards/verbs';
-import { silentLogger } from '../src/logger';
+import { createLogger } from '../src/logger';
 import { createRuntimeServiceApp } from '../src/service/app';
 import { localTimings } from '../src/service/providers/local/localProvider';
 import { blobName } from '../src/storage/blobNames';
@@ -222,7 +222,7 @@ async function idleHour(runtimes: number, subscriptions: number, seconds: number
   const service = createRuntimeServiceApp({
     config: serviceConfig({ demoData: false, durationScale: 0 }),
     storage: serviceStorage,
-    log: silentLogger,
+    log: createLogger('silent'),
   });
   const url = await service.start();
   for (let i = 0; i < runtimes; i++)
@@ -232,7 +232,7 @@ async function idleHour(runtimes: number, subscriptions: number, seconds: number
     });
   // No digest: these conversations have no stored reference, so a send would drop their subscriptions.
   const config = botConfig({ notifications: { idleWarningMinutes: 15, globalSendsPerSecond: 30 } });
-  const bot = createBotApp({ config, storage: botStorage, log: silentLogger, serviceUrl: url });
+  const bot = createBotApp({ config, storage: botStorage, log: createLogger('silent'), serviceUrl: url });
   await bot.start();
   for (let i = 0; i < subscriptions; i++) {
     const key = `conv-${i}`;

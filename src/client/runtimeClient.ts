@@ -6,7 +6,6 @@
  */
 import type {
   ComputeInstance,
-  CreateRuntimeRequest,
   EnvironmentInfo,
   ImageVersionInfo,
   ManagedIdentity,
@@ -16,14 +15,13 @@ import type {
   Person,
   Runtime,
   ServiceEvent,
-  UpdateRuntimeRequest,
   VersionCheck,
   VersionsReport,
   VmSize,
 } from '../domain/runtime';
 import { RUNTIME_NAME } from '../domain/runtime';
 import type { OnCallSummary } from '../domain/summary';
-import { AppError, ErrorCode, type FieldErrors } from '../errors';
+import { AppError, ErrorCode, type FieldErrors, RuntimeServiceError } from '../errors';
 import { ReadCache } from './readCache';
 import { serviceUrlTemplate, tracedFetch } from '../telemetry/httpClient';
 
@@ -102,47 +100,6 @@ export class RuntimeClient {
     return { runtime: body, eTag: headers.get('etag')?.replace(/"/g, '') ?? undefined };
   }
 
-  async createRuntime(
-    name: string,
-    request: CreateRuntimeRequest,
-    actor: Person,
-    idempotencyKey?: string,
-  ): Promise<Operation> {
-    return this.call('PUT', `/v1/runtimes/${createName(name)}`, { actor, body: request, idempotencyKey });
-  }
-
-  async updateRuntime(
-    name: string,
-    request: UpdateRuntimeRequest,
-    actor: Person,
-    options: { ifMatch?: string; idempotencyKey?: string } = {},
-  ): Promise<Operation> {
-    return this.call('PATCH', `/v1/runtimes/${enc(name)}`, { actor, body: request, ...options });
-  }
-
-  async installPackages(
-    name: string,
-    requirements: string,
-    saveOnly: boolean,
-    actor: Person,
-    idempotencyKey?: string,
-  ): Promise<Operation> {
-    return this.call('POST', `/v1/runtimes/${enc(name)}/install`, {
-      actor,
-      body: { requirements, saveOnly },
-      idempotencyKey,
-    });
-  }
-
-  async runAction(
-    name: string,
-    action: 'reset' | 'stop' | 'upgrade',
-    actor: Person,
-    idempotencyKey?: string,
-  ): Promise<Operation> {
-    return this.call('POST', `/v1/runtimes/${enc(name)}/${action}`, { actor, idempotencyKey });
-  }
-
   /**
    * Any change by kind: the one way the bot changes runtimes. The Idempotency-Key is required: it
    * makes a retry (here, after a lost answer, or the user's after an error) return the first
@@ -170,7 +127,7 @@ export class RuntimeClient {
 
   async getOperation(id: string): Promise<Operation> {
     if (!OPERATION_ID.test(id))
-      throw new AppError(ErrorCode.NotFound, 'There is no such operation.', { facts: { status: 404 } });
+      throw new RuntimeServiceError(ErrorCode.NotFound, 'There is no such operation.', { status: 404 });
     return this.call('GET', `/v1/operations/${id}`);
   }
 
@@ -264,7 +221,7 @@ export class RuntimeClient {
         lastError = error;
         await backoff(attempt, response.headers.get('retry-after'));
       } catch (error) {
-        if (error instanceof AppError && !(error.facts?.retryable === true)) throw error;
+        if (error instanceof AppError && !error.retryable) throw error;
         lastError = error;
         if (attempt === attempts) break;
         await backoff(attempt, null);
@@ -291,7 +248,7 @@ export class RuntimeClient {
 }
 
 /** Maps a problem+json answer to a coded error with the service's specific detail. */
-async function toError(response: Response): Promise<AppError> {
+async function toError(response: Response): Promise<RuntimeServiceError> {
   let problem: { detail?: string; code?: string; errors?: FieldErrors; operationId?: string } = {};
   try {
     problem = (await response.json()) as typeof problem;
@@ -299,50 +256,47 @@ async function toError(response: Response): Promise<AppError> {
     // not JSON: keep the status alone
   }
   const detail = problem.detail ?? `The runtime service answered ${response.status}.`;
-  const facts = { status: response.status, ...(problem.operationId ? { operationId: problem.operationId } : {}) };
+  const answer = { status: response.status, ...(problem.operationId ? { operationId: problem.operationId } : {}) };
+  const error = (code: ErrorCode, message: string, more: { fields?: FieldErrors; retryable?: boolean } = {}) =>
+    new RuntimeServiceError(code, message, { ...answer, ...more });
   switch (response.status) {
     case 400:
-      return new AppError(ErrorCode.BadRequest, detail, { fields: problem.errors, facts });
+      return error(ErrorCode.BadRequest, detail, { fields: problem.errors });
     case 404:
-      return new AppError(ErrorCode.NotFound, detail, { facts });
+      return error(ErrorCode.NotFound, detail);
     case 409:
-      return new AppError(problem.code === ErrorCode.Busy ? ErrorCode.Busy : ErrorCode.Conflict, detail, { facts });
+      return error(problem.code === ErrorCode.Busy ? ErrorCode.Busy : ErrorCode.Conflict, detail);
     case 412:
-      return new AppError(ErrorCode.PreconditionFailed, detail, { facts });
+      return error(ErrorCode.PreconditionFailed, detail);
     case 422:
-      return new AppError(
+      return error(
         problem.code === ErrorCode.IdempotencyMismatch ? ErrorCode.IdempotencyMismatch : ErrorCode.InvalidField,
         detail,
-        { fields: problem.errors, facts },
+        { fields: problem.errors },
       );
     case 413:
-      return new AppError(ErrorCode.BadRequest, detail, { facts });
+      return error(ErrorCode.BadRequest, detail);
     case 405:
     case 415:
-      return new AppError(
-        ErrorCode.Internal,
-        `The runtime service refused the bot's request (${response.status}): ${detail}`,
-        { facts },
-      );
+      return error(ErrorCode.Internal, `The runtime service refused the bot's request (${response.status}): ${detail}`);
     case 429:
     case 503:
       if (problem.code === ErrorCode.Overloaded || problem.code === ErrorCode.TooManyRequests) {
         // Busy, not broken: the service changed nothing and says when to try again.
-        return new AppError(ErrorCode.Overloaded, detail, { facts: { ...facts, retryable: true } });
+        return error(ErrorCode.Overloaded, detail, { retryable: true });
       }
-      return new AppError(ErrorCode.Unavailable, `The runtime service is having trouble (${response.status}).`, {
-        facts: { ...facts, retryable: true },
+      return error(ErrorCode.Unavailable, `The runtime service is having trouble (${response.status}).`, {
+        retryable: true,
       });
     case 401:
     case 403:
-      return new AppError(
+      return error(
         ErrorCode.Unavailable,
         'The bot is not allowed to call the runtime service; check RUNTIME_SERVICE_TOKEN.',
-        { facts },
       );
     default:
-      return new AppError(ErrorCode.Unavailable, `The runtime service is having trouble (${response.status}).`, {
-        facts: { ...facts, retryable: RETRYABLE.has(response.status) },
+      return error(ErrorCode.Unavailable, `The runtime service is having trouble (${response.status}).`, {
+        retryable: RETRYABLE.has(response.status),
       });
   }
 }
@@ -359,8 +313,8 @@ function backoff(attempt: number, retryAfter: string | null): Promise<void> {
  */
 function enc(name: string): string {
   if (!RUNTIME_NAME.test(name))
-    throw new AppError(ErrorCode.NotFound, `There is no runtime named ${name.slice(0, 70)}.`, {
-      facts: { status: 404 },
+    throw new RuntimeServiceError(ErrorCode.NotFound, `There is no runtime named ${name.slice(0, 70)}.`, {
+      status: 404,
     });
   return encodeURIComponent(name);
 }
@@ -389,7 +343,7 @@ function changePath(kind: OperationKind, name: string): string {
 function createName(name: string): string {
   if (!RUNTIME_NAME.test(name)) {
     const message = `${name.slice(0, 70)} is not a valid runtime name: use 3 to 63 letters, digits, - or _, starting with a letter.`;
-    throw new AppError(ErrorCode.InvalidField, message, { fields: { name: message }, facts: { status: 422 } });
+    throw new RuntimeServiceError(ErrorCode.InvalidField, message, { fields: { name: message }, status: 422 });
   }
   return encodeURIComponent(name);
 }

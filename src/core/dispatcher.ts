@@ -10,7 +10,7 @@ import type { Storage } from '../storage/storage';
 import { welcomeReply } from './commands/help';
 import { parseCommand, suggest } from './commands/parse';
 import { COMMANDS, findCommand } from './commands/registry';
-import type { Command, CommandDeps } from './commands/types';
+import { type Command, type CommandDeps, UsageError } from './commands/types';
 import { DuplicateGuard } from './dedupe';
 import { errorText } from './errorText';
 import type { Reply } from './replies';
@@ -120,7 +120,7 @@ export class Dispatcher {
       if (error instanceof AppError)
         log.info('command rejected', { command: command.name, code: error.code, detail: error.message });
       else log.error('command failed', { command: command.name, error });
-      const showUsage = error instanceof AppError && error.facts?.showUsage === true;
+      const showUsage = error instanceof UsageError;
       return [
         {
           kind: 'error',

@@ -3,14 +3,14 @@
  * message; anything else is a bug, shown only as a generic sentence with the correlation id.
  * Details that came from the runtime service may quote user input, so they are escaped.
  */
-import { AppError, ErrorCode } from '../errors';
+import { AppError, ErrorCode, RuntimeServiceError } from '../errors';
 import { storageOutageOf } from '../storage/storage';
 import { escapeMarkdown } from './userText';
 
 export function errorText(error: unknown, correlationId: string): string {
   if (storageOutageOf(error)) return "I can't reach my storage right now. Please try again in a minute.";
   if (!(error instanceof AppError)) return generic(correlationId);
-  const fromService = typeof error.facts?.status === 'number';
+  const fromService = error instanceof RuntimeServiceError;
   const say = (text: string) => (fromService ? escapeMarkdown(text) : text);
   const fields =
     error.fields && Object.keys(error.fields).length > 1
@@ -23,7 +23,7 @@ export function errorText(error: unknown, correlationId: string): string {
       return `${say(error.message)} Say \`list\` to see the runtimes.`;
     case ErrorCode.Unavailable:
       // The message may name internal hosts: it goes to the logs, users get a fixed sentence.
-      return error.facts?.status === 401 || error.facts?.status === 403
+      return fromService && (error.status === 401 || error.status === 403)
         ? 'The bot is not allowed to call the runtime service. An administrator must check its RUNTIME_SERVICE_TOKEN.'
         : "I can't reach the runtime service right now. Try again in a minute.";
     case ErrorCode.Overloaded:

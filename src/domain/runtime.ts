@@ -6,13 +6,6 @@
 export const RUNTIME_TYPES = ['automatic', 'computeInstance', 'managedOnlineDeployment'] as const;
 export type RuntimeType = (typeof RUNTIME_TYPES)[number];
 
-/** The real API's `runtimeType` for each of ours. */
-export const API_RUNTIME_TYPE: Record<RuntimeType, string> = {
-  automatic: 'TrainingSession',
-  computeInstance: 'ComputeInstance',
-  managedOnlineDeployment: 'ManagedOnlineEndpoint',
-};
-
 export const KNOWN_STATUSES = [
   'Starting',
   'Running',

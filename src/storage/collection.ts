@@ -13,7 +13,7 @@ import { IF_NONE_MATCH, isEtagConflict, type Storage, type StoreItem } from './s
 export class ContentionError extends AppError {
   constructor(readonly key: string) {
     super(ErrorCode.Overloaded, 'Too many changes are arriving at once; nothing was changed. Try again in a moment.', {
-      facts: { retryAfterMs: RETRY_AFTER_MS },
+      retryAfterMs: RETRY_AFTER_MS,
     });
     this.name = 'ContentionError';
   }

@@ -102,7 +102,7 @@ describe('the client that reads the event log', () => {
     const { c, reads } = client(s.url, 60_000);
     await c.events('0', 0);
     const first = await c.summary();
-    await c.runAction('chat-dev', 'stop', ACTORS.alex);
+    await c.change('stop', 'chat-dev', {}, ACTORS.alex, { idempotencyKey: 'stop-1' });
     const after = await c.summary();
     expect(after.busy.map((b) => b.name)).toContain('chat-dev');
     expect(after.busy).not.toEqual(first.busy);

@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RuntimeClient } from '../../src/client/runtimeClient';
 import { errorText } from '../../src/core/errorText';
-import { AppError, ErrorCode } from '../../src/errors';
+import { AppError, ErrorCode, RuntimeServiceError } from '../../src/errors';
 
 interface Seen {
   method: string;
@@ -155,23 +155,30 @@ describe('retries', () => {
 
   it('should not retry a POST without an Idempotency-Key on 503', async () => {
     server.answer(problem(503, 'busy'), { status: 202, body: OPERATION });
-    expect((await caught(client.runAction('rt-a', 'reset', ALEX))).code).toBe(ErrorCode.Unavailable);
+    expect((await caught(client.publishVersion('1.2.3', undefined, ALEX))).code).toBe(ErrorCode.Unavailable);
     expect(server.seen).toHaveLength(1);
     expect(server.seen[0].headers['idempotency-key']).toBeUndefined();
   });
 
   it.each([
-    ['runAction', (c: RuntimeClient) => c.runAction('rt-a', 'reset', ALEX, 'key-1')],
-    ['installPackages', (c: RuntimeClient) => c.installPackages('rt-a', 'numpy', false, ALEX, 'key-1')],
+    ['reset', (c: RuntimeClient) => c.change('reset', 'rt-a', {}, ALEX, { idempotencyKey: 'key-1' })],
     [
-      'createRuntime',
-      (c: RuntimeClient) => c.createRuntime('rt-a', { type: 'automatic', vmSize: 'Standard_E4ds_v4' }, ALEX, 'key-1'),
+      'install',
+      (c: RuntimeClient) =>
+        c.change('install', 'rt-a', { requirements: 'numpy', saveOnly: false }, ALEX, { idempotencyKey: 'key-1' }),
     ],
     [
-      'updateRuntime',
-      (c: RuntimeClient) => c.updateRuntime('rt-a', { idleTimeMinutes: 90 }, ALEX, { idempotencyKey: 'key-1' }),
+      'create',
+      (c: RuntimeClient) =>
+        c.change('create', 'rt-a', { type: 'automatic', vmSize: 'Standard_E4ds_v4' }, ALEX, {
+          idempotencyKey: 'key-1',
+        }),
     ],
-  ])('should retry %s with an Idempotency-Key on 503, with the same key and body', async (_name, call) => {
+    [
+      'update',
+      (c: RuntimeClient) => c.change('update', 'rt-a', { idleTimeMinutes: 90 }, ALEX, { idempotencyKey: 'key-1' }),
+    ],
+  ])('should retry a %s with an Idempotency-Key on 503, with the same key and body', async (_name, call) => {
     server.answer(problem(503, 'busy'), { status: 202, body: OPERATION });
     expect(await call(client)).toEqual(OPERATION);
     expect(server.seen).toHaveLength(2);
@@ -205,7 +212,7 @@ describe('retries', () => {
         return fetch(input, init);
       },
     });
-    expect((await caught(counting.runAction('rt-a', 'stop', ALEX))).code).toBe(ErrorCode.Unavailable);
+    expect((await caught(counting.publishVersion('1.2.3', undefined, ALEX))).code).toBe(ErrorCode.Unavailable);
     expect(calls).toBe(1);
     server = new ScriptedServer(); // afterEach stops a fresh one
     await server.start();
@@ -223,10 +230,11 @@ describe('problem+json', () => {
     [422, { code: 'idempotency_key_reused' }, ErrorCode.IdempotencyMismatch],
   ])("should turn %i %j into %s with the service's detail", async (status, extra, code) => {
     server.answer(problem(status, `The service says ${status}.`, extra));
-    const error = await caught(client.runAction('rt-a', 'reset', ALEX, 'k'));
+    const error = await caught(client.change('reset', 'rt-a', {}, ALEX, { idempotencyKey: 'k' }));
     expect(error.code).toBe(code);
     expect(error.message).toBe(`The service says ${status}.`);
-    expect(error.facts).toMatchObject({ status });
+    expect(error).toBeInstanceOf(RuntimeServiceError);
+    expect(error).toMatchObject({ status });
   });
 
   it('should keep field errors', async () => {
@@ -235,14 +243,16 @@ describe('problem+json', () => {
       problem(422, 'Unknown VM size Big. Idle time must be 15 to 4320.', { code: 'invalid_field', errors }),
     );
     const error = await caught(
-      client.createRuntime('rt-a', { type: 'automatic', vmSize: 'Big', idleTimeMinutes: 1 }, ALEX),
+      client.change('create', 'rt-a', { type: 'automatic', vmSize: 'Big', idleTimeMinutes: 1 }, ALEX, {
+        idempotencyKey: 'k',
+      }),
     );
     expect(error).toMatchObject({ code: ErrorCode.InvalidField, fields: errors });
   });
 
   it('should keep the operation id of a conflict', async () => {
     server.answer(problem(409, 'rt-a is busy.', { code: 'runtime_busy', operationId: 'op-9' }));
-    expect((await caught(client.runAction('rt-a', 'reset', ALEX))).facts).toMatchObject({
+    expect(await caught(client.change('reset', 'rt-a', {}, ALEX, { idempotencyKey: 'k' }))).toMatchObject({
       operationId: 'op-9',
       status: 409,
     });
@@ -296,7 +306,7 @@ describe('an unreachable or slow service', () => {
   it('should time out a write without a key once, without retrying', async () => {
     server.answer('hang');
     const slow = new RuntimeClient({ baseUrl: server.url, timeoutMs: 150 });
-    expect((await caught(slow.runAction('rt-a', 'reset', ALEX))).code).toBe(ErrorCode.Unavailable);
+    expect((await caught(slow.publishVersion('1.2.3', undefined, ALEX))).code).toBe(ErrorCode.Unavailable);
     expect(server.seen).toHaveLength(1);
   });
 
@@ -317,7 +327,10 @@ describe('an unreachable or slow service', () => {
 describe('requests', () => {
   it('should send the token, the acting user and JSON', async () => {
     server.answer({ status: 202, body: OPERATION });
-    await client.installPackages('rt-a', 'numpy\npandas', true, { objectId: 'u-1', name: 'Zoë O’Brien' }, 'key-7');
+    const actor = { objectId: 'u-1', name: 'Zoë O’Brien' };
+    await client.change('install', 'rt-a', { requirements: 'numpy\npandas', saveOnly: true }, actor, {
+      idempotencyKey: 'key-7',
+    });
     const [req] = server.seen;
     expect(req.method).toBe('POST');
     expect(req.url).toBe('/v1/runtimes/rt-a/install');
@@ -336,7 +349,7 @@ describe('requests', () => {
     server.answer({ status: 200, body: { name: 'rt-a' }, headers: { ETag: '"42"' } }, { status: 202, body: OPERATION });
     const { eTag } = await client.getRuntime('rt-a');
     expect(eTag).toBe('42');
-    await client.updateRuntime('rt-a', { idleTimeMinutes: 90 }, ALEX, { ifMatch: eTag });
+    await client.change('update', 'rt-a', { idleTimeMinutes: 90 }, ALEX, { idempotencyKey: 'k', ifMatch: eTag });
     expect(server.seen[1]).toMatchObject({
       method: 'PATCH',
       url: '/v1/runtimes/rt-a',
@@ -375,7 +388,7 @@ describe('requests', () => {
   it.each([
     ['.', (c: RuntimeClient) => c.checkVersion('.')],
     ['..', (c: RuntimeClient) => c.checkVersion('..')],
-    ['..', (c: RuntimeClient) => c.runAction('..', 'reset', ALEX)],
+    ['..', (c: RuntimeClient) => c.change('reset', '..', {}, ALEX, { idempotencyKey: 'k' })],
     ['.', (c: RuntimeClient) => c.getRuntime('.')],
   ])('should not let the name %j leave its path segment', async (name, call) => {
     server.answer(problem(404, 'no'));

@@ -93,12 +93,3 @@ export class OtlpReceiver {
 function serviceOf(resource: { attributes?: OtlpAttribute[] } | undefined): string {
   return resource?.attributes?.find((a) => a.key === 'service.name')?.value.stringValue ?? '';
 }
-
-export function attributeOf(span: OtlpSpan, key: string): AnyValue['stringValue'] | number | boolean | undefined {
-  const value = span.attributes?.find((a) => a.key === key)?.value;
-  if (!value) return undefined;
-  return (
-    value.stringValue ??
-    (value.intValue !== undefined ? Number(value.intValue) : (value.boolValue ?? value.doubleValue))
-  );
-}

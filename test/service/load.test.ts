@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ServiceEvent } from '../../src/domain/runtime';
-import { silentLogger } from '../../src/logger';
+import { createLogger } from '../../src/logger';
 import { createRuntimeServiceApp, type RuntimeServiceApp } from '../../src/service/app';
 import { FileStorage } from '../../src/storage/fileStorage';
 import { ACTORS, automatic, sendRequest, serviceConfig, type TestResponse } from '../helpers/service';
@@ -29,7 +29,7 @@ async function startOnFiles(): Promise<Loaded> {
   const app = createRuntimeServiceApp({
     config: serviceConfig({ durationScale: 0 }),
     storage: new FileStorage(dir),
-    log: silentLogger,
+    log: createLogger('silent'),
   });
   const url = await app.start();
   cleanups.push(async () => {

@@ -38,7 +38,7 @@ describe('Collection under contention', () => {
     expect(error).toBeInstanceOf(AppError);
     const contention = error as ContentionError;
     expect(contention.code).toBe(ErrorCode.Overloaded);
-    expect(contention.facts).toEqual({ retryAfterMs: 1000 });
+    expect(contention.retryAfterMs).toBe(1000);
     expect(contention.key).toBe('counters/hot');
     expect(contention.message).not.toContain('counters');
     expect(storage.writes).toBe(12); // it tried, backing off, before giving up

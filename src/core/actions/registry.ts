@@ -45,7 +45,3 @@ export const ACTIONS: readonly CardAction[] = [
   approvalCancelAction,
   retirementPageAction,
 ];
-
-export function findAction(verb: string): CardAction | undefined {
-  return ACTIONS.find((a) => a.verb === verb);
-}

@@ -5,16 +5,8 @@ import type { Role } from '../policy/policy';
 export type ApprovalStatus =
   'pending' | 'approved' | 'executing' | 'succeeded' | 'failed' | 'rejected' | 'expired' | 'cancelled';
 
+/** Requests still in the open index: not yet decided, or approved and not yet finished. */
 export const OPEN_STATUSES: readonly ApprovalStatus[] = ['pending', 'approved', 'executing'];
-export const DECIDED: readonly ApprovalStatus[] = [
-  'approved',
-  'executing',
-  'succeeded',
-  'failed',
-  'rejected',
-  'expired',
-  'cancelled',
-];
 
 export interface ApprovalChange {
   field: string;

@@ -45,16 +45,23 @@ export interface CommandContext {
 }
 
 export interface Command extends CommandHelp {
-  /** Changes runtimes: deduplicated, and (later) subject to approval. */
+  /** Changes something: runs under an Idempotency-Key, and a repeated message does not run it twice. */
   sideEffects: boolean;
   /** Place in the Teams manifest's command list (lower first); Teams shows at most 10. */
   manifestRank?: number;
   run(ctx: CommandContext): Promise<Reply | Reply[]>;
 }
 
-/** Thrown when a command is called wrongly: the dispatcher answers with the command's usage. */
-export function usageError(message: string): AppError {
-  return new AppError(ErrorCode.BadRequest, message, { facts: { showUsage: true } });
+/** A command called wrongly: the dispatcher answers with the problem and the command's usage. */
+export class UsageError extends AppError {
+  constructor(message: string) {
+    super(ErrorCode.BadRequest, message);
+    this.name = 'UsageError';
+  }
+}
+
+export function usageError(message: string): UsageError {
+  return new UsageError(message);
 }
 
 /** The runtime name argument, required by most commands. */

@@ -44,7 +44,7 @@ import { EventEmitter } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import { type Clock, iso } from '../../clock';
 import type { ServiceEvent, ServiceEventType } from '../../domain/runtime';
-import { type Logger, silentLogger } from '../../logger';
+import { createLogger, type Logger } from '../../logger';
 import type { Storage } from '../../storage/storage';
 import { InboxWriter } from './inbox';
 import { type PagedEvent, PageStore } from './pages';
@@ -91,7 +91,7 @@ export class EventLog {
     private readonly clock: Clock,
     private readonly options: EventLogOptions = {},
   ) {
-    this.log = options.log ?? silentLogger;
+    this.log = options.log ?? createLogger('silent');
     this.pages = new PageStore(storage, options.pageSize ?? 100);
     this.writer = new InboxWriter(storage, clock);
     this.sequencer = new Sequencer(storage, this.pages, clock, this.log, (events) => this.committed(events), {

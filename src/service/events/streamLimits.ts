@@ -29,14 +29,14 @@ export class StreamLimits {
       throw new AppError(
         ErrorCode.TooManyRequests,
         `This client already has ${held} open event streams, the most allowed; close one, or read pages with ?after=.`,
-        { facts: { retryAfterMs: RETRY_AFTER_MS } },
+        { retryAfterMs: RETRY_AFTER_MS },
       );
     }
     if (this.open >= this.caps.total) {
       throw new AppError(
         ErrorCode.Unavailable,
         'The service has as many open event streams as it serves; try again later, or read pages with ?after=.',
-        { facts: { retryAfterMs: RETRY_AFTER_MS } },
+        { retryAfterMs: RETRY_AFTER_MS },
       );
     }
     this.open += 1;

@@ -47,7 +47,10 @@ export interface Problem {
   detail: string;
   code: string;
   errors?: Record<string, string>;
-  [fact: string]: unknown;
+  /** With 429 and 503: the Retry-After header, in the body. */
+  retryAfterMs?: number;
+  /** With 409 busy and 422 idempotency_key_reused: the operation in the way. */
+  operationId?: string;
 }
 
 export function toProblem(error: unknown): Problem {
@@ -72,7 +75,8 @@ export function toProblem(error: unknown): Problem {
       detail: error.message,
       code: error.code,
       ...(error.fields ? { errors: error.fields } : {}),
-      ...(error.facts ?? {}),
+      ...(error.retryAfterMs !== undefined ? { retryAfterMs: error.retryAfterMs } : {}),
+      ...(error.operationId ? { operationId: error.operationId } : {}),
     };
   }
   return {
@@ -105,8 +109,7 @@ const DEFAULT_RETRY_AFTER_MS = 5000;
  */
 function retryAfterSeconds(problem: Problem): number | undefined {
   if (problem.status !== 429 && problem.status !== 503) return undefined;
-  const hint = typeof problem.retryAfterMs === 'number' ? problem.retryAfterMs : DEFAULT_RETRY_AFTER_MS;
-  return Math.max(1, Math.ceil(hint / 1000));
+  return Math.max(1, Math.ceil((problem.retryAfterMs ?? DEFAULT_RETRY_AFTER_MS) / 1000));
 }
 
 export function methodProblem(method: string, path: string): Problem {

@@ -244,7 +244,14 @@ export const responseSchemas = {
       detail: { type: 'string' },
       code: { type: 'string' },
       errors: { type: 'object', additionalProperties: { type: 'string' } },
-      retryAfterSeconds: { type: 'integer', description: 'With 503: the Retry-After header, in the body.' },
+      retryAfterMs: {
+        type: 'integer',
+        description: 'With 429 and 503: when to try again (also the Retry-After header).',
+      },
+      operationId: {
+        type: 'string',
+        description: 'With 409 busy and 422 idempotency_key_reused: the operation in the way.',
+      },
     },
   },
   ComputeInstance: {

@@ -202,7 +202,7 @@ export class OperationEngine {
     throw new AppError(
       ErrorCode.Overloaded,
       `${request.runtimeName} is changing too often right now; nothing was changed. Try again in a moment.`,
-      { facts: { retryAfterMs: 1000 } },
+      { retryAfterMs: 1000 },
     );
   }
 
@@ -507,7 +507,7 @@ export class OperationEngine {
         throw new AppError(
           ErrorCode.IdempotencyMismatch,
           'This Idempotency-Key was already used for a different request; use a new key for a new request.',
-          { facts: { operationId: record.operationId } },
+          { operationId: record.operationId },
         );
       }
       const op = await this.operations.get(record.operationId);

@@ -27,9 +27,7 @@ export function checkPreconditions(request: SubmitRequest, current: Stored<Runti
     throw new AppError(
       ErrorCode.Busy,
       `${current.name} is busy: a ${a.kind} requested by ${a.requestedBy.name ?? a.requestedBy.objectId} is still running. Try again when it ends.`,
-      {
-        facts: { operationId: a.id },
-      },
+      { operationId: a.id },
     );
   }
 }

@@ -4,7 +4,6 @@
  * idempotency, persistence, leases, retries and events. Steps are re-entrant: after a crash the
  * engine runs the same phase again, so a step must be safe to repeat.
  */
-import type { Clock } from '../../clock';
 import type {
   ComputeInstance,
   EnvironmentInfo,
@@ -78,8 +77,4 @@ export interface RuntimeChange {
   status: string;
   kind: 'added' | 'changed' | 'deleted';
   message: string;
-}
-
-export interface ProviderContext {
-  clock: Clock;
 }

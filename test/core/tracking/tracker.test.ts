@@ -9,7 +9,7 @@ import { RuntimeClient } from '../../../src/client/runtimeClient';
 import type { Operation, ServiceEvent } from '../../../src/domain/runtime';
 import type { Reply } from '../../../src/core/replies';
 import { type MessageUpdater, OperationTracker } from '../../../src/core/tracking/tracker';
-import { silentLogger } from '../../../src/logger';
+import { createLogger } from '../../../src/logger';
 import { MemoryStorage } from '../../../src/storage/memoryStorage';
 import { CountingStorage } from '../../helpers/countingStorage';
 import { ACTORS, advance, automatic, startTestService, type TestService, TIMINGS } from '../../helpers/service';
@@ -44,7 +44,7 @@ const countingClient = () =>
     },
   });
 const tracker = (owner: string, c = client()) =>
-  new OperationTracker(storage, c, updater, s.clock, silentLogger, owner);
+  new OperationTracker(storage, c, updater, s.clock, createLogger('silent'), owner);
 
 /** The service's events so far, as the notifier hands them over. */
 async function events(): Promise<ServiceEvent[]> {

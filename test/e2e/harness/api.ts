@@ -55,16 +55,6 @@ export function postMessage(
   });
 }
 
-/** GET /_internal/v1/customActivities/template: a ready activity of one of the "Mock an Activity" kinds. */
-export function customActivityTemplate(
-  url: string,
-  conversationId: string,
-  type: 'install' | 'uninstall' | 'userAdded' | 'userRemoved' | 'botAdded' | 'botRemoved' | string,
-): Promise<Record<string, unknown>> {
-  const q = new URLSearchParams({ conversationId, type });
-  return call(url, `/_internal/v1/customActivities/template?${q}`);
-}
-
 /** POST /_internal/v1/customActivities: the body goes to the bot as is (answers 200 before the bot is called). */
 export async function sendCustomActivity(url: string, activity: Record<string, unknown>): Promise<void> {
   await call(url, '/_internal/v1/customActivities', activity);

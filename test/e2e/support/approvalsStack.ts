@@ -25,7 +25,6 @@ export const DEMO_POLICY = path.join(ROOT, 'playground/policy.yaml');
 
 export type Person = (typeof PEOPLE)[keyof typeof PEOPLE];
 
-export type { LogRecord } from './productStack';
 export type ApprovalStack = ProductStack;
 
 /** The product stack with the demo policy (or another policy file). */

@@ -2,7 +2,7 @@
  * The self-signed certificate for 127.0.0.1 that the loopback token endpoint serves (testing-notes.md: @azure/identity
  * refuses an http authorityHost). Made once with `openssl req -x509` and cached on disk in a fixed place,
  * `<tmpdir>/promptflow-bot-test-ca/{cert,key}.pem`, so that a path known before any test process starts can be given
- * to NODE_EXTRA_CA_CERTS (see globalSetup.ts). It is valid for 30 days and made again when less than a day is left,
+ * to NODE_EXTRA_CA_CERTS of a child process (tokenEndpoint.ts, `childProcessEnv()`). It is valid for 30 days and made again when less than a day is left,
  * or when the files are missing or do not match.
  *
  * Concurrent test processes may race to create it: each writes a private temp directory and renames it into place;
@@ -15,7 +15,6 @@ import os from 'node:os';
 import path from 'node:path';
 
 export const TEST_CA_DIR = path.join(os.tmpdir(), 'promptflow-bot-test-ca');
-export const TEST_CA_CERT_PATH = path.join(TEST_CA_DIR, 'cert.pem');
 
 const VALID_DAYS = 30;
 const MIN_REMAINING_MS = 24 * 3600_000;
@@ -31,7 +30,7 @@ export interface TestCertificate {
 
 const cache = new Map<string, TestCertificate>();
 
-/** The cached certificate, made with openssl when missing or about to expire. Synchronous: usable in globalSetup. */
+/** The cached certificate, made with openssl when missing or about to expire. */
 export function ensureTestCertificate(dir = TEST_CA_DIR): TestCertificate {
   const known = cache.get(dir);
   if (known && usable(known)) return known;

@@ -14,8 +14,8 @@
  *    extend; MSAL sends its requests through that pipeline (the credential's IdentityClient is MSAL's networkClient),
  *    so the certificate is verified against this CA and nothing else. No `rejectUnauthorized: false` anywhere.
  *  - for code that builds its own credential from `authorityHost` only: run it in a child process started with
- *    `childProcessEnv()` (NODE_EXTRA_CA_CERTS=<cert path>), or make the vitest workers start with that variable
- *    through globalSetup.ts. `processTrustsCertificate()` tells which case the current process is in.
+ *    `childProcessEnv()` (NODE_EXTRA_CA_CERTS=<cert path>). `processTrustsCertificate()` tells which case the
+ *    current process is in.
  */
 import { ClientSecretCredential, type ClientSecretCredentialOptions } from '@azure/identity';
 import { randomUUID } from 'node:crypto';

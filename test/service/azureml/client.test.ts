@@ -148,7 +148,7 @@ describe('azureml client: retries', () => {
       const error = await failure(client().call('POST', '/FlowRuntimes/r1', { body: {} }));
       expect(seen).toHaveLength(1);
       expect(error.code).toBe(ErrorCode.Unavailable);
-      expect(error.facts).toMatchObject({ azureStatus: status, ambiguous: true });
+      expect(error).toMatchObject({ azureStatus: status, ambiguous: true });
       expect(error.message).toMatch(/Azure ML is unavailable right now .*try again/);
     },
   );
@@ -166,7 +166,7 @@ describe('azureml client: retries', () => {
     script = [answer(500), answer(200)];
     const error = await failure(client().call('GET', '/FlowRuntimes'));
     expect(seen).toHaveLength(1);
-    expect(error.facts?.retryable).toBe(false);
+    expect(error.retryable).toBe(false);
   });
 
   it('should honour Retry-After in seconds, in ms, and as an HTTP date', async () => {
@@ -193,7 +193,7 @@ describe('azureml client: retries', () => {
       expect(ms).toBeLessThanOrEqual(1000 * 2 ** i);
     });
     expect(error.message).toMatch(/Azure ML is busy .*try again/);
-    expect(error.facts).toMatchObject({ retryable: true, azureStatus: 429 });
+    expect(error).toMatchObject({ retryable: true, azureStatus: 429 });
   });
 
   it('should not sleep past its budget: a long Retry-After comes back to the caller as a hint', async () => {
@@ -201,7 +201,7 @@ describe('azureml client: retries', () => {
     const error = await failure(client({ retryBudgetMs: 10_000 }).call('GET', '/FlowRuntimes'));
     expect(seen).toHaveLength(1);
     expect(sleeps).toEqual([]);
-    expect(error.facts).toMatchObject({ retryAfterMs: 120_000, retryable: true });
+    expect(error).toMatchObject({ retryAfterMs: 120_000, retryable: true });
     expect(error.message).toMatch(/try again in 120 seconds/);
   });
 
@@ -209,7 +209,7 @@ describe('azureml client: retries', () => {
     script = [{ status: 200, hang: true }];
     const error = await failure(client({ requestTimeoutMs: 150 }).call('POST', '/FlowRuntimes/r1', { body: {} }));
     expect(error.message).toMatch(/did not answer within/);
-    expect(error.facts).toMatchObject({ retryable: true, ambiguous: true });
+    expect(error).toMatchObject({ retryable: true, ambiguous: true });
     expect(seen).toHaveLength(1);
   });
 
@@ -221,7 +221,7 @@ describe('azureml client: retries', () => {
     const error = await failure(client({ apiUrl: `http://127.0.0.1:${port}` }).call('POST', '/FlowRuntimes/r1'));
     expect(sleeps).toHaveLength(3);
     expect(error.message).toMatch(/cannot reach Azure ML/);
-    expect(error.facts?.ambiguous).toBeUndefined();
+    expect(error).toMatchObject({ retryable: true, ambiguous: false });
   });
 });
 
@@ -271,7 +271,7 @@ describe('azureml client: errors for people', () => {
     const error = await failure(client().call('GET', '/FlowRuntimes/r1', { what: 'runtime r1' }));
     expect(error.code).toBe(code);
     expect(error.message).toMatch(message);
-    expect(error.facts?.azureStatus).toBe(status);
+    expect(error).toMatchObject({ azureStatus: status });
   });
 
   it('should scrub secrets from Azure messages, and never log or return a token', async () => {
@@ -279,7 +279,7 @@ describe('azureml client: errors for people', () => {
     const error = await failure(client().call('POST', '/FlowSessions/s1', { userToken: true, what: 'session s1' }));
     expect(error.message).not.toContain('pat123');
     await failure(client({ maxAttempts: 1 }).call('GET', '/FlowRuntimes'));
-    const everything = JSON.stringify([error.message, error.facts, logs]);
+    const everything = JSON.stringify([error.message, error, logs]);
     expect(everything).not.toContain(ARM);
     expect(everything).not.toContain(AML);
     expect(logs.some((l) => l.includes('"status":503'))).toBe(true);

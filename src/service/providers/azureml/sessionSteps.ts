@@ -19,7 +19,7 @@ import { iso } from '../../../clock';
 import { IMAGE_REPOSITORY } from '../../../domain/imageVersion';
 import { REDACTED, redactSecrets } from '../../../domain/secrets';
 import type { OperationRecord, RuntimeRecord, StepOutcome } from '../../model';
-import { type AzureErrorBody, azureStatusOf, isRetryable } from './errors';
+import { type AzureErrorBody, azureStatusOf, isAmbiguous, isRetryable } from './errors';
 import {
   type CreateFlowSessionRequest,
   imageVersionOf,
@@ -115,7 +115,7 @@ async function send(op: OperationRecord, record: RuntimeRecord, ctx: AzureStepCo
       throw error;
     }
     // A Reset that may have happened is sent again with `sent` marked, so that a 409 reads as in progress.
-    const ambiguousReset = error.facts?.ambiguous === true && !request.idempotent;
+    const ambiguousReset = isAmbiguous(error) && !request.idempotent;
     return retryWrite(ctx, carried, error, ambiguousReset ? 'send' : undefined);
   }
 }

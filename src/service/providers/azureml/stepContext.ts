@@ -153,8 +153,7 @@ export function runPhase(
 export function retryLater(ctx: AzureStepContext, op: OperationRecord, error: AppError, phase = op.phase): StepOutcome {
   if (overdue(ctx, op)) return fail(error.code, error.message);
   const tries = Number(op.state?.tries ?? 0) + 1;
-  const hint = typeof error.facts?.retryAfterMs === 'number' ? error.facts.retryAfterMs : undefined;
-  const waitMs = Math.max(1000, Math.min(5 * 60_000, hint ?? ctx.pollMs * 2 ** Math.min(tries, 6)));
+  const waitMs = Math.max(1000, Math.min(5 * 60_000, error.retryAfterMs ?? ctx.pollMs * 2 ** Math.min(tries, 6)));
   ctx.log.warn('azureml call failed, will look again', {
     operationId: op.id,
     phase,

@@ -17,7 +17,7 @@ import { iso } from '../../../clock';
 import type { EnvironmentChoice, RuntimeError } from '../../../domain/runtime';
 import { AppError } from '../../../errors';
 import type { OperationRecord, RuntimeRecord, StepOutcome } from '../../model';
-import { type AzureErrorBody, azureStatusOf, isRetryable } from './errors';
+import { type AzureErrorBody, azureStatusOf, isAmbiguous, isRetryable } from './errors';
 import {
   createRuntimeRequest,
   describeStatus,
@@ -130,7 +130,7 @@ async function send(op: OperationRecord, record: RuntimeRecord, ctx: AzureStepCo
     if (op.kind === 'create' && status === 409) return confirm(op, record, ctx, error as AppError);
     if (!isRetryable(error)) throw error;
     // A create that may have happened is checked before it is sent again.
-    const ambiguous = op.kind === 'create' && error.facts?.ambiguous === true;
+    const ambiguous = op.kind === 'create' && isAmbiguous(error);
     return retryWrite(ctx, op, error, ambiguous ? 'confirm' : undefined);
   }
   const busy = BUSY_STATUS[op.kind];

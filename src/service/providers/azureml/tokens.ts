@@ -135,7 +135,7 @@ export class TokenCache {
       throw new AppError(
         ErrorCode.Unavailable,
         `The bot could not get an Entra token for Azure ML (${scopeName(scope)}): ${message}. Check its identity (AZURE_CLIENT_ID, AZURE_TENANT_ID and secret, or the managed identity).`,
-        { facts: { retryable: true } },
+        { retryable: true },
       );
     }
   }
