@@ -61,7 +61,9 @@ describe('create', () => {
   });
 
   it('should refuse a viewer', async () => {
-    const reply = only(await core.command(createCommand, 'create my-flow --vm-size Standard_E4ds_v4', { who: 'isaiah' }));
+    const reply = only(
+      await core.command(createCommand, 'create my-flow --vm-size Standard_E4ds_v4', { who: 'isaiah' }),
+    );
     expect(textOf(as(reply, 'error'))).toContain('to create runtimes');
   });
 });

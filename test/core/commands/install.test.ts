@@ -24,7 +24,9 @@ describe('install', () => {
   });
 
   it('should read the lines of an attached requirements.txt', async () => {
-    const attachments = [{ name: 'requirements.txt', contentType: 'text/plain', content: 'faiss-cpu\nlangchain==0.3.9\n' }];
+    const attachments = [
+      { name: 'requirements.txt', contentType: 'text/plain', content: 'faiss-cpu\nlangchain==0.3.9\n' },
+    ];
     await core.command(installCommand, 'install rag-eval', { attachments });
     const [op] = await core.operations('rag-eval', 'install');
     expect(op.input).toMatchObject({ requirements: 'faiss-cpu\nlangchain==0.3.9' });

@@ -10,7 +10,7 @@ beforeEach(async () => {
 afterEach(() => core.close());
 
 describe('status', () => {
-  it("should show one runtime with the actions its state allows to a data scientist", async () => {
+  it('should show one runtime with the actions its state allows to a data scientist', async () => {
     const reply = as(only(await core.command(statusCommand, 'status rag-eval')), 'runtimeDetail');
     expect(reply.runtime).toMatchObject({ name: 'rag-eval', status: 'Failed', type: 'automatic' });
     expect(reply.actions).toEqual(expect.arrayContaining(['reset', 'stop', 'install', 'update']));
