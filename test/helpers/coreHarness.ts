@@ -182,7 +182,7 @@ export async function startCore(options: CoreOptions = {}): Promise<Core> {
       });
       return Array.isArray(result) ? result : [result];
     },
-    click(action, data, o = {}) {
+    async click(action, data, o = {}) {
       const user = userOf(o.who);
       return action.run({
         request: {
