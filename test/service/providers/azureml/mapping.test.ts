@@ -4,7 +4,7 @@
  * keeps what only the service knows. Also the requirement lines that keep feed tokens out of storage.
  */
 import { describe, expect, it } from 'vitest';
-import type { RuntimeRecord } from '../../../src/service/model';
+import type { RuntimeRecord } from '../../../../src/service/model';
 import {
   createRuntimeRequest,
   environmentChoice,
@@ -16,8 +16,8 @@ import {
   sessionSettings,
   typeFromApi,
   updateRuntimeRequest,
-} from '../../../src/service/providers/azureml/mapping';
-import { PendingRequirements, requirementLines } from '../../../src/service/providers/azureml/pendingRequirements';
+} from '../../../../src/service/providers/azureml/mapping';
+import { PendingRequirements, requirementLines } from '../../../../src/service/providers/azureml/pendingRequirements';
 
 const NOW = '2026-01-01T00:00:00.000Z';
 

@@ -4,8 +4,8 @@
  * nothing shows the truth, and each failed on the provider before it learned that fact.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type Harness, startHarness } from '../../helpers/azureml/harness';
-import { loadFixture } from '../../helpers/azureml/replay';
+import { type Harness, startHarness } from '../../../helpers/azureml/harness';
+import { loadFixture } from '../../../helpers/azureml/replay';
 
 const OLD = '20240429.v8';
 const LATEST = '20251211.v2';

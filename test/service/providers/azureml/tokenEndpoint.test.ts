@@ -4,10 +4,10 @@ import https from 'node:https';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AML_SCOPE, ARM_SCOPE, TokenEndpoint } from '../../helpers/azureml/tokenEndpoint';
+import { AML_SCOPE, ARM_SCOPE, TokenEndpoint } from '../../../helpers/azureml/tokenEndpoint';
 
 const run = promisify(execFile);
-const ROOT = path.resolve(__dirname, '../../..');
+const ROOT = path.resolve(__dirname, '../../../..');
 
 /** What a provider does with nothing but configuration: a bare credential, TLS trust left to the process. */
 const BARE_CREDENTIAL_SCRIPT = `

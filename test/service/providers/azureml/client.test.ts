@@ -6,11 +6,11 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { FakeClock } from '../../../src/clock';
-import { AppError, ErrorCode } from '../../../src/errors';
-import { createLogger } from '../../../src/logger';
-import { CircuitBreaker } from '../../../src/service/providers/azureml/breaker';
-import { AzureMlClient, type AzureMlClientOptions, retryAfter } from '../../../src/service/providers/azureml/client';
+import { FakeClock } from '../../../../src/clock';
+import { AppError, ErrorCode } from '../../../../src/errors';
+import { createLogger } from '../../../../src/logger';
+import { CircuitBreaker } from '../../../../src/service/providers/azureml/breaker';
+import { AzureMlClient, type AzureMlClientOptions, retryAfter } from '../../../../src/service/providers/azureml/client';
 
 interface Scripted {
   status: number;

@@ -1,9 +1,9 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { FakeClock } from '../../../src/clock';
-import { FakeAzureMl, type FakeAzureMlOptions } from '../../helpers/azureml/fakeAzureMl';
-import { OpenApiSpec } from '../../helpers/azureml/openapi';
-import { loadFixture, relativePath } from '../../helpers/azureml/replay';
-import { AML_SCOPE, ARM_SCOPE, TokenEndpoint } from '../../helpers/azureml/tokenEndpoint';
+import { FakeClock } from '../../../../src/clock';
+import { FakeAzureMl, type FakeAzureMlOptions } from '../../../helpers/azureml/fakeAzureMl';
+import { OpenApiSpec } from '../../../helpers/azureml/openapi';
+import { loadFixture, relativePath } from '../../../helpers/azureml/replay';
+import { AML_SCOPE, ARM_SCOPE, TokenEndpoint } from '../../../helpers/azureml/tokenEndpoint';
 
 const spec = OpenApiSpec.load();
 

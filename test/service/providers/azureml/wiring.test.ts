@@ -5,11 +5,11 @@
  */
 import type { TokenCredential } from '@azure/identity';
 import { describe, expect, it } from 'vitest';
-import { FakeClock } from '../../../src/clock';
-import { createLogger } from '../../../src/logger';
-import { createRuntimeServiceApp } from '../../../src/service/app';
-import { MemoryStorage } from '../../../src/storage/memoryStorage';
-import { sendRequest, serviceConfig } from '../../helpers/service';
+import { FakeClock } from '../../../../src/clock';
+import { createLogger } from '../../../../src/logger';
+import { createRuntimeServiceApp } from '../../../../src/service/app';
+import { MemoryStorage } from '../../../../src/storage/memoryStorage';
+import { sendRequest, serviceConfig } from '../../../helpers/service';
 
 const failing: TokenCredential = {
   getToken: async () => {

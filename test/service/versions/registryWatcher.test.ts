@@ -4,14 +4,14 @@
  * versions, byte-ordered answers, an outage, and two replicas on one storage.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { type Clock, FakeClock } from '../../src/clock';
-import { createLogger } from '../../src/logger';
-import { createRuntimeServiceApp, type RuntimeServiceApp } from '../../src/service/app';
-import type { RegistryWatcherOptions } from '../../src/service/versions/registryWatcher';
-import { MemoryStorage } from '../../src/storage/memoryStorage';
-import type { Storage, StoreItems } from '../../src/storage/storage';
-import { hasDockerRegistry, type RealRegistry, startRealRegistry } from '../helpers/registry';
-import { sendRequest, serviceConfig } from '../helpers/service';
+import { type Clock, FakeClock } from '../../../src/clock';
+import { createLogger } from '../../../src/logger';
+import { createRuntimeServiceApp, type RuntimeServiceApp } from '../../../src/service/app';
+import type { RegistryWatcherOptions } from '../../../src/service/versions/registryWatcher';
+import { MemoryStorage } from '../../../src/storage/memoryStorage';
+import type { Storage, StoreItems } from '../../../src/storage/storage';
+import { hasDockerRegistry, type RealRegistry, startRealRegistry } from '../../helpers/registry';
+import { sendRequest, serviceConfig } from '../../helpers/service';
 
 const REPO = 'azureml/promptflow/promptflow-runtime-stable';
 const POLL_MS = 300_000;

@@ -5,16 +5,16 @@
  */
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { FakeClock } from '../../src/clock';
-import { createLogger } from '../../src/logger';
-import { EventLog } from '../../src/service/events/eventLog';
-import * as oci from '../../src/service/versions/ociTags';
-import { RegistryWatcher, type RegistryWatcherOptions } from '../../src/service/versions/registryWatcher';
-import { VersionStore } from '../../src/service/versions/versionStore';
-import { MemoryStorage } from '../../src/storage/memoryStorage';
-import { type OciTestRegistry, startOciTestRegistry } from '../helpers/ociRegistry';
+import { FakeClock } from '../../../src/clock';
+import { createLogger } from '../../../src/logger';
+import { EventLog } from '../../../src/service/events/eventLog';
+import * as oci from '../../../src/service/versions/ociTags';
+import { RegistryWatcher, type RegistryWatcherOptions } from '../../../src/service/versions/registryWatcher';
+import { VersionStore } from '../../../src/service/versions/versionStore';
+import { MemoryStorage } from '../../../src/storage/memoryStorage';
+import { type OciTestRegistry, startOciTestRegistry } from '../../helpers/ociRegistry';
 
-const ROOT = path.resolve(__dirname, '../..');
+const ROOT = path.resolve(__dirname, '../../..');
 const REPO = 'azureml/promptflow/promptflow-runtime-stable';
 /** Newer than anything in the catalogue, so each is a new version. */
 const fresh = (count: number) => Array.from({ length: count }, (_, i) => `20270101.v${i + 1}`);

@@ -4,13 +4,13 @@
  * the service answered must take it to the end. The tokens are real ones from the loopback token endpoint.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { FakeClock } from '../../../src/clock';
-import { createLogger } from '../../../src/logger';
-import { createRuntimeServiceApp, type RuntimeServiceApp } from '../../../src/service/app';
-import { loadFixture, relativePath, ReplayServer } from '../../helpers/azureml/replay';
-import { azuremlServiceOptions } from '../../helpers/azureml/serviceOptions';
-import { TokenEndpoint } from '../../helpers/azureml/tokenEndpoint';
-import { ACTORS, sendRequest } from '../../helpers/service';
+import { FakeClock } from '../../../../src/clock';
+import { createLogger } from '../../../../src/logger';
+import { createRuntimeServiceApp, type RuntimeServiceApp } from '../../../../src/service/app';
+import { loadFixture, relativePath, ReplayServer } from '../../../helpers/azureml/replay';
+import { azuremlServiceOptions } from '../../../helpers/azureml/serviceOptions';
+import { TokenEndpoint } from '../../../helpers/azureml/tokenEndpoint';
+import { ACTORS, sendRequest } from '../../../helpers/service';
 
 const WORKSPACE = {
   subscriptionId: '0b1f6471-1bf0-4dda-aec3-cb9272f09590',

@@ -3,11 +3,11 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FakeClock } from '../../src/clock';
-import { FileStorage } from '../../src/storage/fileStorage';
-import { MemoryStorage } from '../../src/storage/memoryStorage';
-import { CountingStorage } from '../helpers/countingStorage';
-import { ACTORS, advance, automatic, startTestService, type TestService, TIMINGS } from '../helpers/service';
+import { FakeClock } from '../../../src/clock';
+import { FileStorage } from '../../../src/storage/fileStorage';
+import { MemoryStorage } from '../../../src/storage/memoryStorage';
+import { CountingStorage } from '../../helpers/countingStorage';
+import { ACTORS, advance, automatic, startTestService, type TestService, TIMINGS } from '../../helpers/service';
 
 interface Sse {
   id?: string;

@@ -5,10 +5,10 @@
  * fake checks every request against the OpenAPI document: no test may leave a violation.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createLogger } from '../../../src/logger';
-import { createRuntimeServiceApp } from '../../../src/service/app';
-import { type Harness, startHarness } from '../../helpers/azureml/harness';
-import { sendRequest } from '../../helpers/service';
+import { createLogger } from '../../../../src/logger';
+import { createRuntimeServiceApp } from '../../../../src/service/app';
+import { type Harness, startHarness } from '../../../helpers/azureml/harness';
+import { sendRequest } from '../../../helpers/service';
 
 const OLD = '20240429.v8';
 const LATEST = '20251211.v2';

@@ -5,9 +5,9 @@
  */
 import type { AccessToken, TokenCredential } from '@azure/identity';
 import { describe, expect, it } from 'vitest';
-import { FakeClock } from '../../../src/clock';
-import { createLogger } from '../../../src/logger';
-import { TokenCache } from '../../../src/service/providers/azureml/tokens';
+import { FakeClock } from '../../../../src/clock';
+import { createLogger } from '../../../../src/logger';
+import { TokenCache } from '../../../../src/service/providers/azureml/tokens';
 
 const ARM = 'https://management.azure.com/.default';
 const AML = 'https://ml.azure.com/.default';

@@ -15,11 +15,11 @@ import { once } from 'node:events';
 import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FakeAzureMl } from '../../helpers/azureml/fakeAzureMl';
-import { AML_SCOPE, ARM_SCOPE, TokenEndpoint } from '../../helpers/azureml/tokenEndpoint';
-import { sendRequest } from '../../helpers/service';
+import { FakeAzureMl } from '../../../helpers/azureml/fakeAzureMl';
+import { AML_SCOPE, ARM_SCOPE, TokenEndpoint } from '../../../helpers/azureml/tokenEndpoint';
+import { sendRequest } from '../../../helpers/service';
 
-const ROOT = path.resolve(__dirname, '../../..');
+const ROOT = path.resolve(__dirname, '../../../..');
 const TSX_CLI = path.join(ROOT, 'node_modules/tsx/dist/cli.mjs');
 const TIMEOUT_MS = 60_000;
 

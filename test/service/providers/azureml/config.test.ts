@@ -1,6 +1,6 @@
 /** RUNTIME_PROVIDER=azureml settings: what is required, where the API host comes from, every problem at once. */
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../../src/config';
+import { ConfigError, loadConfig } from '../../../../src/config';
 
 const SUB = '0b1f6471-1bf0-4dda-aec3-cb9272f09590';
 const base = {
