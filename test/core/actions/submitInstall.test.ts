@@ -60,6 +60,19 @@ describe('install.submit', () => {
     expect(await core.operations('chat-dev')).toEqual([]);
   });
 
+  it('should return the form when the flow.dag.yaml is an alias bomb', async () => {
+    const lines = ['a: &a [x, x, x, x, x, x, x, x, x, x]'];
+    for (const [i, name] of [...'bcdefghij'].entries())
+      lines.push(`${name}: &${name} [${Array(10).fill(`*${'abcdefghij'[i]}`).join(', ')}]`);
+    const flowDag = `${lines.join('\n')}\nenvironment: {}\n`;
+    const reply = as(
+      await core.click(submitInstallAction, { name: 'chat-dev', requirements: 'numpy', flowDag }),
+      'installForm',
+    );
+    expect(reply.form.errors.flowDag).toContain('aliases');
+    expect(await core.operations('chat-dev')).toEqual([]);
+  });
+
   it('should refuse a card without the runtime’s name', async () => {
     expect((await refusal(core.click(submitInstallAction, { requirements: 'numpy' }))).message).toContain(
       'missing name',
