@@ -5,7 +5,7 @@
  * handler's `run` directly and reads the view model it returns; no dispatcher, no Teams.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { RuntimeClient } from '../../src/client/runtimeClient';
@@ -44,35 +44,10 @@ export const USERS = {
 export type User = keyof typeof USERS;
 
 /**
- * The demo policy's shape (playground/policy.yaml): `reset chat-*` and changes to `prod-*` wait for
- * one owner, everything else runs at once; people in no role are viewers.
+ * The Playground's demo policy (playground/policy.yaml): `reset chat-*` and changes to `prod-*` wait
+ * for one owner (Megan), everything else runs at once; people in no role are viewers.
  */
-export const POLICY = `roles:
-  owner:
-    - id: ${USERS.megan.id}
-      name: ${USERS.megan.name}
-  dataScientist:
-    - id: ${USERS.alex.id}
-      name: ${USERS.alex.name}
-    - id: ${USERS.adele.id}
-      name: ${USERS.adele.name}
-  viewer: []
-defaultRole: viewer
-rules:
-  - operations: [reset]
-    runtimes: [chat-*]
-    approvals: 1
-    approverRole: owner
-    expiresAfter: 1h
-  - operations: [reset, stop, upgrade, update, install]
-    runtimes: [prod-*]
-    approvals: 1
-    approverRole: owner
-    expiresAfter: 4h
-  - operations: '*'
-    runtimes: '*'
-    approvals: 0
-`;
+export const POLICY = readFileSync(path.join(__dirname, '../../playground/policy.yaml'), 'utf8');
 
 /** A channel conversation whose address the edge stored (so it can be subscribed). */
 export const CHANNEL: ChatConversation = {
