@@ -15,7 +15,7 @@ const ROOT = path.resolve(__dirname, '..');
  * Files of the other areas with a mirrored test today: a test moved away or deleted fails here. Raise
  * it as tests are added; lower it only when a source file goes together with its test.
  */
-const MIRRORED_FLOOR = 100;
+const MIRRORED_FLOOR = 102;
 /** The Teams edge, whose folders are being moved: counted in the figure, not held to the floor. */
 const CHANNEL_AREAS = /^src\/(bot|cards|teamsApp|playground|channels)\//;
 /** Started by node (package.json's start and service scripts): they only wire, and tests start what they wire. */
