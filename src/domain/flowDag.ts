@@ -30,7 +30,7 @@ export function readFlowEnvironment(text: string): FlowEnvironment {
     throw badRequest('flow.dag.yaml must be a mapping with keys such as inputs, nodes and environment.', {
       flowDag: 'not a mapping',
     });
-  const env = doc.toJS({ maxAliasCount: 50 })?.environment as unknown;
+  const env = toJS(doc)?.environment as unknown;
   if (env === undefined || env === null) return {};
   if (typeof env !== 'object' || Array.isArray(env)) {
     throw badRequest('environment in flow.dag.yaml must be a mapping (image, python_requirements_txt).', {
@@ -55,4 +55,15 @@ export function readFlowEnvironment(text: string): FlowEnvironment {
     out.pythonRequirementsTxt = requirements.trim();
   }
   return out;
+}
+
+/** The document as plain values; an alias bomb is the user's mistake, said as such, not a crash. */
+function toJS(doc: ReturnType<typeof parseDocument>): Record<string, unknown> | undefined {
+  try {
+    return doc.toJS({ maxAliasCount: 50 });
+  } catch (error) {
+    if (!(error instanceof ReferenceError)) throw error;
+    const message = 'flow.dag.yaml repeats its aliases (*name) too many times.';
+    throw badRequest(message, { flowDag: message });
+  }
 }
