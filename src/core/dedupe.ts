@@ -14,7 +14,7 @@
  */
 import { createHash } from 'node:crypto';
 import { Collection, UNCHANGED } from '../storage/collection';
-import { isEtagConflict, type Storage } from '../storage/storage';
+import type { Storage } from '../storage/storage';
 import type { Reply } from './replies';
 
 /** A repeat of the same request within this window is a redelivery, not a new request. */
@@ -80,23 +80,17 @@ export class DuplicateGuard {
   /** Claims a request key; a repeat within the window gets the first request's operation id. */
   async claim(key: string, now: number): Promise<ClaimResult> {
     this.sweepNowAndThen(now);
-    try {
-      const existing = await this.claims.get(key);
-      if (existing && existing.releasedAt === undefined && now - existing.at < this.windowMs)
-        return { fresh: false, ...decode(existing.operationId) };
-      const reused =
-        existing?.key && existing.releasedAt !== undefined && now - existing.releasedAt < KEY_REUSE_MS
-          ? existing.key
-          : undefined;
-      const idempotencyKey = reused ?? DuplicateGuard.key(key, String(now));
-      const claim = { at: now, key: idempotencyKey };
-      if (existing) await this.claims.replace(key, claim, existing.eTag);
-      else await this.claims.create(key, claim);
-      return { fresh: true, idempotencyKey };
-    } catch (error) {
-      if (isEtagConflict(error)) return { fresh: false }; // a concurrent delivery of the same request won
-      throw error;
-    }
+    const existing = await this.claims.get(key);
+    if (existing && existing.releasedAt === undefined && now - existing.at < this.windowMs)
+      return { fresh: false, ...decode(existing.operationId) };
+    const reused =
+      existing?.key && existing.releasedAt !== undefined && now - existing.releasedAt < KEY_REUSE_MS
+        ? existing.key
+        : undefined;
+    const idempotencyKey = reused ?? DuplicateGuard.key(key, String(now));
+    // A concurrent delivery of the same request that wrote first wins.
+    if (!(await this.claims.swap(key, existing, { at: now, key: idempotencyKey }))) return { fresh: false };
+    return { fresh: true, idempotencyKey };
   }
 
   /**

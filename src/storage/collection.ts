@@ -95,6 +95,21 @@ export class Collection<T extends object> {
     await this.storage.write({ [this.key(id)]: { ...strip(value), eTag } });
   }
 
+  /**
+   * Writes `next` if the record is still as `read` left it (creates it when `read` is undefined);
+   * false when another writer came first. The compare-and-swap under leases and claims.
+   */
+  async swap(id: string, read: Stored<T> | undefined, next: T): Promise<boolean> {
+    try {
+      if (read) await this.replace(id, next, read.eTag);
+      else await this.create(id, next);
+      return true;
+    } catch (error) {
+      if (isEtagConflict(error)) return false;
+      throw error;
+    }
+  }
+
   async put(id: string, value: T): Promise<void> {
     await this.storage.write({ [this.key(id)]: { ...strip(value), eTag: '*' } });
   }

@@ -10,8 +10,9 @@ import type { Operation } from '../../domain/runtime';
 import { AppError, ErrorCode } from '../../errors';
 import type { Logger } from '../../logger';
 import { IDLE_POLL_MS, PollLoop } from '../../pollLoop';
-import { Collection, withoutEtag } from '../../storage/collection';
-import { isEtagConflict, type Storage } from '../../storage/storage';
+import { Collection } from '../../storage/collection';
+import { RecordLeases } from '../../storage/lease';
+import type { Storage } from '../../storage/storage';
 import { traceProgress } from '../../telemetry/delivery';
 import { traceparentField } from '../../telemetry/traceparent';
 import type { Reply } from '../replies';
@@ -38,6 +39,8 @@ const GIVE_UP_MS = 6 * 60 * 60_000;
 
 export class OperationTracker {
   private readonly tracked: Collection<TrackedMessage>;
+  /** Taken only to send an update: 30 s covers one message update. */
+  private readonly leases: RecordLeases<TrackedMessage>;
   private loop?: PollLoop;
 
   constructor(
@@ -46,9 +49,10 @@ export class OperationTracker {
     private readonly updater: MessageUpdater,
     private readonly clock: Clock,
     private readonly log: Logger,
-    private readonly owner = `tracker-${process.pid}-${Math.random().toString(36).slice(2, 8)}`,
+    owner = `tracker-${process.pid}-${Math.random().toString(36).slice(2, 8)}`,
   ) {
     this.tracked = new Collection(storage, 'tracked-operations');
+    this.leases = new RecordLeases(this.tracked, owner, clock, 30_000);
   }
 
   async track(operation: Operation, conversationKey: string, messageId: string, title: string): Promise<void> {
@@ -109,7 +113,7 @@ export class OperationTracker {
   private async poll(id: string): Promise<boolean> {
     const entry = await this.tracked.get(id);
     const now = this.clock.now();
-    if (!entry || (entry.lease && entry.lease.until > now && entry.lease.owner !== this.owner)) return false;
+    if (!entry || this.leases.blocked(entry)) return false;
     let operation: Operation;
     try {
       operation = await this.client.getOperation(id);
@@ -124,13 +128,7 @@ export class OperationTracker {
     const giveUp = now - entry.since > GIVE_UP_MS;
     const shown = shownKey(operation);
     if (shown === entry.shown && !done && !giveUp) return false;
-    const leased = { ...withoutEtag(entry), lease: { owner: this.owner, until: now + 30_000 } };
-    try {
-      await this.tracked.replace(id, leased, entry.eTag);
-    } catch (error) {
-      if (isEtagConflict(error)) return false; // another replica is on it
-      throw error;
-    }
+    if (!(await this.leases.take(id, entry))) return false; // another replica is on it
     let updated = false;
     if (shown !== entry.shown) {
       await traceProgress(entry, operation, () =>
@@ -143,15 +141,8 @@ export class OperationTracker {
       updated = true;
     }
     if (done || giveUp) await this.tracked.delete(id);
-    else await this.release(id, { ...leased, shown });
+    else await this.leases.release(id, { shown });
     return updated;
-  }
-
-  private async release(id: string, entry: TrackedMessage): Promise<void> {
-    const current = await this.tracked.get(id);
-    if (!current || current.lease?.owner !== this.owner) return;
-    const { lease: _lease, ...rest } = entry;
-    await this.tracked.replace(id, rest, current.eTag).catch(() => undefined);
   }
 }
 

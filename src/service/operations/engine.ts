@@ -19,6 +19,7 @@ import type { Logger } from '../../logger';
 import { IDLE_POLL_MS, PollLoop } from '../../pollLoop';
 import { backoff, Collection, UNCHANGED, withoutEtag } from '../../storage/collection';
 import { isEtagConflict, type Storage } from '../../storage/storage';
+import { RecordLeases } from '../../storage/lease';
 import type { EventLog } from '../events/eventLog';
 import {
   type OperationRecord,
@@ -85,7 +86,7 @@ export class OperationEngine {
   private readonly idempotency: Collection<IdempotencyRecord>;
   /** This process's name in the operation leases it takes (logged at start, for operators). */
   readonly owner: string;
-  private readonly leaseMs: number;
+  private readonly leases: RecordLeases<OperationRecord>;
   private readonly maxStepRetries: number;
   private timers: NodeJS.Timeout[] = [];
   private steps?: PollLoop;
@@ -108,7 +109,7 @@ export class OperationEngine {
     this.pending = new Collection(storage, 'pending-operations');
     this.idempotency = new Collection(storage, 'idempotency');
     this.owner = options.owner ?? `worker-${process.pid}-${randomUUID().slice(0, 8)}`;
-    this.leaseMs = options.leaseMs ?? 30_000;
+    this.leases = new RecordLeases(this.operations, this.owner, clock, options.leaseMs ?? 30_000);
     this.maxStepRetries = options.maxStepRetries ?? 5;
   }
 
@@ -352,19 +353,13 @@ export class OperationEngine {
         return ran;
       }
       const now = this.clock.now();
-      if (op.dueAt > now || (op.lease && op.lease.until > now && op.lease.owner !== this.owner)) return ran;
-      const leased: OperationRecord = { ...withoutEtag(op), lease: { owner: this.owner, until: now + this.leaseMs } };
-      let eTag: string;
-      try {
-        await this.operations.replace(id, leased, op.eTag);
-        // Storage writes return no eTag: read it back, and make sure the lease is still ours.
-        const mine = await this.operations.get(id);
-        if (!mine || mine.lease?.owner !== this.owner || mine.lease.until !== leased.lease?.until) return ran;
-        eTag = mine.eTag;
-      } catch (error) {
-        if (isEtagConflict(error)) return ran;
-        throw error;
-      }
+      if (op.dueAt > now) return ran;
+      const leased = await this.leases.take(id, op);
+      if (!leased) return ran;
+      // Storage writes return no eTag: read it back, and make sure the lease is still ours.
+      const mine = await this.operations.get(id);
+      if (!mine || mine.lease?.owner !== this.owner || mine.lease.until !== leased.lease?.until) return ran;
+      const eTag = mine.eTag;
       const outcome = await traceStep(leased, () => this.runStep(leased));
       ran = true;
       const next = applyOutcome(leased, outcome, this.clock.now());
@@ -383,21 +378,11 @@ export class OperationEngine {
         return ran;
       }
       if (next.dueAt > this.clock.now()) {
-        await this.releaseLease(id);
+        await this.leases.release(id); // any worker may run the next step when it is due
         return ran;
       }
     }
     return ran;
-  }
-
-  /** Lets any worker run the operation's next step when it is due. */
-  private async releaseLease(id: string): Promise<void> {
-    const op = await this.operations.get(id);
-    if (op?.lease?.owner !== this.owner) return;
-    const { lease: _lease, ...rest } = withoutEtag(op);
-    await this.operations.replace(id, rest, op.eTag).catch((error) => {
-      if (!isEtagConflict(error)) throw error; // another worker moved it on: nothing to give back
-    });
   }
 
   /** Deletes idempotency records past IDEMPOTENCY_TTL_MS; at most once an hour per process. */

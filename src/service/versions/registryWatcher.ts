@@ -10,7 +10,8 @@ import { sortImageVersions } from '../../domain/imageVersion';
 import type { Person } from '../../domain/runtime';
 import type { Logger } from '../../logger';
 import { Collection, withoutEtag } from '../../storage/collection';
-import { isEtagConflict, type Storage } from '../../storage/storage';
+import { type LeaseHold, RecordLeases } from '../../storage/lease';
+import type { Storage } from '../../storage/storage';
 import { listOciTags, RegistryError } from './ociTags';
 import type { VersionStore } from './versionStore';
 
@@ -40,7 +41,7 @@ export interface RegistryWatcherState {
   seeded: boolean;
   /** Epoch ms before which no replica polls; moved forward by the replica that takes the lease. */
   nextPollAt: number;
-  lease?: { owner: string; until: number };
+  lease?: LeaseHold;
   consecutiveFailures: number;
   lastPollAt?: string;
   lastSuccessAt?: string;
@@ -61,6 +62,8 @@ export class RegistryWatcher {
   private readonly id: string;
   private readonly source: string;
   private readonly owner: string;
+  private readonly leaseMs: number;
+  private readonly leases: RecordLeases<RegistryWatcherState>;
   private stopping = new AbortController();
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<unknown> | undefined;
@@ -78,6 +81,8 @@ export class RegistryWatcher {
     this.source = `${url.origin}${url.pathname.replace(/\/+$/, '')}/${options.repository}`;
     this.id = createHash('sha256').update(this.source).digest('hex').slice(0, 24);
     this.owner = options.owner ?? `registry-${process.pid}-${randomUUID().slice(0, 8)}`;
+    this.leaseMs = options.leaseMs ?? 120_000;
+    this.leases = new RecordLeases(this.states, this.owner, clock, this.leaseMs);
   }
 
   /** The shared state, for health reports and tests. */
@@ -112,19 +117,11 @@ export class RegistryWatcher {
     if (this.stopping.signal.aborted) return false;
     const now = this.clock.now();
     const current = await this.states.get(this.id);
-    if (current && (current.nextPollAt > now || (current.lease && current.lease.until > now))) return false;
-    const lease = { owner: this.owner, until: now + (this.options.leaseMs ?? 120_000) };
-    try {
-      if (current) {
-        const { eTag, ...rest } = current;
-        await this.states.replace(this.id, { ...rest, lease, nextPollAt: lease.until }, eTag);
-      } else {
-        await this.states.create(this.id, { ...this.initial(), lease, nextPollAt: lease.until });
-      }
-    } catch (error) {
-      if (isEtagConflict(error)) return false; // another replica took it
-      throw error;
-    }
+    if (current && (current.nextPollAt > now || !this.leases.free(current))) return false;
+    // No replica polls again before the lease ends, unless the poll's outcome says otherwise.
+    const nextPollAt = now + this.leaseMs;
+    const body = { ...(current ? withoutEtag(current) : this.initial()), nextPollAt };
+    if (!(await this.leases.take(this.id, current, body))) return false; // another replica took it
     await this.pollOnce();
     return true;
   }
