@@ -3,6 +3,7 @@
  * read-modify-write in the project uses. Records never carry their eTag in the stored body.
  */
 import { AppError, ErrorCode } from '../errors';
+import { type BackoffPolicy, backoffDelay } from '../infra/retry';
 import { IF_NONE_MATCH, isEtagConflict, type Storage, type StoreItem } from './storage';
 
 /**
@@ -189,7 +190,10 @@ const ATTEMPTS = 12;
  * Exponential backoff with full jitter (5 ms doubling, capped at 400 ms): writers that collided
  * spread out instead of colliding again in lockstep. For any loop that retries an eTag conflict.
  */
+const CONFLICT_BACKOFF: BackoffPolicy = { baseMs: 5, maxMs: 400, jitter: [0, 1] };
+
+/** Waits before the next try of a write that lost a race; `attempt` counts from 0. */
 export function backoff(attempt: number): Promise<void> {
-  const ms = Math.random() * Math.min(400, 5 * 2 ** attempt);
+  const ms = backoffDelay(CONFLICT_BACKOFF, attempt + 1);
   return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -11,6 +11,7 @@ import type { Clock } from '../../clock';
 import type { Logger } from '../../logger';
 import { IDLE_POLL_MS, PollLoop } from '../../pollLoop';
 import { ContentionError, type Stored } from '../../storage/collection';
+import { type BackoffPolicy, backoffDelay } from '../../infra/retry';
 import { RecordLeases } from '../../storage/lease';
 import { isEtagConflict } from '../../storage/storage';
 import { traceNotificationSend } from '../../telemetry/delivery';
@@ -193,7 +194,7 @@ export class OutboxWorker {
       await this.o.onGone(item.conversationKey, outcome);
       result.dropped++;
     } else if (RETRYABLE.has(outcome.status) && attempts < (this.o.maxAttempts ?? 10)) {
-      const wait = Math.max(outcome.retryAfterMs ?? 0, backoffMs(attempts));
+      const wait = backoffDelay(SEND_BACKOFF, attempts, outcome.retryAfterMs);
       await this.leases.release(id, { attempts, notBefore: this.o.clock.now() + wait, lastError: reason });
       result.retried++;
     } else {
@@ -205,8 +206,13 @@ export class OutboxWorker {
   }
 }
 
-/** 1 s, 2 s, 4 s … up to 5 minutes, with ±20 % jitter so retries from many items spread out. */
+/**
+ * 1 s, 2 s, 4 s … up to 5 minutes, with ±20 % jitter so retries from many items spread out; never
+ * sooner than the connector's Retry-After.
+ */
+const SEND_BACKOFF: BackoffPolicy = { baseMs: 1000, maxMs: 300_000, jitter: [0.8, 1.2] };
+
+/** The wait before a send's next attempt, without a Retry-After. */
 export function backoffMs(attempt: number): number {
-  const base = Math.min(300_000, 1000 * 2 ** (attempt - 1));
-  return Math.round(base * (0.8 + Math.random() * 0.4));
+  return backoffDelay(SEND_BACKOFF, attempt);
 }

@@ -19,6 +19,7 @@ import type { Logger } from '../../logger';
 import { IDLE_POLL_MS, PollLoop } from '../../pollLoop';
 import { backoff, Collection, UNCHANGED, withoutEtag } from '../../storage/collection';
 import { isEtagConflict, type Storage } from '../../storage/storage';
+import { type BackoffPolicy, backoffDelay } from '../../infra/retry';
 import { RecordLeases } from '../../storage/lease';
 import type { EventLog } from '../events/eventLog';
 import {
@@ -71,6 +72,8 @@ export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60_000;
 /** Expired idempotency records are looked for at most this often per process. */
 const EXPIRY_SWEEP_MS = 60 * 60_000;
 const SUBMIT_ATTEMPTS = 10;
+/** A step that threw is tried again after 1 s, 2 s, 4 s … (at most a minute), without jitter. */
+const STEP_RETRY: BackoffPolicy = { baseMs: 1000, maxMs: 60_000, jitter: [1, 1] };
 /**
  * How often each replica sweeps: it reads every runtime record (idle shutdowns, locks left by a
  * crash), which on blob storage is one request per runtime. Locks count as abandoned after 30 s
@@ -434,7 +437,7 @@ export class OperationEngine {
           },
         };
       }
-      const waitMs = Math.min(60_000, 500 * 2 ** attempts);
+      const waitMs = backoffDelay(STEP_RETRY, attempts);
       return {
         message: `Retrying after an error (attempt ${attempts})`,
         next: { phase: op.phase, waitMs, state: { ...op.state, attempts } },

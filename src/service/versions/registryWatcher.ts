@@ -10,6 +10,7 @@ import { sortImageVersions } from '../../domain/imageVersion';
 import type { Person } from '../../domain/runtime';
 import type { Logger } from '../../logger';
 import { Collection, withoutEtag } from '../../storage/collection';
+import { backoffDelay } from '../../infra/retry';
 import { type LeaseHold, RecordLeases } from '../../storage/lease';
 import type { Storage } from '../../storage/storage';
 import { listOciTags, RegistryError } from './ociTags';
@@ -218,11 +219,8 @@ export class RegistryWatcher {
 
   /** Exponential with jitter, never shorter than Retry-After, never longer than the cap. */
   private backoff(failures: number, retryAfterMs: number | undefined): number {
-    const base = this.options.backoffBaseMs ?? 30_000;
-    const cap = this.options.maxBackoffMs ?? 600_000;
-    const exponential = Math.min(cap, base * 2 ** Math.min(failures - 1, 30));
-    const jittered = exponential / 2 + (exponential / 2) * (this.options.random ?? Math.random)();
-    return Math.round(Math.min(cap, Math.max(retryAfterMs ?? 0, jittered)));
+    const policy = { baseMs: this.options.backoffBaseMs ?? 30_000, maxMs: this.options.maxBackoffMs ?? 600_000 };
+    return backoffDelay(policy, failures, retryAfterMs, this.options.random);
   }
 
   private initial(): RegistryWatcherState {
