@@ -9,7 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Clock } from '../../clock';
 import type { Logger } from '../../logger';
-import { IDLE_POLL_MS, PollLoop } from '../../pollLoop';
+import { IDLE_POLL_MS, PollLoop } from '../../infra/pollLoop';
 import { ContentionError, type Stored } from '../../storage/collection';
 import { type BackoffPolicy, backoffDelay } from '../../infra/retry';
 import { RecordLeases } from '../../storage/lease';
@@ -90,9 +90,10 @@ export class OutboxWorker {
     this.loop?.wake();
   }
 
-  stop(): void {
+  /** Stops the passes; resolves when the one under way (and its sends) has ended. */
+  async stop(): Promise<void> {
     this.stopped = true;
-    this.loop?.stop();
+    await this.loop?.stop();
   }
 
   /** One pass over the items that are due; sends run concurrently, reservations in order. */

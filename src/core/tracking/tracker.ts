@@ -9,7 +9,7 @@ import type { Clock } from '../../clock';
 import type { Operation } from '../../domain/runtime';
 import { AppError, ErrorCode } from '../../errors';
 import type { Logger } from '../../logger';
-import { IDLE_POLL_MS, PollLoop } from '../../pollLoop';
+import { IDLE_POLL_MS, PollLoop } from '../../infra/pollLoop';
 import { Collection } from '../../storage/collection';
 import { RecordLeases } from '../../storage/lease';
 import type { Storage } from '../../storage/storage';
@@ -101,8 +101,9 @@ export class OperationTracker {
     this.loop.start();
   }
 
-  stop(): void {
-    this.loop?.stop();
+  /** Stops the rounds; resolves when the one under way has ended. */
+  async stop(): Promise<void> {
+    await this.loop?.stop();
   }
 
   /**

@@ -16,7 +16,7 @@ import type { Clock } from '../../clock';
 import { type OperationKind, type Person, RUNTIME_NAME } from '../../domain/runtime';
 import { AppError, ErrorCode } from '../../errors';
 import type { Logger } from '../../logger';
-import { IDLE_POLL_MS, PollLoop } from '../../pollLoop';
+import { IDLE_POLL_MS, PollLoop } from '../../infra/pollLoop';
 import { backoff, Collection, UNCHANGED, withoutEtag } from '../../storage/collection';
 import { isEtagConflict, type Storage } from '../../storage/storage';
 import { type BackoffPolicy, backoffDelay } from '../../infra/retry';
@@ -91,8 +91,8 @@ export class OperationEngine {
   readonly owner: string;
   private readonly leases: RecordLeases<OperationRecord>;
   private readonly maxStepRetries: number;
-  private timers: NodeJS.Timeout[] = [];
   private steps?: PollLoop;
+  private loops: PollLoop[] = [];
   /** Operations this process is advancing now: one advance per operation at a time. */
   private readonly advancing = new Set<string>();
   private lastExpirySweep = 0;
@@ -287,47 +287,29 @@ export class OperationEngine {
 
   start(): void {
     const tickMs = this.options.tickMs ?? 200;
-    const sweepMs = this.options.sweepMs ?? SWEEP_MS;
-    const busy = new Set<string>();
-    const guarded = (fn: () => Promise<unknown>, name: string) => async () => {
-      if (busy.has(name)) return; // the previous round is still running
-      busy.add(name);
-      try {
-        await fn();
-      } catch (error) {
-        this.log.error(`${name} failed`, { error });
-      } finally {
-        busy.delete(name);
-      }
-    };
+    const log = this.log;
     // Steps are looked for often while operations run, and rarely when none do.
     this.steps = new PollLoop(async () => (await this.tickRound()).pending > 0, {
       busyMs: tickMs,
       idleMs: Math.max(tickMs, IDLE_POLL_MS),
-      log: this.log,
+      log,
       name: 'tick',
     });
-    this.steps.start();
-    // The provider decides when a sync is due; asking costs nothing until then.
-    this.timers.push(
-      setInterval(
-        guarded(() => this.syncProvider(), 'sync'),
-        SYNC_CHECK_MS,
-      ),
-    );
-    this.timers.push(
-      setInterval(
-        guarded(() => this.sweep(), 'sweep'),
-        sweepMs,
-      ),
-    );
-    for (const t of this.timers) t.unref();
+    this.loops = [
+      this.steps,
+      // The provider decides when a sync is due; asking costs nothing until then.
+      new PollLoop(() => this.syncProvider(), { busyMs: SYNC_CHECK_MS, log, name: 'sync' }),
+      new PollLoop(() => this.sweep(), { busyMs: this.options.sweepMs ?? SWEEP_MS, log, name: 'sweep' }),
+    ];
+    for (const loop of this.loops) loop.start();
   }
 
-  stop(): void {
-    this.steps?.stop();
-    for (const t of this.timers) clearInterval(t);
-    this.timers = [];
+  /** Stops the loops; resolves when the rounds under way have ended. */
+  async stop(): Promise<void> {
+    const loops = this.loops;
+    this.loops = [];
+    this.steps = undefined;
+    await Promise.all(loops.map((loop) => loop.stop()));
   }
 
   /** Advances one operation as far as it can go now. Returns true when a step ran. */

@@ -10,6 +10,7 @@ import { sortImageVersions } from '../../domain/imageVersion';
 import type { Person } from '../../domain/runtime';
 import type { Logger } from '../../logger';
 import { Collection, withoutEtag } from '../../storage/collection';
+import { PollLoop } from '../../infra/pollLoop';
 import { backoffDelay } from '../../infra/retry';
 import { type LeaseHold, RecordLeases } from '../../storage/lease';
 import type { Storage } from '../../storage/storage';
@@ -66,8 +67,7 @@ export class RegistryWatcher {
   private readonly leaseMs: number;
   private readonly leases: RecordLeases<RegistryWatcherState>;
   private stopping = new AbortController();
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<unknown> | undefined;
+  private loop?: PollLoop;
 
   constructor(
     storage: Storage,
@@ -92,25 +92,21 @@ export class RegistryWatcher {
     return found ? withoutEtag(found) : undefined;
   }
 
+  /** Checks at once, then every `checkMs`, whether a poll is due. */
   start(): void {
-    if (this.timer) return;
+    if (this.loop) return;
     if (this.stopping.signal.aborted) this.stopping = new AbortController();
-    const check = () => {
-      this.running ??= this.tick()
-        .catch((error) => this.log.error('registry watcher failed', { error }))
-        .finally(() => (this.running = undefined));
-    };
-    this.timer = setInterval(check, this.options.checkMs ?? Math.min(this.options.pollMs, 5000));
-    this.timer.unref();
-    setImmediate(check);
+    const checkMs = this.options.checkMs ?? Math.min(this.options.pollMs, 5000);
+    this.loop = new PollLoop(() => this.tick(), { busyMs: checkMs, log: this.log, name: 'registry watcher' });
+    this.loop.start(0);
   }
 
-  /** Stops the timer and cancels a poll under way; resolves when it has wound down. */
+  /** Stops the checks and cancels a poll under way; resolves when it has wound down. */
   async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
+    const loop = this.loop;
+    this.loop = undefined;
     this.stopping.abort();
-    await this.running;
+    await loop?.stop();
   }
 
   /** Polls when a poll is due and no other replica holds the lease; true when this one polled. */
