@@ -3,7 +3,7 @@
  * read-modify-write in the project uses. Records never carry their eTag in the stored body.
  */
 import { AppError, ErrorCode } from '../errors';
-import { type BackoffPolicy, backoffDelay } from '../infra/retry';
+import { type Attempt, type BackoffPolicy, backoffDelay, retry } from '../infra/retry';
 import { IF_NONE_MATCH, isEtagConflict, type Storage, type StoreItem } from './storage';
 
 /**
@@ -129,21 +129,13 @@ export class Collection<T extends object> {
     mutate: (current: T | undefined) => T | undefined | typeof UNCHANGED,
     attempts = ATTEMPTS,
   ): Promise<T | undefined> {
-    for (let i = 0; i < attempts; i++) {
+    return retry({ ...CONFLICT_BACKOFF, attempts }, async (): Promise<Attempt<T | undefined>> => {
       const current = await this.get(id);
       const next = mutate(current ? withoutEtag(current) : undefined);
-      if (next === UNCHANGED) return current ? withoutEtag(current) : undefined;
-      if (next === undefined) return undefined;
-      try {
-        if (current) await this.replace(id, next, current.eTag);
-        else await this.create(id, next);
-        return next;
-      } catch (error) {
-        if (!isEtagConflict(error)) throw error;
-        await backoff(i);
-      }
-    }
-    throw new ContentionError(this.key(id));
+      if (next === UNCHANGED) return { ok: true, value: current ? withoutEtag(current) : undefined };
+      if (next === undefined || (await this.swap(id, current, next))) return { ok: true, value: next };
+      return { ok: false, error: new ContentionError(this.key(id)), retryable: true };
+    });
   }
 
   /**
@@ -156,20 +148,13 @@ export class Collection<T extends object> {
     contention: () => Error = () => new ContentionError(this.key(id)),
     attempts = ATTEMPTS,
   ): Promise<T | undefined> {
-    for (let i = 0; i < attempts; i++) {
+    return retry({ ...CONFLICT_BACKOFF, attempts }, async (): Promise<Attempt<T | undefined>> => {
       const current = await this.get(id);
-      if (!current) return undefined;
+      if (!current) return { ok: true, value: undefined };
       const next = await mutate(withoutEtag(current));
-      if (!next) return undefined;
-      try {
-        await this.replace(id, next, current.eTag);
-        return next;
-      } catch (error) {
-        if (!isEtagConflict(error)) throw error;
-        await backoff(i);
-      }
-    }
-    throw contention();
+      if (!next || (await this.swap(id, current, next))) return { ok: true, value: next };
+      return { ok: false, error: contention(), retryable: true };
+    });
   }
 }
 
