@@ -9,6 +9,7 @@ import { type Clock, systemClock } from '../clock';
 import type { BotConfig } from '../config';
 import { ActionRouter } from '../core/actionRouter';
 import { Dispatcher } from '../core/dispatcher';
+import { PollLoop } from '../infra/pollLoop';
 import { ApprovalService } from '../core/approvals/service';
 import { Sealer } from '../core/approvals/sealer';
 import { AuditLog } from '../core/audit/auditLog';
@@ -123,7 +124,7 @@ export function createBotApp(options: BotAppOptions): BotApp {
   const dispatcher = new Dispatcher(deps, storage);
   const actions = new ActionRouter(deps, storage);
   const bot = new TeamsBot({ dispatcher, actions, tracker, conversations, approvals, people, clock, log });
-  let sweeper: NodeJS.Timeout | undefined;
+  const sweeper = new PollLoop(() => approvals.sweep(), { busyMs: 10_000, log, name: 'approval sweep' });
   let stopObserving: (() => void) | undefined;
   const server = createBotServer(adapter, bot, log, storage);
   return {
@@ -141,11 +142,7 @@ export function createBotApp(options: BotAppOptions): BotApp {
       if (options.runTracker !== false) {
         tracker.start();
         notifications.start();
-        sweeper = setInterval(
-          () => void approvals.sweep().catch((error) => log.warn('approval sweep failed', { error })),
-          10_000,
-        );
-        sweeper.unref();
+        sweeper.start();
       }
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
@@ -154,10 +151,8 @@ export function createBotApp(options: BotAppOptions): BotApp {
       return `http://${config.host}:${server.address().port}`;
     },
     async stop() {
-      tracker.stop();
-      notifications.stop();
+      await Promise.all([tracker.stop(), notifications.stop(), sweeper.stop()]);
       policy.stop();
-      if (sweeper) clearInterval(sweeper);
       stopObserving?.();
       server.server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

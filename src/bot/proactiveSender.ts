@@ -10,6 +10,7 @@ import type { NotificationSender, SendOutcome } from '../core/notifications/outb
 import type { Logger } from '../logger';
 import type { ConversationStore } from './conversations';
 import { toActivity } from './render/activity';
+import { parseRetryAfter } from '../infra/retry';
 
 export class TeamsNotificationSender implements NotificationSender {
   constructor(
@@ -57,21 +58,13 @@ interface RestErrorLike {
 function failureOf(error: unknown): Extract<SendOutcome, { ok: false }> {
   const e = (error ?? {}) as RestErrorLike;
   const status = typeof e.statusCode === 'number' ? e.statusCode : 0;
-  const retryAfter = e.response?.headers?.get?.('retry-after');
+  const retryAfterMs = parseRetryAfter(e.response?.headers?.get?.('retry-after'), Date.now());
   return {
     ok: false,
     status,
-    ...(retryAfterMs(retryAfter) !== undefined ? { retryAfterMs: retryAfterMs(retryAfter)! } : {}),
+    ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
     ...(codeOf(e) ? { code: codeOf(e)! } : {}),
   };
-}
-
-/** Retry-After in seconds or as an HTTP date. */
-export function retryAfterMs(value: string | null | undefined): number | undefined {
-  if (!value) return undefined;
-  if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
-  const at = Date.parse(value);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
 }
 
 /** The connector's error code (BotNotInConversationRoster, MessageWritesBlocked…), if it sent one. */

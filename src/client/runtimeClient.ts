@@ -22,6 +22,7 @@ import type {
 import { RUNTIME_NAME } from '../domain/runtime';
 import type { OnCallSummary } from '../domain/summary';
 import { AppError, ErrorCode, type FieldErrors, RuntimeServiceError } from '../errors';
+import { type Attempt, type BackoffPolicy, parseRetryAfter, retry, type RetryPolicy } from '../infra/retry';
 import { ReadCache } from './readCache';
 import { serviceUrlTemplate, tracedFetch } from '../telemetry/httpClient';
 
@@ -49,6 +50,8 @@ interface CallOptions {
 }
 
 const RETRYABLE = new Set([408, 429, 502, 503, 504]);
+/** 200 ms doubling, up to half again as long; the service's Retry-After instead when it sends one; 5 s at most. */
+const RETRY: BackoffPolicy = { baseMs: 200, maxMs: 5000, jitter: [1, 1.5], retryAfter: 'instead' };
 
 export class RuntimeClient {
   private readonly baseUrl: string;
@@ -202,35 +205,38 @@ export class RuntimeClient {
     options: CallOptions,
   ): Promise<{ body: T; headers: Headers; status: number }> {
     const retryable = method === 'GET' || options.idempotencyKey !== undefined;
-    const attempts = retryable ? (this.options.attempts ?? 3) : 1;
-    let lastError: unknown;
-    for (let attempt = 1; attempt <= attempts; attempt++) {
-      try {
-        const response = await this.fetchImpl(`${this.baseUrl}${path}`, {
-          method,
-          headers: this.headers(options),
-          ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {}),
-          signal: AbortSignal.timeout(this.options.timeoutMs ?? 8000),
-        });
-        if (response.status === 304 && options.ifNoneMatch)
-          return { body: undefined as T, headers: response.headers, status: 304 };
-        if (response.ok)
-          return { body: (await response.json()) as T, headers: response.headers, status: response.status };
-        const error = await toError(response);
-        if (!RETRYABLE.has(response.status) || attempt === attempts) throw error;
-        lastError = error;
-        await backoff(attempt, response.headers.get('retry-after'));
-      } catch (error) {
-        if (error instanceof AppError && !error.retryable) throw error;
-        lastError = error;
-        if (attempt === attempts) break;
-        await backoff(attempt, null);
-      }
+    const policy: RetryPolicy = { ...RETRY, attempts: retryable ? (this.options.attempts ?? 3) : 1 };
+    try {
+      return await retry(policy, async (): Promise<Attempt<{ body: T; headers: Headers; status: number }>> => {
+        try {
+          const response = await this.fetchImpl(`${this.baseUrl}${path}`, {
+            method,
+            headers: this.headers(options),
+            ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {}),
+            signal: AbortSignal.timeout(this.options.timeoutMs ?? 8000),
+          });
+          if (response.status === 304 && options.ifNoneMatch)
+            return { ok: true, value: { body: undefined as T, headers: response.headers, status: 304 } };
+          if (response.ok)
+            return {
+              ok: true,
+              value: { body: (await response.json()) as T, headers: response.headers, status: response.status },
+            };
+          const error = await toError(response);
+          const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'), Date.now());
+          const again = RETRYABLE.has(response.status) || error.retryable;
+          return { ok: false, error, retryable: again, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) };
+        } catch (error) {
+          // No answer (refused, reset, timed out) or an unreadable one: worth another try.
+          return { ok: false, error, retryable: !(error instanceof AppError) || error.retryable };
+        }
+      });
+    } catch (error) {
+      if (error instanceof AppError) throw error;
+      throw new AppError(ErrorCode.Unavailable, `The runtime service at ${this.baseUrl} is unreachable.`, {
+        cause: error,
+      });
     }
-    if (lastError instanceof AppError) throw lastError;
-    throw new AppError(ErrorCode.Unavailable, `The runtime service at ${this.baseUrl} is unreachable.`, {
-      cause: lastError,
-    });
   }
 
   private headers(options: CallOptions): Record<string, string> {
@@ -299,12 +305,6 @@ async function toError(response: Response): Promise<RuntimeServiceError> {
         retryable: RETRYABLE.has(response.status),
       });
   }
-}
-
-function backoff(attempt: number, retryAfter: string | null): Promise<void> {
-  const fromHeader = retryAfter && /^\d+$/.test(retryAfter) ? Number(retryAfter) * 1000 : 0;
-  const ms = Math.min(5000, fromHeader || 200 * 2 ** (attempt - 1) + Math.random() * 100);
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /**

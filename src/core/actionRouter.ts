@@ -7,7 +7,7 @@ import type { Storage } from '../storage/storage';
 import { ACTIONS } from './actions/registry';
 import type { CardAction, CardActionRequest } from './actions/types';
 import type { CommandDeps } from './commands/types';
-import { DuplicateGuard } from './dedupe';
+import { DuplicateGuard, outcomeOf } from './dedupe';
 import { errorText } from './errorText';
 import { operationTitle } from './operationTitle';
 import type { Reply } from './replies';
@@ -51,10 +51,9 @@ export class ActionRouter {
         const claim = await this.guard.claim(key, request.receivedAt);
         if (!claim.fresh) {
           key = undefined; // the first click owns the claim: never release it from here
-          log.info('duplicate card action', { operationId: claim.operationId });
+          log.info('duplicate card action', { operationId: claim.operationId, approvalId: claim.approvalId });
+          if (claim.approvalId) return await this.deps.approvals.show(claim.approvalId, request.user);
           if (!claim.operationId) return { kind: 'text', text: 'I am already working on that click.' };
-          if (claim.operationId.startsWith('approval:'))
-            return await this.deps.approvals.show(claim.operationId.slice(9), request.user);
           const operation = await this.deps.client.getOperation(claim.operationId);
           return { kind: 'operation', operation, title: operationTitle(operation) };
         }
@@ -66,10 +65,9 @@ export class ActionRouter {
         actor: { objectId: request.user.id, ...(request.user.name ? { name: request.user.name } : {}) },
         idempotencyKey,
       });
-      if (key && reply.kind === 'operation') await this.guard.remember(key, reply.operation.id);
-      else if (key && reply.kind === 'approval' && !request.verb.startsWith('approval.'))
-        await this.guard.remember(key, `approval:${reply.approval.id}`);
-      else if (key) await this.guard.release(key, this.deps.clock.now());
+      // A vote on an approval is not a request to show again; any other approval reply is.
+      if (key)
+        await this.guard.settle(key, outcomeOf([reply], !request.verb.startsWith('approval.')), this.deps.clock.now());
       log.info('card action handled', { reply: reply.kind });
       return reply;
     } catch (error) {

@@ -14,7 +14,8 @@
  */
 import { createHash } from 'node:crypto';
 import { Collection, UNCHANGED } from '../storage/collection';
-import { isEtagConflict, type Storage } from '../storage/storage';
+import type { Storage } from '../storage/storage';
+import type { Reply } from './replies';
 
 /** A repeat of the same request within this window is a redelivery, not a new request. */
 export const DUPLICATE_WINDOW_MS = 60_000;
@@ -31,7 +32,33 @@ interface Claim {
   releasedAt?: number;
 }
 
-export type ClaimResult = { fresh: true; idempotencyKey: string } | { fresh: false; operationId?: string };
+/** What a request led to: a repeat of it shows this instead of running again. */
+export type Outcome = { operationId: string } | { approvalId: string };
+
+/** A repeat (`fresh: false`) carries what the first request led to, once that is known. */
+export type ClaimResult =
+  { fresh: true; idempotencyKey: string } | { fresh: false; operationId?: string; approvalId?: string };
+
+/** A stored claim names an approval in its `operationId` under this prefix. */
+const APPROVAL_PREFIX = 'approval:';
+
+/**
+ * What a request's replies leave for a repeat to show: the operation it started, or the approval it
+ * asked for (unless `approvals` is false: a vote is not a request to show again). None: it failed.
+ */
+export function outcomeOf(replies: readonly Reply[], approvals = true): Outcome | undefined {
+  for (const reply of replies) if (reply.kind === 'operation') return { operationId: reply.operation.id };
+  if (!approvals) return undefined;
+  for (const reply of replies) if (reply.kind === 'approval') return { approvalId: reply.approval.id };
+  return undefined;
+}
+
+function decode(stored: string | undefined): Partial<{ operationId: string; approvalId: string }> {
+  if (stored === undefined) return {};
+  return stored.startsWith(APPROVAL_PREFIX)
+    ? { approvalId: stored.slice(APPROVAL_PREFIX.length) }
+    : { operationId: stored };
+}
 
 export class DuplicateGuard {
   private readonly claims: Collection<Claim>;
@@ -53,26 +80,26 @@ export class DuplicateGuard {
   /** Claims a request key; a repeat within the window gets the first request's operation id. */
   async claim(key: string, now: number): Promise<ClaimResult> {
     this.sweepNowAndThen(now);
-    try {
-      const existing = await this.claims.get(key);
-      if (existing && existing.releasedAt === undefined && now - existing.at < this.windowMs)
-        return { fresh: false, operationId: existing.operationId };
-      const reused =
-        existing?.key && existing.releasedAt !== undefined && now - existing.releasedAt < KEY_REUSE_MS
-          ? existing.key
-          : undefined;
-      const idempotencyKey = reused ?? DuplicateGuard.key(key, String(now));
-      const claim = { at: now, key: idempotencyKey };
-      if (existing) await this.claims.replace(key, claim, existing.eTag);
-      else await this.claims.create(key, claim);
-      return { fresh: true, idempotencyKey };
-    } catch (error) {
-      if (isEtagConflict(error)) return { fresh: false }; // a concurrent delivery of the same request won
-      throw error;
-    }
+    const existing = await this.claims.get(key);
+    if (existing && existing.releasedAt === undefined && now - existing.at < this.windowMs)
+      return { fresh: false, ...decode(existing.operationId) };
+    const reused =
+      existing?.key && existing.releasedAt !== undefined && now - existing.releasedAt < KEY_REUSE_MS
+        ? existing.key
+        : undefined;
+    const idempotencyKey = reused ?? DuplicateGuard.key(key, String(now));
+    // A concurrent delivery of the same request that wrote first wins.
+    if (!(await this.claims.swap(key, existing, { at: now, key: idempotencyKey }))) return { fresh: false };
+    return { fresh: true, idempotencyKey };
   }
 
-  async remember(key: string, operationId: string): Promise<void> {
+  /**
+   * Settles a claim once its request has run: an outcome is remembered for repeats to show; none
+   * (the request failed) releases the claim, so that the user can send it again at once.
+   */
+  async settle(key: string, outcome: Outcome | undefined, now: number): Promise<void> {
+    if (!outcome) return this.release(key, now);
+    const operationId = 'approvalId' in outcome ? `${APPROVAL_PREFIX}${outcome.approvalId}` : outcome.operationId;
     await this.claims.update(key, (c) => (c ? { ...c, operationId } : UNCHANGED));
   }
 

@@ -11,7 +11,7 @@ import { welcomeReply } from './commands/help';
 import { parseCommand, suggest } from './commands/parse';
 import { COMMANDS, findCommand } from './commands/registry';
 import { type Command, type CommandDeps, UsageError } from './commands/types';
-import { DuplicateGuard } from './dedupe';
+import { type ClaimResult, DuplicateGuard, outcomeOf } from './dedupe';
 import { errorText } from './errorText';
 import type { Reply } from './replies';
 import type { ChatRequest } from './request';
@@ -73,27 +73,20 @@ export class Dispatcher {
     );
     const delivery = request.messageId ? DuplicateGuard.key(request.conversation.id, request.messageId) : undefined;
     const redelivered = delivery ? !(await this.deliveries.claim(delivery, request.receivedAt)).fresh : false;
-    const claim = redelivered ? ({ fresh: false } as const) : await this.guard.claim(key, request.receivedAt);
+    const claim: ClaimResult = redelivered ? { fresh: false } : await this.guard.claim(key, request.receivedAt);
     if (!claim.fresh) {
       log.info('duplicate command ignored', { verb });
       // A repeated request that went to approval: show where that request stands now.
-      const remembered = 'operationId' in claim ? claim.operationId : undefined;
-      if (remembered?.startsWith('approval:'))
-        return [await this.deps.approvals.show(remembered.slice(9), request.user)];
+      if (claim.approvalId) return [await this.deps.approvals.show(claim.approvalId, request.user)];
       return [
         { kind: 'text', text: `I'm already on that \`${command.name}\`; its progress is in my earlier message.` },
       ];
     }
     const replies = await this.run(command, request, parsed.command, log, claim.idempotencyKey);
-    const op = replies.find((r): r is Extract<Reply, { kind: 'operation' }> => r.kind === 'operation');
-    const approvalReply = replies.find((r): r is Extract<Reply, { kind: 'approval' }> => r.kind === 'approval');
-    if (op) await this.guard.remember(key, op.operation.id);
-    else if (approvalReply && parsed.command.verb !== 'approve')
-      await this.guard.remember(key, `approval:${approvalReply.approval.id}`);
-    else {
-      await this.guard.release(key, this.deps.clock.now()); // it failed: the user may send it again at once
-      if (delivery) await this.deliveries.release(delivery, this.deps.clock.now());
-    }
+    // A vote is not a request to show again; any other approval reply is.
+    const outcome = outcomeOf(replies, parsed.command.verb !== 'approve');
+    await this.guard.settle(key, outcome, this.deps.clock.now()); // no outcome: the user may send it again at once
+    if (!outcome && delivery) await this.deliveries.release(delivery, this.deps.clock.now());
     return replies;
   }
 

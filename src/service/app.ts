@@ -137,8 +137,8 @@ export function createRuntimeServiceApp(options: ServiceAppOptions): RuntimeServ
       return `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${address.port}`;
     },
     async stop() {
-      engine.stop();
-      provider.stop?.();
+      await engine.stop();
+      await provider.stop?.();
       await registry?.stop();
       await readModel.stop();
       server.server.closeAllConnections();

@@ -3,6 +3,7 @@
  * read-modify-write in the project uses. Records never carry their eTag in the stored body.
  */
 import { AppError, ErrorCode } from '../errors';
+import { type Attempt, type BackoffPolicy, backoffDelay, retry } from '../infra/retry';
 import { IF_NONE_MATCH, isEtagConflict, type Storage, type StoreItem } from './storage';
 
 /**
@@ -95,6 +96,21 @@ export class Collection<T extends object> {
     await this.storage.write({ [this.key(id)]: { ...strip(value), eTag } });
   }
 
+  /**
+   * Writes `next` if the record is still as `read` left it (creates it when `read` is undefined);
+   * false when another writer came first. The compare-and-swap under leases and claims.
+   */
+  async swap(id: string, read: Stored<T> | undefined, next: T): Promise<boolean> {
+    try {
+      if (read) await this.replace(id, next, read.eTag);
+      else await this.create(id, next);
+      return true;
+    } catch (error) {
+      if (isEtagConflict(error)) return false;
+      throw error;
+    }
+  }
+
   async put(id: string, value: T): Promise<void> {
     await this.storage.write({ [this.key(id)]: { ...strip(value), eTag: '*' } });
   }
@@ -113,21 +129,13 @@ export class Collection<T extends object> {
     mutate: (current: T | undefined) => T | undefined | typeof UNCHANGED,
     attempts = ATTEMPTS,
   ): Promise<T | undefined> {
-    for (let i = 0; i < attempts; i++) {
+    return retry({ ...CONFLICT_BACKOFF, attempts }, async (): Promise<Attempt<T | undefined>> => {
       const current = await this.get(id);
       const next = mutate(current ? withoutEtag(current) : undefined);
-      if (next === UNCHANGED) return current ? withoutEtag(current) : undefined;
-      if (next === undefined) return undefined;
-      try {
-        if (current) await this.replace(id, next, current.eTag);
-        else await this.create(id, next);
-        return next;
-      } catch (error) {
-        if (!isEtagConflict(error)) throw error;
-        await backoff(i);
-      }
-    }
-    throw new ContentionError(this.key(id));
+      if (next === UNCHANGED) return { ok: true, value: current ? withoutEtag(current) : undefined };
+      if (next === undefined || (await this.swap(id, current, next))) return { ok: true, value: next };
+      return { ok: false, error: new ContentionError(this.key(id)), retryable: true };
+    });
   }
 
   /**
@@ -140,20 +148,13 @@ export class Collection<T extends object> {
     contention: () => Error = () => new ContentionError(this.key(id)),
     attempts = ATTEMPTS,
   ): Promise<T | undefined> {
-    for (let i = 0; i < attempts; i++) {
+    return retry({ ...CONFLICT_BACKOFF, attempts }, async (): Promise<Attempt<T | undefined>> => {
       const current = await this.get(id);
-      if (!current) return undefined;
+      if (!current) return { ok: true, value: undefined };
       const next = await mutate(withoutEtag(current));
-      if (!next) return undefined;
-      try {
-        await this.replace(id, next, current.eTag);
-        return next;
-      } catch (error) {
-        if (!isEtagConflict(error)) throw error;
-        await backoff(i);
-      }
-    }
-    throw contention();
+      if (!next || (await this.swap(id, current, next))) return { ok: true, value: next };
+      return { ok: false, error: contention(), retryable: true };
+    });
   }
 }
 
@@ -174,7 +175,10 @@ const ATTEMPTS = 12;
  * Exponential backoff with full jitter (5 ms doubling, capped at 400 ms): writers that collided
  * spread out instead of colliding again in lockstep. For any loop that retries an eTag conflict.
  */
+const CONFLICT_BACKOFF: BackoffPolicy = { baseMs: 5, maxMs: 400, jitter: [0, 1] };
+
+/** Waits before the next try of a write that lost a race; `attempt` counts from 0. */
 export function backoff(attempt: number): Promise<void> {
-  const ms = Math.random() * Math.min(400, 5 * 2 ** attempt);
+  const ms = backoffDelay(CONFLICT_BACKOFF, attempt + 1);
   return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -4,7 +4,8 @@
  * expire, swept at most once an hour by whoever claims, without a shared record.
  */
 import { describe, expect, it } from 'vitest';
-import { DuplicateGuard, KEY_REUSE_MS } from '../../src/core/dedupe';
+import { DuplicateGuard, KEY_REUSE_MS, outcomeOf } from '../../src/core/dedupe';
+import type { Reply } from '../../src/core/replies';
 import { MemoryStorage } from '../../src/storage/memoryStorage';
 import { CountingStorage } from '../helpers/countingStorage';
 
@@ -16,11 +17,21 @@ describe('DuplicateGuard', () => {
     const guard = new DuplicateGuard(new MemoryStorage(), 'recent');
     const first = await guard.claim('k', T0);
     expect(first.fresh).toBe(true);
-    await guard.remember('k', 'op-1');
+    await guard.settle('k', { operationId: 'op-1' }, T0 + 1000);
     expect(await guard.claim('k', T0 + 59_000)).toEqual({ fresh: false, operationId: 'op-1' });
     const later = await guard.claim('k', T0 + 61_000);
     expect(later.fresh).toBe(true);
     expect(later.fresh && first.fresh && later.idempotencyKey).not.toBe(first.fresh && first.idempotencyKey);
+  });
+
+  it('should show a repeat the approval its first request asked for, and release a request with no outcome', async () => {
+    const guard = new DuplicateGuard(new MemoryStorage(), 'recent');
+    await guard.claim('asked', T0);
+    await guard.settle('asked', { approvalId: 'ap-7' }, T0 + 1000);
+    expect(await guard.claim('asked', T0 + 2000)).toEqual({ fresh: false, approvalId: 'ap-7' });
+    const failed = await guard.claim('failed', T0);
+    await guard.settle('failed', undefined, T0 + 1000);
+    expect(await guard.claim('failed', T0 + 2000)).toEqual(failed); // released: the repeat runs, with the same key
   });
 
   it("should give a released request's repeat the same Idempotency-Key, for KEY_REUSE_MS", async () => {
@@ -70,6 +81,23 @@ describe('DuplicateGuard', () => {
     const left = async () => JSON.stringify(await storage.inner.list('recent/'));
     await waitFor(async () => (await left()) === JSON.stringify(['recent/c', 'recent/d']));
     expect(sweeps()).toBe(2);
+  });
+});
+
+describe('outcomeOf', () => {
+  const operation = { kind: 'operation', operation: { id: 'op-1' } } as unknown as Reply;
+  const approval = { kind: 'approval', approval: { id: 'ap-1' } } as unknown as Reply;
+  const text: Reply = { kind: 'text', text: 'done' };
+
+  it('should prefer the operation a request started over an approval among its replies', () => {
+    expect(outcomeOf([approval, operation])).toEqual({ operationId: 'op-1' });
+    expect(outcomeOf([text, approval])).toEqual({ approvalId: 'ap-1' });
+  });
+
+  it('should leave out approvals when asked (a vote), and find nothing in a failed request', () => {
+    expect(outcomeOf([approval], false)).toBeUndefined();
+    expect(outcomeOf([operation], false)).toEqual({ operationId: 'op-1' });
+    expect(outcomeOf([text])).toBeUndefined();
   });
 });
 

@@ -7,6 +7,7 @@ import type { Clock } from '../../clock';
 import type { NotificationConfig } from '../../config';
 import type { ServiceEvent } from '../../domain/runtime';
 import type { Logger } from '../../logger';
+import { PollLoop } from '../../infra/pollLoop';
 import type { Storage } from '../../storage/storage';
 import type { AuditLog } from '../audit/auditLog';
 import { Notifier } from './notifier';
@@ -34,8 +35,7 @@ export class Notifications {
   readonly outbox: Outbox;
   readonly notifier: Notifier;
   readonly worker: OutboxWorker;
-  private timer?: NodeJS.Timeout;
-  private busy = false;
+  private loop?: PollLoop;
   private lastPrune = 0;
 
   constructor(private readonly o: NotificationsOptions) {
@@ -57,13 +57,14 @@ export class Notifications {
   /** Reads events and runs the schedules every second; the outbox drains on its own timer. */
   start(): void {
     this.worker.start(500);
-    this.timer = setInterval(() => void this.produce(false), 1000);
-    this.timer.unref();
+    const log = this.o.log.child({ component: 'notifications' });
+    this.loop = new PollLoop(() => this.produce(false), { busyMs: 1000, log, name: 'reading events or schedules' });
+    this.loop.start();
   }
 
-  stop(): void {
-    this.worker.stop();
-    if (this.timer) clearInterval(this.timer);
+  /** Stops both loops; resolves when their rounds under way have ended. */
+  async stop(): Promise<void> {
+    await Promise.all([this.worker.stop(), this.loop?.stop()]);
   }
 
   /** One full round, for tests and tools: read events, run the schedules, drain what is due. */
@@ -72,20 +73,13 @@ export class Notifications {
     return { queued, ...(await this.worker.tick()) };
   }
 
+  /** Reads events and runs the schedules; a failure is logged by the loop and tried again. */
   private async produce(forceScan: boolean): Promise<void> {
-    if (this.busy) return;
-    this.busy = true;
-    try {
-      const queued = (await this.notifier.pollEvents()) + (await this.notifier.scan(forceScan));
-      if (queued > 0) this.worker.wake();
-      if (this.o.clock.now() - this.lastPrune > PRUNE_EVERY_MS) {
-        this.lastPrune = this.o.clock.now();
-        await this.outbox.prune();
-      }
-    } catch (error) {
-      this.o.log.warn('notifications: reading events or schedules failed; will retry', { error });
-    } finally {
-      this.busy = false;
+    const queued = (await this.notifier.pollEvents()) + (await this.notifier.scan(forceScan));
+    if (queued > 0) this.worker.wake();
+    if (this.o.clock.now() - this.lastPrune > PRUNE_EVERY_MS) {
+      this.lastPrune = this.o.clock.now();
+      await this.outbox.prune();
     }
   }
 }

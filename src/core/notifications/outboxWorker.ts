@@ -9,8 +9,10 @@
 import { randomBytes } from 'node:crypto';
 import type { Clock } from '../../clock';
 import type { Logger } from '../../logger';
-import { IDLE_POLL_MS, PollLoop } from '../../pollLoop';
-import { ContentionError, type Stored, withoutEtag } from '../../storage/collection';
+import { IDLE_POLL_MS, PollLoop } from '../../infra/pollLoop';
+import { ContentionError, type Stored } from '../../storage/collection';
+import { type BackoffPolicy, backoffDelay } from '../../infra/retry';
+import { RecordLeases } from '../../storage/lease';
 import { isEtagConflict } from '../../storage/storage';
 import { traceNotificationSend } from '../../telemetry/delivery';
 import type { Reply } from '../replies';
@@ -59,13 +61,16 @@ interface Due {
 }
 
 export class OutboxWorker {
-  private readonly owner = `outbox-${process.pid}-${randomBytes(3).toString('hex')}`;
+  private readonly leases: RecordLeases<OutboxItem>;
   private loop?: PollLoop;
   /** Items in the queue at the last pass, due or not. */
   private queued = 0;
   private stopped = false;
 
-  constructor(private readonly o: OutboxWorkerOptions) {}
+  constructor(private readonly o: OutboxWorkerOptions) {
+    const owner = `outbox-${process.pid}-${randomBytes(3).toString('hex')}`;
+    this.leases = new RecordLeases(o.outbox.items, owner, o.clock, LEASE_MS);
+  }
 
   /** Passes every `intervalMs` while the queue holds items; rarely while it is empty (see wake). */
   start(intervalMs = 500): void {
@@ -85,9 +90,10 @@ export class OutboxWorker {
     this.loop?.wake();
   }
 
-  stop(): void {
+  /** Stops the passes; resolves when the one under way (and its sends) has ended. */
+  async stop(): Promise<void> {
     this.stopped = true;
-    this.loop?.stop();
+    await this.loop?.stop();
   }
 
   /** One pass over the items that are due; sends run concurrently, reservations in order. */
@@ -110,7 +116,7 @@ export class OutboxWorker {
           throw error;
         });
       if (!conv.ok) {
-        await this.release(id, { notBefore: this.o.clock.now() + conv.waitMs });
+        await this.leases.release(id, { notBefore: this.o.clock.now() + conv.waitMs });
         continue;
       }
       while (inFlight.size >= (this.o.concurrency ?? 16)) await Promise.race(inFlight);
@@ -132,7 +138,7 @@ export class OutboxWorker {
     const due: Due[] = [];
     for (let i = 0; i < ids.length; i += 200) {
       for (const [id, item] of await this.o.outbox.items.getManyWithIds(ids.slice(i, i + 200))) {
-        if (item.notBefore <= now && !(item.lease && item.lease.until > now)) due.push({ id, item });
+        if (item.notBefore <= now && this.leases.free(item)) due.push({ id, item });
       }
     }
     return due.sort((a, b) => a.item.createdAt - b.item.createdAt);
@@ -143,16 +149,8 @@ export class OutboxWorker {
    * (another replica took it, or sent it) makes the write fail, and this one skips the item.
    */
   private async claim({ id, item }: Due): Promise<OutboxItem | undefined> {
-    const now = this.o.clock.now();
-    if (item.notBefore > now || (item.lease && item.lease.until > now)) return undefined;
-    const leased = { ...withoutEtag(item), lease: { owner: this.owner, until: now + LEASE_MS } };
-    try {
-      await this.o.outbox.items.replace(id, leased, item.eTag);
-      return leased;
-    } catch (error) {
-      if (isEtagConflict(error)) return undefined;
-      throw error;
-    }
+    if (item.notBefore > this.o.clock.now() || !this.leases.free(item)) return undefined;
+    return this.leases.take(id, item);
   }
 
   private async reserveGlobal(): Promise<void> {
@@ -197,8 +195,8 @@ export class OutboxWorker {
       await this.o.onGone(item.conversationKey, outcome);
       result.dropped++;
     } else if (RETRYABLE.has(outcome.status) && attempts < (this.o.maxAttempts ?? 10)) {
-      const wait = Math.max(outcome.retryAfterMs ?? 0, backoffMs(attempts));
-      await this.release(id, { attempts, notBefore: this.o.clock.now() + wait, lastError: reason });
+      const wait = backoffDelay(SEND_BACKOFF, attempts, outcome.retryAfterMs);
+      await this.leases.release(id, { attempts, notBefore: this.o.clock.now() + wait, lastError: reason });
       result.retried++;
     } else {
       await this.o.outbox.deadLetters.put(id, { ...item, attempts, lastError: reason, failedAt: this.o.clock.now() });
@@ -207,20 +205,15 @@ export class OutboxWorker {
       result.failed++;
     }
   }
-
-  /** Gives the item back (with changes) if this worker still holds its lease. */
-  private async release(id: string, changes: Partial<OutboxItem>): Promise<void> {
-    const current = await this.o.outbox.items.get(id);
-    if (!current || current.lease?.owner !== this.owner) return;
-    const { lease: _lease, ...rest } = withoutEtag(current);
-    await this.o.outbox.items.replace(id, { ...rest, ...changes }, current.eTag).catch((error) => {
-      if (!isEtagConflict(error)) throw error;
-    });
-  }
 }
 
-/** 1 s, 2 s, 4 s … up to 5 minutes, with ±20 % jitter so retries from many items spread out. */
+/**
+ * 1 s, 2 s, 4 s … up to 5 minutes, with ±20 % jitter so retries from many items spread out; never
+ * sooner than the connector's Retry-After.
+ */
+const SEND_BACKOFF: BackoffPolicy = { baseMs: 1000, maxMs: 300_000, jitter: [0.8, 1.2] };
+
+/** The wait before a send's next attempt, without a Retry-After. */
 export function backoffMs(attempt: number): number {
-  const base = Math.min(300_000, 1000 * 2 ** (attempt - 1));
-  return Math.round(base * (0.8 + Math.random() * 0.4));
+  return backoffDelay(SEND_BACKOFF, attempt);
 }

@@ -18,8 +18,9 @@ import type { Clock } from '../../clock';
 import type { Operation, ServiceEvent } from '../../domain/runtime';
 import { AppError, ErrorCode } from '../../errors';
 import type { Logger } from '../../logger';
-import { IDLE_POLL_MS, PollLoop } from '../../pollLoop';
-import { Collection, type Stored, withoutEtag } from '../../storage/collection';
+import { IDLE_POLL_MS, PollLoop } from '../../infra/pollLoop';
+import { Collection, type Stored } from '../../storage/collection';
+import { RecordLeases } from '../../storage/lease';
 import { isEtagConflict, type Storage } from '../../storage/storage';
 import { traceProgress } from '../../telemetry/delivery';
 import { traceparentField } from '../../telemetry/traceparent';
@@ -59,6 +60,8 @@ export class OperationTracker {
   private readonly ended: OperationEnded[] = [];
   /** When this process last read each followed operation (an event or a poll). */
   private readonly lastRead = new Map<string, number>();
+  /** Taken only to send an update: 30 s covers one message update. */
+  private readonly leases: RecordLeases<TrackedMessage>;
   private loop?: PollLoop;
 
   constructor(
@@ -67,9 +70,10 @@ export class OperationTracker {
     private readonly updater: MessageUpdater,
     private readonly clock: Clock,
     private readonly log: Logger,
-    private readonly owner = `tracker-${process.pid}-${Math.random().toString(36).slice(2, 8)}`,
+    owner = `tracker-${process.pid}-${Math.random().toString(36).slice(2, 8)}`,
   ) {
     this.tracked = new Collection(storage, 'tracked-operations');
+    this.leases = new RecordLeases(this.tracked, owner, clock, LEASE_MS);
   }
 
   /**
@@ -151,8 +155,9 @@ export class OperationTracker {
     this.loop.start();
   }
 
-  stop(): void {
-    this.loop?.stop();
+  /** Stops the rounds; resolves when the one under way has ended. */
+  async stop(): Promise<void> {
+    await this.loop?.stop();
   }
 
   /** One read of each followed operation this process has not read for `dueMs` (all with `all`). */
@@ -182,10 +187,7 @@ export class OperationTracker {
    * of them up to date. An operation that has not moved costs that one read.
    */
   private async refresh(operationId: string, ids: string[]): Promise<number> {
-    const now = this.clock.now();
-    const free = (await this.tracked.getManyWithIds(ids)).filter(
-      ([, entry]) => !(entry.lease && entry.lease.until > now && entry.lease.owner !== this.owner),
-    );
+    const free = (await this.tracked.getManyWithIds(ids)).filter(([, entry]) => !this.leases.blocked(entry));
     if (free.length === 0) return 0;
     let operation: Operation;
     try {
@@ -212,13 +214,8 @@ export class OperationTracker {
     const giveUp = now - entry.since > GIVE_UP_MS;
     const shown = shownKey(operation);
     if (shown === entry.shown && !done && !giveUp) return false;
-    const leased = { ...withoutEtag(entry), lease: { owner: this.owner, until: now + LEASE_MS } };
-    try {
-      await this.tracked.replace(id, leased, entry.eTag);
-    } catch (error) {
-      if (isEtagConflict(error)) return false; // another replica is on it
-      throw error;
-    }
+    const leased = await this.leases.take(id, entry);
+    if (!leased) return false; // another replica is on it
     const updated = shown !== entry.shown;
     if (updated) {
       await traceProgress(entry, operation, () =>
@@ -233,19 +230,12 @@ export class OperationTracker {
       if (done) for (const handler of this.ended) await handler(operation, leased);
     } catch (error) {
       // The message is up to date; the entry stays, so the end is reported again on the next read.
-      await this.release(id, { ...leased, shown });
+      await this.leases.release(id, { shown });
       throw error;
     }
     if (done || giveUp) await this.tracked.delete(id);
-    else await this.release(id, { ...leased, shown });
+    else await this.leases.release(id, { shown });
     return updated;
-  }
-
-  private async release(id: string, entry: TrackedMessage): Promise<void> {
-    const current = await this.tracked.get(id);
-    if (!current || current.lease?.owner !== this.owner) return;
-    const { lease: _lease, ...rest } = entry;
-    await this.tracked.replace(id, rest, current.eTag).catch(() => undefined);
   }
 }
 

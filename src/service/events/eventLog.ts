@@ -45,6 +45,7 @@ import { randomBytes } from 'node:crypto';
 import { type Clock, iso } from '../../clock';
 import type { ServiceEvent, ServiceEventType } from '../../domain/runtime';
 import { createLogger, type Logger } from '../../logger';
+import { Rerun } from '../../infra/rerun';
 import type { Storage } from '../../storage/storage';
 import { InboxWriter } from './inbox';
 import { type PagedEvent, PageStore } from './pages';
@@ -80,8 +81,7 @@ export class EventLog {
   private readonly unsequenced = new Map<string, number>();
   private readonly writing = new Set<Promise<unknown>>();
   private writes = 0;
-  private running?: Promise<void>;
-  private again = false;
+  private readonly sequencing: Rerun;
   private timer?: NodeJS.Timeout;
   private polling = false;
   private stopped = false;
@@ -92,6 +92,10 @@ export class EventLog {
     private readonly options: EventLogOptions = {},
   ) {
     this.log = options.log ?? createLogger('silent');
+    this.sequencing = new Rerun(
+      () => this.sequencePass(),
+      () => !this.stopped,
+    );
     this.pages = new PageStore(storage, options.pageSize ?? 100);
     this.writer = new InboxWriter(storage, clock);
     this.sequencer = new Sequencer(storage, this.pages, clock, this.log, (events) => this.committed(events), {
@@ -172,32 +176,25 @@ export class EventLog {
     clearTimeout(this.timer);
     this.timer = undefined;
     this.tail.stop();
-    await this.running;
+    await this.sequencing.current;
     await this.sequencer.stop().catch((error) => this.log.warn('could not give the sequencer lease back', { error }));
   }
 
+  /** Numbers what waits in the inbox now, or once more after the pass under way; then schedules the next look. */
   private sequence(): Promise<void> {
     if (this.stopped) return Promise.resolve();
-    if (this.running) {
-      this.again = true;
-      return this.running;
+    return this.sequencing.run().finally(() => this.schedule());
+  }
+
+  private async sequencePass(): Promise<void> {
+    try {
+      const horizon = this.writes;
+      const waiting = await this.sequencer.run();
+      // Written before this pass looked, and no longer waiting: numbered (here or elsewhere).
+      for (const [name, at] of this.unsequenced) if (at <= horizon && !waiting.has(name)) this.unsequenced.delete(name);
+    } catch (error) {
+      this.log.warn('numbering events failed; will retry', { error });
     }
-    this.running = (async () => {
-      do {
-        this.again = false;
-        const horizon = this.writes;
-        const waiting = await this.sequencer.run();
-        // Written before this run looked, and no longer waiting: numbered (here or elsewhere).
-        for (const [name, at] of this.unsequenced)
-          if (at <= horizon && !waiting.has(name)) this.unsequenced.delete(name);
-      } while (this.again && !this.stopped);
-    })()
-      .catch((error) => this.log.warn('numbering events failed; will retry', { error }))
-      .finally(() => {
-        this.running = undefined;
-        this.schedule();
-      });
-    return this.running;
   }
 
   /**

@@ -8,6 +8,7 @@
  */
 import type { ServiceEvent } from '../../domain/runtime';
 import type { Logger } from '../../logger';
+import { Rerun } from '../../infra/rerun';
 
 export type TailRead = (after: number, limit: number) => Promise<ServiceEvent[]>;
 
@@ -26,8 +27,10 @@ export class EventTail {
   private cursor?: number;
   private starting?: Promise<number>;
   private timer?: NodeJS.Timeout;
-  private polling?: Promise<void>;
-  private again = false;
+  private readonly polling = new Rerun(
+    () => this.pollPass(),
+    () => this.cursor !== undefined,
+  );
   /** Polls of the log so far, for tests and metrics. */
   polls = 0;
 
@@ -111,29 +114,22 @@ export class EventTail {
     this.timer.unref();
   }
 
+  /** Reads what is new now, or once more after the read under way. */
   private poll(): Promise<void> {
-    if (this.polling) {
-      this.again = true;
-      return this.polling;
+    return this.polling.run();
+  }
+
+  private async pollPass(): Promise<void> {
+    this.polls += 1;
+    try {
+      while (this.cursor !== undefined) {
+        const events = await this.read(this.cursor, READ_LIMIT);
+        this.publish(events);
+        if (events.length < READ_LIMIT) break;
+      }
+    } catch (error) {
+      this.log.warn('reading new events failed; will retry', { error });
     }
-    this.polling = (async () => {
-      do {
-        this.again = false;
-        this.polls += 1;
-        try {
-          while (this.cursor !== undefined) {
-            const events = await this.read(this.cursor, READ_LIMIT);
-            this.publish(events);
-            if (events.length < READ_LIMIT) break;
-          }
-        } catch (error) {
-          this.log.warn('reading new events failed; will retry', { error });
-        }
-      } while (this.again && this.cursor !== undefined);
-    })().finally(() => {
-      this.polling = undefined;
-    });
-    return this.polling;
   }
 
   private publish(events: ServiceEvent[]): void {

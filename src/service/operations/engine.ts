@@ -16,9 +16,11 @@ import type { Clock } from '../../clock';
 import { type OperationKind, type Person, RUNTIME_NAME } from '../../domain/runtime';
 import { AppError, ErrorCode } from '../../errors';
 import type { Logger } from '../../logger';
-import { IDLE_POLL_MS, PollLoop } from '../../pollLoop';
+import { IDLE_POLL_MS, PollLoop } from '../../infra/pollLoop';
 import { backoff, Collection, UNCHANGED, withoutEtag } from '../../storage/collection';
 import { isEtagConflict, type Storage } from '../../storage/storage';
+import { type BackoffPolicy, backoffDelay } from '../../infra/retry';
+import { RecordLeases } from '../../storage/lease';
 import type { EventLog } from '../events/eventLog';
 import {
   type OperationRecord,
@@ -70,6 +72,8 @@ export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60_000;
 /** Expired idempotency records are looked for at most this often per process. */
 const EXPIRY_SWEEP_MS = 60 * 60_000;
 const SUBMIT_ATTEMPTS = 10;
+/** A step that threw is tried again after 1 s, 2 s, 4 s … (at most a minute), without jitter. */
+const STEP_RETRY: BackoffPolicy = { baseMs: 1000, maxMs: 60_000, jitter: [1, 1] };
 /**
  * How often each replica sweeps: it reads every runtime record (idle shutdowns, locks left by a
  * crash), which on blob storage is one request per runtime. Locks count as abandoned after 30 s
@@ -85,10 +89,10 @@ export class OperationEngine {
   private readonly idempotency: Collection<IdempotencyRecord>;
   /** This process's name in the operation leases it takes (logged at start, for operators). */
   readonly owner: string;
-  private readonly leaseMs: number;
+  private readonly leases: RecordLeases<OperationRecord>;
   private readonly maxStepRetries: number;
-  private timers: NodeJS.Timeout[] = [];
   private steps?: PollLoop;
+  private loops: PollLoop[] = [];
   /** Operations this process is advancing now: one advance per operation at a time. */
   private readonly advancing = new Set<string>();
   private lastExpirySweep = 0;
@@ -108,7 +112,7 @@ export class OperationEngine {
     this.pending = new Collection(storage, 'pending-operations');
     this.idempotency = new Collection(storage, 'idempotency');
     this.owner = options.owner ?? `worker-${process.pid}-${randomUUID().slice(0, 8)}`;
-    this.leaseMs = options.leaseMs ?? 30_000;
+    this.leases = new RecordLeases(this.operations, this.owner, clock, options.leaseMs ?? 30_000);
     this.maxStepRetries = options.maxStepRetries ?? 5;
   }
 
@@ -283,47 +287,29 @@ export class OperationEngine {
 
   start(): void {
     const tickMs = this.options.tickMs ?? 200;
-    const sweepMs = this.options.sweepMs ?? SWEEP_MS;
-    const busy = new Set<string>();
-    const guarded = (fn: () => Promise<unknown>, name: string) => async () => {
-      if (busy.has(name)) return; // the previous round is still running
-      busy.add(name);
-      try {
-        await fn();
-      } catch (error) {
-        this.log.error(`${name} failed`, { error });
-      } finally {
-        busy.delete(name);
-      }
-    };
+    const log = this.log;
     // Steps are looked for often while operations run, and rarely when none do.
     this.steps = new PollLoop(async () => (await this.tickRound()).pending > 0, {
       busyMs: tickMs,
       idleMs: Math.max(tickMs, IDLE_POLL_MS),
-      log: this.log,
+      log,
       name: 'tick',
     });
-    this.steps.start();
-    // The provider decides when a sync is due; asking costs nothing until then.
-    this.timers.push(
-      setInterval(
-        guarded(() => this.syncProvider(), 'sync'),
-        SYNC_CHECK_MS,
-      ),
-    );
-    this.timers.push(
-      setInterval(
-        guarded(() => this.sweep(), 'sweep'),
-        sweepMs,
-      ),
-    );
-    for (const t of this.timers) t.unref();
+    this.loops = [
+      this.steps,
+      // The provider decides when a sync is due; asking costs nothing until then.
+      new PollLoop(() => this.syncProvider(), { busyMs: SYNC_CHECK_MS, log, name: 'sync' }),
+      new PollLoop(() => this.sweep(), { busyMs: this.options.sweepMs ?? SWEEP_MS, log, name: 'sweep' }),
+    ];
+    for (const loop of this.loops) loop.start();
   }
 
-  stop(): void {
-    this.steps?.stop();
-    for (const t of this.timers) clearInterval(t);
-    this.timers = [];
+  /** Stops the loops; resolves when the rounds under way have ended. */
+  async stop(): Promise<void> {
+    const loops = this.loops;
+    this.loops = [];
+    this.steps = undefined;
+    await Promise.all(loops.map((loop) => loop.stop()));
   }
 
   /** Advances one operation as far as it can go now. Returns true when a step ran. */
@@ -352,19 +338,13 @@ export class OperationEngine {
         return ran;
       }
       const now = this.clock.now();
-      if (op.dueAt > now || (op.lease && op.lease.until > now && op.lease.owner !== this.owner)) return ran;
-      const leased: OperationRecord = { ...withoutEtag(op), lease: { owner: this.owner, until: now + this.leaseMs } };
-      let eTag: string;
-      try {
-        await this.operations.replace(id, leased, op.eTag);
-        // Storage writes return no eTag: read it back, and make sure the lease is still ours.
-        const mine = await this.operations.get(id);
-        if (!mine || mine.lease?.owner !== this.owner || mine.lease.until !== leased.lease?.until) return ran;
-        eTag = mine.eTag;
-      } catch (error) {
-        if (isEtagConflict(error)) return ran;
-        throw error;
-      }
+      if (op.dueAt > now) return ran;
+      const leased = await this.leases.take(id, op);
+      if (!leased) return ran;
+      // Storage writes return no eTag: read it back, and make sure the lease is still ours.
+      const mine = await this.operations.get(id);
+      if (!mine || mine.lease?.owner !== this.owner || mine.lease.until !== leased.lease?.until) return ran;
+      const eTag = mine.eTag;
       const outcome = await traceStep(leased, () => this.runStep(leased));
       ran = true;
       const next = applyOutcome(leased, outcome, this.clock.now());
@@ -383,21 +363,11 @@ export class OperationEngine {
         return ran;
       }
       if (next.dueAt > this.clock.now()) {
-        await this.releaseLease(id);
+        await this.leases.release(id); // any worker may run the next step when it is due
         return ran;
       }
     }
     return ran;
-  }
-
-  /** Lets any worker run the operation's next step when it is due. */
-  private async releaseLease(id: string): Promise<void> {
-    const op = await this.operations.get(id);
-    if (op?.lease?.owner !== this.owner) return;
-    const { lease: _lease, ...rest } = withoutEtag(op);
-    await this.operations.replace(id, rest, op.eTag).catch((error) => {
-      if (!isEtagConflict(error)) throw error; // another worker moved it on: nothing to give back
-    });
   }
 
   /** Deletes idempotency records past IDEMPOTENCY_TTL_MS; at most once an hour per process. */
@@ -449,7 +419,7 @@ export class OperationEngine {
           },
         };
       }
-      const waitMs = Math.min(60_000, 500 * 2 ** attempts);
+      const waitMs = backoffDelay(STEP_RETRY, attempts);
       return {
         message: `Retrying after an error (attempt ${attempts})`,
         next: { phase: op.phase, waitMs, state: { ...op.state, attempts } },

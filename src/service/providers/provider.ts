@@ -66,7 +66,7 @@ export interface RuntimeProvider {
 
   /** Start-up work before the service listens (first tokens, first sync), and its undoing. */
   start?(): Promise<void>;
-  stop?(): void;
+  stop?(): void | Promise<void>;
 
   health(): Promise<{ ok: boolean; detail: string }>;
 }

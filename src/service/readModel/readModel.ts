@@ -21,6 +21,7 @@
  */
 import type { ServiceEvent } from '../../domain/runtime';
 import type { Logger } from '../../logger';
+import { PollLoop } from '../../infra/pollLoop';
 import type { EventLog } from '../events/eventLog';
 import type { TailSubscription } from '../events/tail';
 import { runtimeKey } from '../model';
@@ -90,7 +91,8 @@ export class RuntimeReadModel implements RuntimeIndex {
   /** Records still showing the lock of an operation that completed: key → operation id and deadline. */
   private readonly settling = new Map<string, { operationId: string; until: number }>();
   private subscription?: TailSubscription;
-  private timer?: NodeJS.Timeout;
+  /** Present while following the log. */
+  private recheck?: PollLoop;
   private resubscribe?: NodeJS.Timeout;
   private lastVersions = 0;
   private stopped = false;
@@ -122,19 +124,24 @@ export class RuntimeReadModel implements RuntimeIndex {
 
   /** Follows the log through the process's shared tail, and rechecks what waits, until stopped. */
   startTailing(): void {
-    if (this.timer) return;
+    if (this.recheck) return;
     this.listen();
-    this.timer = setInterval(() => void this.followUp().catch(() => undefined), RECHECK_MS);
-    this.timer.unref();
+    this.recheck = new PollLoop(() => this.followUp(), {
+      busyMs: RECHECK_MS,
+      log: this.log,
+      name: 'read model recheck',
+    });
+    this.recheck.start();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     this.subscription?.close();
     this.subscription = undefined;
-    clearInterval(this.timer);
     clearTimeout(this.resubscribe);
-    this.timer = undefined;
+    const recheck = this.recheck;
+    this.recheck = undefined;
+    await recheck?.stop();
     await this.applying.catch(() => undefined);
     await this.reading?.catch(() => undefined);
   }
@@ -150,7 +157,7 @@ export class RuntimeReadModel implements RuntimeIndex {
    */
   assertCurrent(): void {
     const staleFor = Date.now() - this.confirmedAt;
-    if (!this.timer || staleFor <= (this.o.staleAfterMs ?? STALE_AFTER_MS)) return;
+    if (!this.recheck || staleFor <= (this.o.staleAfterMs ?? STALE_AFTER_MS)) return;
     const outage = storageOutageOf(this.problem);
     throw new StorageUnavailableError(
       `the read model could not look at the event log for ${Math.round(staleFor / 1000)} s`,

@@ -4,6 +4,7 @@
  * relative, so the client follows Link and refuses loops, other origins and absurd page counts.
  * No auth: the public registries it reads (MCR) are anonymous. Every request has a timeout.
  */
+import { parseRetryAfter } from '../../infra/retry';
 
 export interface OciTagsOptions {
   /** Base URL of the registry, e.g. https://mcr.microsoft.com */
@@ -108,15 +109,6 @@ function statusError(response: Response, text: string, now: () => number): Regis
           ? ': rate limited'
           : '';
   return new RegistryError(`the registry answered ${what}${hint}`, retryable, status, retryAfterMs);
-}
-
-/** Retry-After is either delay-seconds or an HTTP date; answers ms from `now`, at least 0. */
-export function parseRetryAfter(value: string | null, now: number): number | undefined {
-  const trimmed = value?.trim();
-  if (!trimmed) return undefined;
-  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
-  const at = Date.parse(trimmed);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
 
 /** The target of the `rel="next"` link of an RFC 5988 / 8288 Link header. */

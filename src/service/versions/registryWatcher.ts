@@ -10,7 +10,10 @@ import { sortImageVersions } from '../../domain/imageVersion';
 import type { Person } from '../../domain/runtime';
 import type { Logger } from '../../logger';
 import { Collection, withoutEtag } from '../../storage/collection';
-import { isEtagConflict, type Storage } from '../../storage/storage';
+import { PollLoop } from '../../infra/pollLoop';
+import { backoffDelay } from '../../infra/retry';
+import { type LeaseHold, RecordLeases } from '../../storage/lease';
+import type { Storage } from '../../storage/storage';
 import { listOciTags, RegistryError } from './ociTags';
 import type { VersionStore } from './versionStore';
 
@@ -40,7 +43,7 @@ export interface RegistryWatcherState {
   seeded: boolean;
   /** Epoch ms before which no replica polls; moved forward by the replica that takes the lease. */
   nextPollAt: number;
-  lease?: { owner: string; until: number };
+  lease?: LeaseHold;
   consecutiveFailures: number;
   lastPollAt?: string;
   lastSuccessAt?: string;
@@ -61,9 +64,10 @@ export class RegistryWatcher {
   private readonly id: string;
   private readonly source: string;
   private readonly owner: string;
+  private readonly leaseMs: number;
+  private readonly leases: RecordLeases<RegistryWatcherState>;
   private stopping = new AbortController();
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<unknown> | undefined;
+  private loop?: PollLoop;
 
   constructor(
     storage: Storage,
@@ -78,6 +82,8 @@ export class RegistryWatcher {
     this.source = `${url.origin}${url.pathname.replace(/\/+$/, '')}/${options.repository}`;
     this.id = createHash('sha256').update(this.source).digest('hex').slice(0, 24);
     this.owner = options.owner ?? `registry-${process.pid}-${randomUUID().slice(0, 8)}`;
+    this.leaseMs = options.leaseMs ?? 120_000;
+    this.leases = new RecordLeases(this.states, this.owner, clock, this.leaseMs);
   }
 
   /** The shared state, for health reports and tests. */
@@ -86,25 +92,21 @@ export class RegistryWatcher {
     return found ? withoutEtag(found) : undefined;
   }
 
+  /** Checks at once, then every `checkMs`, whether a poll is due. */
   start(): void {
-    if (this.timer) return;
+    if (this.loop) return;
     if (this.stopping.signal.aborted) this.stopping = new AbortController();
-    const check = () => {
-      this.running ??= this.tick()
-        .catch((error) => this.log.error('registry watcher failed', { error }))
-        .finally(() => (this.running = undefined));
-    };
-    this.timer = setInterval(check, this.options.checkMs ?? Math.min(this.options.pollMs, 5000));
-    this.timer.unref();
-    setImmediate(check);
+    const checkMs = this.options.checkMs ?? Math.min(this.options.pollMs, 5000);
+    this.loop = new PollLoop(() => this.tick(), { busyMs: checkMs, log: this.log, name: 'registry watcher' });
+    this.loop.start(0);
   }
 
-  /** Stops the timer and cancels a poll under way; resolves when it has wound down. */
+  /** Stops the checks and cancels a poll under way; resolves when it has wound down. */
   async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
+    const loop = this.loop;
+    this.loop = undefined;
     this.stopping.abort();
-    await this.running;
+    await loop?.stop();
   }
 
   /** Polls when a poll is due and no other replica holds the lease; true when this one polled. */
@@ -112,19 +114,11 @@ export class RegistryWatcher {
     if (this.stopping.signal.aborted) return false;
     const now = this.clock.now();
     const current = await this.states.get(this.id);
-    if (current && (current.nextPollAt > now || (current.lease && current.lease.until > now))) return false;
-    const lease = { owner: this.owner, until: now + (this.options.leaseMs ?? 120_000) };
-    try {
-      if (current) {
-        const { eTag, ...rest } = current;
-        await this.states.replace(this.id, { ...rest, lease, nextPollAt: lease.until }, eTag);
-      } else {
-        await this.states.create(this.id, { ...this.initial(), lease, nextPollAt: lease.until });
-      }
-    } catch (error) {
-      if (isEtagConflict(error)) return false; // another replica took it
-      throw error;
-    }
+    if (current && (current.nextPollAt > now || !this.leases.free(current))) return false;
+    // No replica polls again before the lease ends, unless the poll's outcome says otherwise.
+    const nextPollAt = now + this.leaseMs;
+    const body = { ...(current ? withoutEtag(current) : this.initial()), nextPollAt };
+    if (!(await this.leases.take(this.id, current, body))) return false; // another replica took it
     await this.pollOnce();
     return true;
   }
@@ -221,11 +215,8 @@ export class RegistryWatcher {
 
   /** Exponential with jitter, never shorter than Retry-After, never longer than the cap. */
   private backoff(failures: number, retryAfterMs: number | undefined): number {
-    const base = this.options.backoffBaseMs ?? 30_000;
-    const cap = this.options.maxBackoffMs ?? 600_000;
-    const exponential = Math.min(cap, base * 2 ** Math.min(failures - 1, 30));
-    const jittered = exponential / 2 + (exponential / 2) * (this.options.random ?? Math.random)();
-    return Math.round(Math.min(cap, Math.max(retryAfterMs ?? 0, jittered)));
+    const policy = { baseMs: this.options.backoffBaseMs ?? 30_000, maxMs: this.options.maxBackoffMs ?? 600_000 };
+    return backoffDelay(policy, failures, retryAfterMs, this.options.random);
   }
 
   private initial(): RegistryWatcherState {

@@ -8,6 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../../src/clock';
 import { createLogger } from '../../../src/logger';
 import { EventLog } from '../../../src/service/events/eventLog';
+import { parseRetryAfter } from '../../../src/infra/retry';
 import * as oci from '../../../src/service/versions/ociTags';
 import { RegistryWatcher, type RegistryWatcherOptions } from '../../../src/service/versions/registryWatcher';
 import { VersionStore } from '../../../src/service/versions/versionStore';
@@ -111,10 +112,10 @@ describe('OCI tags list pagination', () => {
     expect(oci.nextLink('<https://x/a>; rel="prev"')).toBeUndefined();
     expect(oci.nextLink(null)).toBeUndefined();
     const now = Date.parse('2026-01-01T00:00:00Z');
-    expect(oci.parseRetryAfter('120', now)).toBe(120_000);
-    expect(oci.parseRetryAfter('Thu, 01 Jan 2026 00:00:30 GMT', now)).toBe(30_000);
-    expect(oci.parseRetryAfter('Wed, 31 Dec 2025 00:00:00 GMT', now)).toBe(0);
-    expect(oci.parseRetryAfter('soon', now)).toBeUndefined();
+    expect(parseRetryAfter('120', now)).toBe(120_000);
+    expect(parseRetryAfter('Thu, 01 Jan 2026 00:00:30 GMT', now)).toBe(30_000);
+    expect(parseRetryAfter('Wed, 31 Dec 2025 00:00:00 GMT', now)).toBe(0);
+    expect(parseRetryAfter('soon', now)).toBeUndefined();
   });
 });
 

@@ -114,8 +114,8 @@ export class AzureMlProvider implements RuntimeProvider {
     this.unpublished = await this.sync();
   }
 
-  stop(): void {
-    this.tokens.stop();
+  stop(): Promise<void> {
+    return this.tokens.stop();
   }
 
   prepare(...args: PrepareArgs): Promise<PreparedOperation> {

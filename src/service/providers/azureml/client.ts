@@ -21,6 +21,7 @@ import { AppError, ErrorCode } from '../../../errors';
 import type { Logger } from '../../../logger';
 import { azureUrlTemplate, recordAzureAttempt } from '../../../telemetry/azureml';
 import { tracedFetch } from '../../../telemetry/httpClient';
+import { type Attempt, parseRetryAfter, retry, type RetryPolicy } from '../../../infra/retry';
 import { CircuitBreaker } from './breaker';
 import { azureError, breakerOpenError, type ErrorContext, transportError } from './errors';
 
@@ -132,10 +133,16 @@ export class AzureMlClient {
   private async send<T>(method: string, url: string, options: CallOptions): Promise<AzureResponse<T>> {
     const ctx: ErrorContext = { workspace: this.options.workspace, what: options.what ?? 'that resource', method };
     const idempotent = options.idempotent ?? method !== 'POST';
-    const maxAttempts = this.options.maxAttempts ?? 4;
     const full = withQuery(url, options.query);
-    let slept = 0;
-    for (let attempt = 1; ; attempt++) {
+    const policy: RetryPolicy = {
+      attempts: this.options.maxAttempts ?? 4,
+      baseMs: this.options.baseDelayMs ?? 1000,
+      maxMs: this.options.maxDelayMs ?? 30_000,
+      retryAfter: 'instead',
+      budgetMs: this.options.retryBudgetMs ?? 20_000,
+      sleep: this.sleep,
+    };
+    return retry(policy, async (attempt): Promise<Attempt<AzureResponse<T>>> => {
       const headers = await this.headers(options);
       if (!this.breaker.allow()) throw breakerOpenError(this.breaker.consecutiveFailures, this.breaker.retryInMs);
       const started = Date.now();
@@ -154,39 +161,20 @@ export class AzureMlClient {
         const sent = !NOT_SENT.has(errorCode(cause));
         const error = transportError(cause, ctx, Math.round(this.options.requestTimeoutMs / 1000), sent);
         this.log(method, full, attempt, started, requestId, undefined, error.message);
-        const delay = this.backoff(attempt);
-        if (attempt >= maxAttempts || (sent && !idempotent) || slept + delay > this.budget) throw error;
-        slept += delay;
-        await this.sleep(delay);
-        continue;
+        return { ok: false, error, retryable: !sent || idempotent };
       }
       const body = await readBody(response);
       const status = response.status;
       if (status >= 500 && status !== 501) this.breaker.failure();
       else this.breaker.success();
       this.log(method, full, attempt, started, requestId, status);
-      if (status >= 200 && status < 300) return { status, body: body as T | undefined, headers: response.headers };
+      if (status >= 200 && status < 300)
+        return { ok: true, value: { status, body: body as T | undefined, headers: response.headers } };
       const retryAfterMs = retryAfter(response.headers, Date.now()); // an HTTP date is wall-clock time
       const error = azureError(status, body, ctx, retryAfterMs !== undefined ? { retryAfterMs } : {});
       const retryable = RETRY_STATUSES.has(status) && (idempotent || NOT_PROCESSED.has(status));
-      if (!retryable || attempt >= maxAttempts) throw error;
-      const delay = retryAfterMs ?? this.backoff(attempt);
-      if (slept + delay > this.budget) throw error;
-      slept += delay;
-      await this.sleep(delay);
-    }
-  }
-
-  private get budget(): number {
-    return this.options.retryBudgetMs ?? 20_000;
-  }
-
-  /** Full jitter between half and all of base·2^(attempt-1), capped. */
-  private backoff(attempt: number): number {
-    const base = this.options.baseDelayMs ?? 1000;
-    const cap = this.options.maxDelayMs ?? 30_000;
-    const ceiling = Math.min(cap, base * 2 ** (attempt - 1));
-    return Math.round(ceiling / 2 + Math.random() * (ceiling / 2));
+      return { ok: false, error, retryable, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) };
+    });
   }
 
   private async headers(options: CallOptions): Promise<Record<string, string>> {
@@ -248,11 +236,7 @@ export function retryAfter(headers: Headers, now: number): number | undefined {
     const ms = Number(headers.get(name));
     if (headers.get(name) && Number.isFinite(ms) && ms >= 0) return ms;
   }
-  const raw = headers.get('retry-after')?.trim();
-  if (!raw) return undefined;
-  if (/^\d+$/.test(raw)) return Number(raw) * 1000;
-  const date = Date.parse(raw);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+  return parseRetryAfter(headers.get('retry-after'), now);
 }
 
 function errorCode(error: unknown): string {

@@ -8,6 +8,7 @@ import { iso } from '../../../clock';
 import type { RuntimeStatus } from '../../../domain/runtime';
 import { AppError } from '../../../errors';
 import type { Logger } from '../../../logger';
+import { type BackoffPolicy, backoffDelay } from '../../../infra/retry';
 import { type Collection, UNCHANGED } from '../../../storage/collection';
 import type { OperationRecord, RuntimeRecord, StepOutcome } from '../../model';
 import type { AzureMlClient } from './client';
@@ -153,7 +154,10 @@ export function runPhase(
 export function retryLater(ctx: AzureStepContext, op: OperationRecord, error: AppError, phase = op.phase): StepOutcome {
   if (overdue(ctx, op)) return fail(error.code, error.message);
   const tries = Number(op.state?.tries ?? 0) + 1;
-  const waitMs = Math.max(1000, Math.min(5 * 60_000, error.retryAfterMs ?? ctx.pollMs * 2 ** Math.min(tries, 6)));
+  const hint = error.retryAfterMs;
+  // Azure's Retry-After, else twice the poll interval doubling per try (six doublings at most); 1 s to 5 min.
+  const policy: BackoffPolicy = { baseMs: 2 * ctx.pollMs, maxMs: 5 * 60_000, jitter: [1, 1], retryAfter: 'instead' };
+  const waitMs = Math.max(1000, backoffDelay(policy, Math.min(tries, 6), hint));
   ctx.log.warn('azureml call failed, will look again', {
     operationId: op.id,
     phase,

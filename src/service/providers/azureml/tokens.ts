@@ -9,6 +9,7 @@ import type { Clock } from '../../../clock';
 import { redactSecrets } from '../../../domain/secrets';
 import { AppError, ErrorCode } from '../../../errors';
 import type { Logger } from '../../../logger';
+import { PollLoop } from '../../../infra/pollLoop';
 
 export interface TokenCacheOptions {
   clock: Clock;
@@ -32,7 +33,7 @@ export class TokenCache {
   private readonly pending = new Map<string, Promise<string>>();
   /** The last fetch error per scope, secret-free, for /readyz. */
   private readonly failures = new Map<string, string>();
-  private timer?: NodeJS.Timeout;
+  private refresher?: PollLoop;
   private readonly refreshAheadMs: number;
   private readonly retryMs: number;
 
@@ -47,14 +48,19 @@ export class TokenCache {
 
   /** Fetches every scope's first token (the only wait on Entra) and starts the background refresher. */
   async start(): Promise<void> {
-    this.timer ??= setInterval(() => void this.refreshDue(), this.options.checkMs ?? 30_000);
-    this.timer.unref();
+    if (!this.refresher) {
+      const busyMs = this.options.checkMs ?? 30_000;
+      this.refresher = new PollLoop(() => this.refreshDue(), { busyMs, log: this.options.log, name: 'token refresh' });
+      this.refresher.start();
+    }
     await Promise.all(this.scopes.map((scope) => this.fetch(scope)));
   }
 
-  stop(): void {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
+  /** Stops the refresher; resolves when a refresh under way has ended. */
+  async stop(): Promise<void> {
+    const refresher = this.refresher;
+    this.refresher = undefined;
+    await refresher?.stop();
   }
 
   /**

@@ -3,8 +3,8 @@
  * measure of speed.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createLogger } from '../src/logger';
-import { PollLoop } from '../src/pollLoop';
+import { createLogger } from '../../src/logger';
+import { PollLoop } from '../../src/infra/pollLoop';
 
 let loop: PollLoop | undefined;
 let lines: string[];
@@ -15,13 +15,14 @@ beforeEach(() => {
   lines = [];
 });
 
-afterEach(() => {
-  loop?.stop();
+afterEach(async () => {
+  await loop?.stop();
   vi.useRealTimers();
 });
 
 /** A loop whose rounds record when they ran and answer from `found`. */
-function recording(found: () => boolean | Promise<boolean>, busyMs = 100, idleMs = 1600) {
+/** `idleMs: 'none'` makes a loop that does not back off. */
+function recording(found: () => boolean | Promise<boolean>, busyMs = 100, idleMs: number | 'none' = 1600) {
   const at: number[] = [];
   const start = Date.now();
   loop = new PollLoop(
@@ -29,7 +30,7 @@ function recording(found: () => boolean | Promise<boolean>, busyMs = 100, idleMs
       at.push(Date.now() - start);
       return found();
     },
-    { busyMs, idleMs, log: log(), name: 'test round' },
+    { busyMs, ...(idleMs === 'none' ? {} : { idleMs }), log: log(), name: 'test round' },
   );
   return at;
 }
@@ -87,6 +88,7 @@ describe('PollLoop', () => {
     await vi.advanceTimersByTimeAsync(0);
     expect(at).toEqual([100, 150]);
     expect(most).toBe(1);
+    release(); // the second round ends too, so that stop() can
   });
 
   it('should log a round that throws, back off, and keep going', async () => {
@@ -121,5 +123,32 @@ describe('PollLoop', () => {
     loop!.wake();
     await vi.advanceTimersByTimeAsync(1000);
     expect(at).toEqual([100, 200]);
+  });
+
+  it('should resolve stop only once the round under way has ended, and leave no timer behind', async () => {
+    let release: () => void = () => undefined;
+    let ended = false;
+    recording(async () => {
+      await new Promise<void>((r) => (release = r));
+      ended = true;
+      return true;
+    });
+    loop!.start();
+    await vi.advanceTimersByTimeAsync(100); // the first round is under way
+    let stopped = false;
+    const stopping = loop!.stop().then(() => (stopped = true));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(stopped).toBe(false);
+    release();
+    await stopping;
+    expect(ended).toBe(true);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('should keep a fixed pause when not asked to back off, and may start at once', async () => {
+    const at = recording(() => false, 100, 'none');
+    loop!.start(0);
+    await vi.advanceTimersByTimeAsync(450);
+    expect(at).toEqual([0, 100, 200, 300, 400]);
   });
 });
