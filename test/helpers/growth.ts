@@ -38,8 +38,14 @@ export function growth(work: (size: number) => unknown, small: number, big: numb
   let smallCost = Number.POSITIVE_INFINITY;
   let bigCost = Number.POSITIVE_INFINITY;
   for (let round = 0; round < 5; round++) {
-    smallCost = Math.min(smallCost, cpuCost(() => work(small), 1));
-    bigCost = Math.min(bigCost, cpuCost(() => work(big), 1));
+    smallCost = Math.min(
+      smallCost,
+      cpuCost(() => work(small), 1),
+    );
+    bigCost = Math.min(
+      bigCost,
+      cpuCost(() => work(big), 1),
+    );
   }
   return bigCost / smallCost;
 }
