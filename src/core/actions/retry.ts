@@ -1,4 +1,4 @@
-import { Verb } from '../../cards/verbs';
+import { Verb } from './verbs';
 import { quoted } from '../userText';
 import { openEditAction } from './openEdit';
 import { openInstallAction } from './openInstall';

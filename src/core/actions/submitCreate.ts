@@ -1,5 +1,5 @@
-import { Verb } from '../../cards/verbs';
-import { CREATE_FIELDS } from '../../cards/views/createForm';
+import { Verb } from './verbs';
+import { CREATE_FIELDS } from '../../channels/teams/cards/views/createForm';
 import { RUNTIME_NAME } from '../../domain/runtime';
 import { fieldError } from '../../errors';
 import { createFormOptions, createRequestFrom, formErrors, toRuntimeType } from '../forms';
