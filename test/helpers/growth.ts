@@ -29,9 +29,25 @@ export function cpuCost(fn: () => unknown, rounds = 5): number {
 
 /**
  * Cost of `work(big)` over cost of `work(small)`. Linear work gives about big/small; quadratic work
- * gives its square. The small input runs first, which also warms the JIT up.
+ * gives its square. Both sizes are warmed up first (the JIT and the heap settle), then measured in
+ * alternating rounds so that a slow moment of the machine cannot fall on one size only.
  */
 export function growth(work: (size: number) => unknown, small: number, big: number): number {
   cpuCost(() => work(small), 2);
-  return cpuCost(() => work(big)) / cpuCost(() => work(small));
+  cpuCost(() => work(big), 2);
+  let smallCost = Number.POSITIVE_INFINITY;
+  let bigCost = Number.POSITIVE_INFINITY;
+  for (let round = 0; round < 5; round++) {
+    smallCost = Math.min(smallCost, cpuCost(() => work(small), 1));
+    bigCost = Math.min(bigCost, cpuCost(() => work(big), 1));
+  }
+  return bigCost / smallCost;
+}
+
+/**
+ * The bound a `growth` ratio must stay under to call the work linear: the geometric mean of linear
+ * (big/small) and quadratic ((big/small)²), so that noise must be a factor of √(big/small) to flip it.
+ */
+export function linearBound(small: number, big: number): number {
+  return (big / small) ** 1.5;
 }
