@@ -1,8 +1,7 @@
 import { Verb } from './verbs';
-import { CREATE_FIELDS } from '../../channels/teams/cards/views/createForm';
 import { RUNTIME_NAME } from '../../domain/runtime';
 import { fieldError } from '../../errors';
-import { createFormOptions, createRequestFrom, formErrors, toRuntimeType } from '../forms';
+import { CREATE_FIELDS, createFormOptions, createRequestFrom, formErrors, toRuntimeType } from '../forms';
 import type { CardAction } from './types';
 import { changeContext, field, formValues } from './types';
 

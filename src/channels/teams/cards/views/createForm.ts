@@ -1,5 +1,6 @@
 /** The create form: one template whose fields switch with the runtime type. */
 
+import { CREATE_FIELDS } from '../../../../core/forms';
 import type { CreateFormView } from '../../../../core/replies';
 import type { RuntimeType } from '../../../../domain/runtime';
 import { type AdaptiveCard, clip, renderCard } from '../render';
@@ -38,21 +39,6 @@ const TYPES: Record<RuntimeType, { title: string; help: string }> = {
     help: 'a managed online endpoint deployment; scales to several instances.',
   },
 };
-
-export const CREATE_FIELDS = [
-  'name',
-  'vmSize',
-  'idleTimeMinutes',
-  'identity',
-  'computeInstanceName',
-  'customApplication',
-  'environment',
-  'endpointName',
-  'deploymentName',
-  'instanceType',
-  'instanceCount',
-  'description',
-] as const;
 
 export function createFormCard(form: CreateFormView): AdaptiveCard {
   const values = Object.fromEntries(CREATE_FIELDS.map((f) => [f, clip(form.values[f], 500)]));
