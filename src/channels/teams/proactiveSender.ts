@@ -2,16 +2,20 @@
  * Posts notifications into conversations through their stored references. Each call is one HTTP
  * attempt: the outbox decides about retries, so the connector client's own retry policy (which
  * would re-post a message the service may already have accepted, and ignore our rate limits) is
- * not used here. Failures come back as status codes, never as exceptions.
+ * not used here. Failures come back judged for the outbox (connectorOutcome.ts), never as exceptions.
  */
 import type { CloudAdapter } from './sdk';
 import type { Reply } from '../../core/replies';
 import type { NotificationSender, SendOutcome } from '../../core/notifications/outboxWorker';
 import type { Logger } from '../../logger';
+import { type ConnectorResult, connectorOutcome } from './connectorOutcome';
 import type { ConversationStore } from './conversations';
+import { TEAMS_CONVERSATION_WINDOWS } from './limits';
 import { toActivity } from './render/activity';
 
 export class TeamsNotificationSender implements NotificationSender {
+  readonly conversationWindows = TEAMS_CONVERSATION_WINDOWS;
+
   constructor(
     private readonly adapter: CloudAdapter,
     private readonly appId: string,
@@ -20,9 +24,16 @@ export class TeamsNotificationSender implements NotificationSender {
   ) {}
 
   async send(conversationKey: string, reply: Reply): Promise<SendOutcome> {
+    const result = await this.post(conversationKey, reply);
+    if (!result.ok)
+      this.log.debug('proactive send refused', { conversationKey, status: result.status, code: result.code });
+    return connectorOutcome(result);
+  }
+
+  private async post(conversationKey: string, reply: Reply): Promise<ConnectorResult> {
     const reference = await this.conversations.get(conversationKey);
     if (!reference) return { ok: false, status: 404, code: 'NoConversationReference' };
-    let outcome: SendOutcome = { ok: false, status: 0, code: 'NotAttempted' };
+    let outcome: ConnectorResult = { ok: false, status: 0, code: 'NotAttempted' };
     const { activityId: _last, ...newMessage } = reference;
     // The error is caught inside the callback: the adapter's turn-error handler would swallow it.
     const post = this.adapter.continueConversationAsync(this.appId, newMessage, async (context) => {
@@ -41,8 +52,6 @@ export class TeamsNotificationSender implements NotificationSender {
     await post.catch((error) => {
       outcome = failureOf(error);
     });
-    if (!outcome.ok)
-      this.log.debug('proactive send refused', { conversationKey, status: outcome.status, code: outcome.code });
     return outcome;
   }
 }
@@ -54,7 +63,7 @@ interface RestErrorLike {
   response?: { headers?: { get?(name: string): string | undefined | null }; bodyAsText?: string | null };
 }
 
-function failureOf(error: unknown): Extract<SendOutcome, { ok: false }> {
+function failureOf(error: unknown): Extract<ConnectorResult, { ok: false }> {
   const e = (error ?? {}) as RestErrorLike;
   const status = typeof e.statusCode === 'number' ? e.statusCode : 0;
   const retryAfter = e.response?.headers?.get?.('retry-after');
