@@ -10,6 +10,12 @@ import type { Command } from '../../core/commands/types';
 export const MANIFEST_DIR = path.resolve(__dirname, '../../../manifest');
 /** Teams shows at most 10 commands per scope. */
 const MAX_COMMANDS = 10;
+/**
+ * Commands that give their place to others, listed last in this order (the rest keep the
+ * registry's order): the images are frozen (prompt flow is retiring), so few upgrades are left and
+ * `retirement` takes its place; editing is one click away on the detail card.
+ */
+const LISTED_LAST = ['upgrade', 'update'];
 
 export interface ManifestInput {
   appId: string;
@@ -34,7 +40,11 @@ export function buildManifest(input: ManifestInput, commands: readonly Command[]
 
 function commandList(commands: readonly Command[]): { title: string; description: string }[] {
   return [...commands]
-    .sort((a, b) => (a.manifestRank ?? 99) - (b.manifestRank ?? 99))
+    .sort((a, b) => rank(a) - rank(b))
     .slice(0, MAX_COMMANDS)
     .map((c) => ({ title: c.name, description: c.summary.slice(0, 128) }));
+}
+
+function rank(command: Command): number {
+  return LISTED_LAST.indexOf(command.name) + 1;
 }

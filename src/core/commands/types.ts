@@ -47,8 +47,6 @@ export interface CommandContext {
 export interface Command extends CommandHelp {
   /** Changes runtimes: deduplicated, and (later) subject to approval. */
   sideEffects: boolean;
-  /** Place in the Teams manifest's command list (lower first); Teams shows at most 10. */
-  manifestRank?: number;
   run(ctx: CommandContext): Promise<Reply | Reply[]>;
 }
 

@@ -8,8 +8,8 @@ import { describe, expect, it } from 'vitest';
 import { COMMANDS } from '../../../src/core/commands/registry';
 import { buildManifest } from '../../../src/channels/teams/manifest';
 
-const SCHEMAS = path.resolve(__dirname, '../../node_modules/@microsoft/app-manifest/build/json-schemas/teams');
-const ROOT = path.resolve(__dirname, '../..');
+const SCHEMAS = path.resolve(__dirname, '../../../node_modules/@microsoft/app-manifest/build/json-schemas/teams');
+const ROOT = path.resolve(__dirname, '../../..');
 
 /** The newest v1.x schema the package ships, so a package upgrade moves us forward. */
 function newestSchema(): { version: string; schema: object } {
