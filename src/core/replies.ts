@@ -116,8 +116,8 @@ export type Reply =
       approval: Omit<ApprovalRecord, 'sealed'>;
       viewer: ApprovalViewer;
       approvers: { objectId: string; name?: string }[];
-      /** Channel user ids that get their own view of the card (approvers and requester). */
-      refreshUserIds?: string[];
+      /** Channel user ids of the people who see their own view of it (approvers and requester). */
+      personalViewUserIds?: string[];
       notice?: string;
     }
   | { kind: 'approvals'; pending: Omit<ApprovalRecord, 'sealed'>[] }

@@ -83,7 +83,7 @@ export function createBotApp(options: BotAppOptions): BotApp {
   const tracker = new OperationTracker(storage, client, updater, clock, log.child({ component: 'tracker' }));
   const policy = new PolicyStore({ ...(config.policyFile ? { file: config.policyFile } : {}), storage, clock, log });
   const audit = new AuditLog(storage, clock);
-  const people = new PeopleDirectory(storage);
+  const people = new PeopleDirectory(storage, 'teams');
   const sealer = options.sealer ?? Sealer.random();
   const approvals = new ApprovalService({
     storage,

@@ -353,11 +353,18 @@ export class ApprovalService implements ChangeRequester {
         }
       : { objectId: '', canVote: record.status === 'pending', canCancel: record.status === 'pending' };
     const { sealed: _sealed, ...shown } = record;
-    const refreshUserIds =
+    const personalViewUserIds =
       record.status === 'pending'
         ? await this.deps.people.channelIds([record.requester.objectId, ...approvers.map((p) => p.objectId)])
         : [];
-    return { kind: 'approval', approval: shown, viewer, approvers, refreshUserIds, ...(notice ? { notice } : {}) };
+    return {
+      kind: 'approval',
+      approval: shown,
+      viewer,
+      approvers,
+      personalViewUserIds,
+      ...(notice ? { notice } : {}),
+    };
   }
 
   private async find(id: string): Promise<ApprovalRecord> {

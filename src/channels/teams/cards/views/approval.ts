@@ -72,7 +72,7 @@ export function approvalCard(reply: Extract<Reply, { kind: 'approval' }>): Adapt
         : '',
       canVote: reply.viewer.canVote,
       canCancel: reply.viewer.canCancel,
-      refreshUserIds: (reply.refreshUserIds ?? []).slice(0, 60),
+      refreshUserIds: (reply.personalViewUserIds ?? []).slice(0, 60),
       footer: `Request ${a.id}${a.operationId ? ` · operation ${a.operationId}` : ''}${a.result?.message ? ` · ${clip(a.result.message, 200)}` : ''}`,
     } satisfies ApprovalCardData;
   });
