@@ -1,22 +1,16 @@
 /**
- * Composition root of the bot: adapter, core dispatcher and tracker, the Teams handler, server.
- * Tests build the same graph with their own storage, clock and service URL.
+ * The Teams edge's composition root: the ports the core needs (message updater, notification
+ * sender, attachment reader over Bot Framework), the core from createCore, the adapter with its
+ * middleware, the activity handler and the server. Tests build the same graph with their own
+ * storage, clock and service URL.
  */
 import type { CloudAdapter } from './sdk';
 import type restify from 'restify';
 import { RuntimeClient } from '../../client/runtimeClient';
 import { type Clock, systemClock } from '../../clock';
 import type { BotConfig } from '../../config';
-import { ActionRouter } from '../../core/actionRouter';
-import { Dispatcher } from '../../core/dispatcher';
-import { ApprovalService } from '../../core/approvals/service';
-import { Sealer } from '../../core/approvals/sealer';
-import { AuditLog } from '../../core/audit/auditLog';
-import { Notifications } from '../../core/notifications';
-import { PeopleDirectory } from '../../core/people';
-import { policyPermissions } from '../../core/permissions';
-import { PolicyStore } from '../../core/policy/policyStore';
-import { OperationTracker } from '../../core/tracking/tracker';
+import type { Sealer } from '../../core/approvals/sealer';
+import { type Core, createCore } from '../../core/createCore';
 import type { Logger } from '../../logger';
 import type { Storage } from '../../storage/storage';
 import { observeOutboxDepth, tracedUpdater } from '../../telemetry/delivery';
@@ -34,14 +28,13 @@ import { TeamsBot } from './teamsBot';
 import { tenantGuard } from './middleware/tenantGuard';
 import { TeamsMessageUpdater } from './updater';
 
-export interface BotApp {
+/** The name that keys Teams people in storage (people.ts). */
+export const TEAMS_CHANNEL = 'teams';
+
+export interface BotApp extends Pick<Core, 'tracker' | 'approvals' | 'policy' | 'audit' | 'notifications'> {
   server: restify.Server;
   adapter: CloudAdapter;
-  tracker: OperationTracker;
-  approvals: ApprovalService;
-  policy: PolicyStore;
-  audit: AuditLog;
-  notifications: Notifications;
+  core: Core;
   start(): Promise<string>;
   stop(): Promise<void>;
 }
@@ -79,73 +72,36 @@ export function createBotApp(options: BotAppOptions): BotApp {
   if (telemetryOn()) adapter.use(turnTelemetry());
   adapter.use(tenantGuard(config.allowedTenantIds, log));
   const conversations = new ConversationStore(storage, config.allowedServiceUrlHosts);
-  const updater = tracedUpdater(new TeamsMessageUpdater(adapter, config.appId ?? '', conversations, log));
-  const tracker = new OperationTracker(storage, client, updater, clock, log.child({ component: 'tracker' }));
-  const policy = new PolicyStore({ ...(config.policyFile ? { file: config.policyFile } : {}), storage, clock, log });
-  const audit = new AuditLog(storage, clock);
-  const people = new PeopleDirectory(storage, 'teams');
-  const sealer = options.sealer ?? Sealer.random();
-  const approvals = new ApprovalService({
+  const core = createCore({
     storage,
     client,
-    policy,
-    audit,
-    clock,
-    log: log.child({ component: 'approvals' }),
-    sealer,
-    updater,
-    tracker,
-    people,
-  });
-  const notifications = new Notifications({
-    storage,
-    client,
-    audit,
     clock,
     log,
-    config: { ...config.notifications, retirement: config.retirement },
-    sender: new TeamsNotificationSender(adapter, config.appId ?? '', conversations, log),
+    config,
+    channel: {
+      name: TEAMS_CHANNEL,
+      updater: tracedUpdater(new TeamsMessageUpdater(adapter, config.appId ?? '', conversations, log)),
+      sender: new TeamsNotificationSender(adapter, config.appId ?? '', conversations, log),
+      readAttachment,
+    },
+    ...(options.sealer ? { sealer: options.sealer } : {}),
   });
-  const deps = {
-    client,
-    log,
-    clock,
-    readAttachment,
-    permissions: policyPermissions(policy),
-    changes: approvals,
-    approvals,
-    policy,
-    audit,
-    subscriptions: notifications.subscriptions,
-    retirement: config.retirement,
-  };
-  const dispatcher = new Dispatcher(deps, storage);
-  const actions = new ActionRouter(deps, storage);
+  const { dispatcher, actions, tracker, approvals, people, notifications } = core;
   const bot = new TeamsBot({ dispatcher, actions, tracker, conversations, approvals, people, clock, log });
-  let sweeper: NodeJS.Timeout | undefined;
   let stopObserving: (() => void) | undefined;
   const server = createBotServer(adapter, bot, log, storage);
   return {
     server,
     adapter,
+    core,
     tracker,
     approvals,
-    policy,
-    audit,
+    policy: core.policy,
+    audit: core.audit,
     notifications,
     async start() {
-      await policy.load(); // a broken policy stops start-up with its line and column
-      policy.start();
+      await core.start({ background: options.runTracker !== false });
       stopObserving = observeOutboxDepth(() => notifications.outbox.pending());
-      if (options.runTracker !== false) {
-        tracker.start();
-        notifications.start();
-        sweeper = setInterval(
-          () => void approvals.sweep().catch((error) => log.warn('approval sweep failed', { error })),
-          10_000,
-        );
-        sweeper.unref();
-      }
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
         server.listen(config.port, config.host, () => resolve());
@@ -153,10 +109,7 @@ export function createBotApp(options: BotAppOptions): BotApp {
       return `http://${config.host}:${server.address().port}`;
     },
     async stop() {
-      tracker.stop();
-      notifications.stop();
-      policy.stop();
-      if (sweeper) clearInterval(sweeper);
+      core.stop();
       stopObserving?.();
       server.server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
