@@ -1,8 +1,10 @@
 /**
- * Which card shows which reply. Plain text, errors and exports have no card: the edge sends them as
- * text.
+ * Which card shows which reply. Plain text, errors, exports and the approvals, audit and roles
+ * lists have no card: the edge sends them as markdown (render/markdown.ts), which shows long lists
+ * and preformatted lines better than a card would, and searches and copies as text.
  */
 import type { Reply } from '../../../core/replies';
+import { unreachable } from '../../../unreachable';
 import type { AdaptiveCard } from './render';
 import { alertCard } from './views/alert';
 import { approvalCard } from './views/approval';
@@ -24,6 +26,9 @@ export function cardFor(reply: Reply): AdaptiveCard | undefined {
     case 'text':
     case 'error':
     case 'retirementExport':
+    case 'approvals':
+    case 'audit':
+    case 'roles':
       return undefined;
     case 'help':
       return helpCard(reply);
@@ -55,5 +60,7 @@ export function cardFor(reply: Reply): AdaptiveCard | undefined {
       return retirementCard(reply);
     case 'retirementNotice':
       return retirementNoticeCard(reply);
+    default:
+      return unreachable(reply, 'reply kind');
   }
 }

@@ -5,6 +5,7 @@
 import { type Activity, ActivityTypes, type AdaptiveCardInvokeResponse, CardFactory } from '../sdk';
 import { cardFor } from '../cards';
 import type { Reply } from '../../../core/replies';
+import { unreachable } from '../../../unreachable';
 import { toMarkdown } from './markdown';
 
 export function toActivity(reply: Reply): Partial<Activity> {
@@ -44,7 +45,22 @@ function summaryOf(reply: Reply): string {
       return reply.retirement.daysLeft === 1
         ? 'Prompt flow retires tomorrow'
         : `Prompt flow retires in ${reply.retirement.daysLeft} days`;
-    default:
+    case 'help':
+    case 'welcome':
+    case 'runtimeList':
+    case 'versionCheck':
+    case 'approval':
+    case 'createForm':
+    case 'installForm':
+    case 'editForm':
+    case 'text': // the kinds sent as text have no card to summarise
+    case 'error':
+    case 'retirementExport':
+    case 'approvals':
+    case 'audit':
+    case 'roles':
       return 'Prompt flow runtimes';
+    default:
+      return unreachable(reply, 'reply kind');
   }
 }

@@ -16,6 +16,7 @@ import {
 } from '../../../core/retirement/retirementText';
 import { escapeMarkdown } from '../../../core/userText';
 import type { Operation, Runtime } from '../../../domain/runtime';
+import { unreachable } from '../../../unreachable';
 
 export function toMarkdown(reply: Reply): string {
   switch (reply.kind) {
@@ -106,6 +107,8 @@ export function toMarkdown(reply: Reply): string {
     case 'installForm':
     case 'editForm':
       return 'This form needs a client that shows Adaptive Cards; use the command with flags instead (say `help`).';
+    default:
+      return unreachable(reply, 'reply kind');
   }
 }
 
