@@ -21,6 +21,7 @@ import { credentialsFactory } from './auth/credentials';
 import { NoRetryBotFrameworkAuthentication } from './auth/noRetryAuth';
 import { quietly } from './auth/quietConsole';
 import { refusalReason, TokenRefusedError } from './auth/tokenRefusal';
+import { markdownOf } from './render/text';
 
 export class BotAdapter extends CloudAdapter {
   /** Step one: the request's token. Any failure, whatever threw it, is a TokenRefusedError. */
@@ -60,7 +61,7 @@ export function createAdapter(config: BotConfig, log: Logger): BotAdapter {
     });
     if (context.activity.type === 'message') {
       // A storage outage gets its own sentence; anything else, the generic one with the id.
-      await context.sendActivity(errorText(error, correlationId)).catch(() => undefined);
+      await context.sendActivity(markdownOf(errorText(error, correlationId))).catch(() => undefined);
     }
   };
   return adapter;

@@ -21,6 +21,7 @@ import { toActionRequest, toChatRequest } from './activityMapper';
 import type { ConversationStore } from './conversations';
 import { correlationIdOf } from './middleware/correlation';
 import { toActivity, toInvokeResponse } from './render/activity';
+import { text } from '../../core/text';
 
 export interface TeamsBotDeps {
   dispatcher: Dispatcher;
@@ -77,7 +78,7 @@ export class TeamsBot extends TeamsActivityHandler {
       correlationIdOf(context),
     );
     if (!request.user.id)
-      return toInvokeResponse({ kind: 'error', text: 'I can only act for signed-in Microsoft 365 users.' });
+      return toInvokeResponse({ kind: 'error', text: text('I can only act for signed-in Microsoft 365 users.') });
     const conversationKey = await this.remember(context);
     const topLevelKey = conversationKey && (await this.rememberTopLevel(context));
     if (topLevelKey) request.conversation.key = topLevelKey;

@@ -28,6 +28,7 @@ import { describeChanges } from './describe';
 import type { ApprovalRecord, ApprovalViewer } from './model';
 import type { Sealer } from './sealer';
 import { linkActiveSpan, traceparentField } from '../../telemetry/traceparent';
+import { code, t, text } from '../text';
 
 export interface ApprovalDeps {
   storage: Storage;
@@ -70,7 +71,7 @@ export class ApprovalService implements ChangeRequester {
       await audit.append({ ...base, action: 'deny', details: { reason: 'no requester role', roles } });
       return {
         kind: 'error',
-        text: `You need the dataScientist or owner role to ${change.kind} runtimes. Say \`roles\` to see who can grant it.`,
+        text: t`You need the dataScientist or owner role to ${change.kind} runtimes. Say ${code('roles')} to see who can grant it.`,
       };
     }
     const rule = ruleFor(current, change.kind, change.runtimeName);
@@ -171,7 +172,7 @@ export class ApprovalService implements ChangeRequester {
     const denial = await this.voteDenial(record, user);
     if (denial) return this.deny(record, user, denial);
     const why = reason.trim().slice(0, 500);
-    if (!why) return { kind: 'error', text: 'Say why you reject it: the requester sees your reason.' };
+    if (!why) return { kind: 'error', text: text('Say why you reject it: the requester sees your reason.') };
     const next = await this.transition(id, async (r) =>
       r.status === 'pending'
         ? {
@@ -314,9 +315,9 @@ export class ApprovalService implements ChangeRequester {
     return undefined;
   }
 
-  private async deny(record: ApprovalRecord, user: ChatUser, text: string): Promise<Reply> {
-    await this.deps.audit.append({ ...this.auditBase(record, user), action: 'deny', details: { reason: text } });
-    return { kind: 'error', text };
+  private async deny(record: ApprovalRecord, user: ChatUser, reason: string): Promise<Reply> {
+    await this.deps.audit.append({ ...this.auditBase(record, user), action: 'deny', details: { reason } });
+    return { kind: 'error', text: text(reason) };
   }
 
   private async close(
@@ -363,7 +364,7 @@ export class ApprovalService implements ChangeRequester {
       viewer,
       approvers,
       personalViewUserIds,
-      ...(notice ? { notice } : {}),
+      ...(notice ? { notice: text(notice) } : {}),
     };
   }
 

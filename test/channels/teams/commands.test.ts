@@ -314,7 +314,8 @@ describe('create', () => {
     everywhere([
       { text: 'create rt-a --vm-size Standard_E4ds_v4 --colour blue', problem: 'Unknown option `--colour`.' },
       { text: 'create rt-a --type gpu', problem: 'Unknown runtime type `gpu`' },
-      { text: 'create rt-a --type ci', problem: 'A compute instance runtime needs --compute <instance>.' },
+      // Plain words are escaped for Teams markdown: the client shows &lt;instance&gt; as <instance>.
+      { text: 'create rt-a --type ci', problem: 'A compute instance runtime needs --compute &lt;instance&gt;.' },
       { text: 'create --vm-size Standard_E4ds_v4', problem: 'Which runtime? Give its name.' },
     ]),
   )('should reject $text with the usage in $place', async ({ text, problem, where }) => {

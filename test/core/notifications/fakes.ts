@@ -5,6 +5,7 @@ import type { Clock } from '../../../src/clock';
 import type { NotificationSender, SendOutcome } from '../../../src/core/notifications/outboxWorker';
 import type { Reply } from '../../../src/core/replies';
 import { createLogger, type Logger } from '../../../src/logger';
+import { text } from '../../../src/core/text';
 
 export interface SentCall {
   conversationKey: string;
@@ -59,6 +60,6 @@ export function memoryLogger(): { log: Logger; lines: string[] } {
   return { log: createLogger('debug', {}, (line) => lines.push(line)), lines };
 }
 
-export function textReply(text: string): Reply {
-  return { kind: 'text', text };
+export function textReply(words: string): Reply {
+  return { kind: 'text', text: text(words) };
 }

@@ -21,6 +21,7 @@ import { FileStorage } from '../../../src/storage/fileStorage';
 import { MemoryStorage } from '../../../src/storage/memoryStorage';
 import type { Storage } from '../../../src/storage/storage';
 import { memoryLogger, ScriptedSender, type SentCall, textReply } from './fakes';
+import { plainText, type Text } from '../../../src/core/text';
 
 const MIN = 60_000;
 const tmpDirs: string[] = [];
@@ -338,7 +339,7 @@ describe('OutboxWorker: rate limits', () => {
       if (Number.isFinite(next)) s.clock.set(Math.max(s.clock.now(), next));
     }
     expect(await s.outbox.pending()).toBe(0);
-    const ids = s.sender.calls.map((c) => (c.reply as { text: string }).text);
+    const ids = s.sender.calls.map((c) => plainText((c.reply as { text: Text }).text));
     expect(new Set(ids).size).toBe(70);
     expect(ids).toHaveLength(70);
     for (const w of TEAMS_CONVERSATION_WINDOWS)
@@ -405,7 +406,7 @@ describe('OutboxWorker: two workers on one queue', () => {
 
   function sentPairs(...setups: Setup[]): string[] {
     return setups.flatMap((x) =>
-      x.sender.calls.map((c) => `${(c.reply as { text: string }).text}|${c.conversationKey}`),
+      x.sender.calls.map((c) => `${plainText((c.reply as { text: Text }).text)}|${c.conversationKey}`),
     );
   }
 

@@ -14,16 +14,16 @@ import {
   runtimesLeft,
   WHAT_HAPPENS,
 } from '../../../core/retirement/retirementText';
-import { escapeMarkdown } from '../../../core/userText';
+import { escapeMarkdown, markdownOf } from './text';
 import type { Operation, Runtime } from '../../../domain/runtime';
 import { unreachable } from '../../../unreachable';
 
 export function toMarkdown(reply: Reply): string {
   switch (reply.kind) {
     case 'text':
-      return reply.text;
+      return markdownOf(reply.text);
     case 'error':
-      return reply.usage ? `${reply.text}\n\nUsage:\n\n${codeBlock(reply.usage)}` : reply.text;
+      return reply.usage ? `${markdownOf(reply.text)}\n\nUsage:\n\n${codeBlock(reply.usage)}` : markdownOf(reply.text);
     case 'help':
       if (reply.command) {
         const c = reply.command;
@@ -100,7 +100,7 @@ export function toMarkdown(reply: Reply): string {
       const rows = reply.people.map(
         (p) => `- ${esc(p.name ?? p.objectId)} (\`${p.objectId}\`): ${p.roles.join(', ') || 'no role'}`,
       );
-      const head = reply.notice ? `${reply.notice}\n\n` : '';
+      const head = reply.notice ? `${markdownOf(reply.notice)}\n\n` : '';
       return `${head}**Roles**${reply.policySource ? ` (policy ${esc(reply.policySource)} plus grants from chat)` : ''}\n\n${rows.join('\n') || 'No policy is configured: everyone may manage runtimes, without approvals.'}`;
     }
     case 'createForm':
@@ -121,7 +121,7 @@ function approval(reply: Extract<Reply, { kind: 'approval' }>): string {
   const rejected = a.rejection
     ? `\n\nRejected by ${esc(a.rejection.by.name ?? a.rejection.by.objectId)}: ${esc(a.rejection.reason)}`
     : '';
-  return `${reply.notice ? `${reply.notice}\n\n` : ''}**Approval \`${a.id}\`: ${a.kind} ${esc(a.runtimeName)}** · ${a.status}\n\nRequested by ${esc(a.requester.name ?? a.requester.objectId)}; needs ${a.approvalsRequired} approval(s) from the ${a.approverRole} role by ${a.expiresAt}.\n\n${changes}${votes}${rejected}`;
+  return `${reply.notice ? `${markdownOf(reply.notice)}\n\n` : ''}**Approval \`${a.id}\`: ${a.kind} ${esc(a.runtimeName)}** · ${a.status}\n\nRequested by ${esc(a.requester.name ?? a.requester.objectId)}; needs ${a.approvalsRequired} approval(s) from the ${a.approverRole} role by ${a.expiresAt}.\n\n${changes}${votes}${rejected}`;
 }
 
 function runtimeList(reply: Extract<Reply, { kind: 'runtimeList' }>): string {

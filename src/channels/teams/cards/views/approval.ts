@@ -2,6 +2,7 @@
 import type { Reply } from '../../../../core/replies';
 import { type AdaptiveCard, clip } from '../render';
 import { cardTime, kindLabel, renderWithin, safeText } from './common';
+import { plainText } from '../../../../core/text';
 
 export interface ApprovalCardData {
   id: string;
@@ -53,7 +54,7 @@ export function approvalCard(reply: Extract<Reply, { kind: 'approval' }>): Adapt
       state: state.text,
       stateColor: state.color,
       meta: ` · requested by ${safeText(a.requester.name ?? a.requester.objectId, 80)}`,
-      notice: safeText(reply.notice ?? '', max(400), ''),
+      notice: safeText(plainText(reply.notice ?? []), max(400), ''),
       changes: a.changes.slice(0, 12).map((c) => ({
         field: safeText(c.field, 60),
         before: c.before ? safeText(c.before, max(600)) : '',
