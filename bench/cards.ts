@@ -7,9 +7,9 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { cardFor } from '../src/cards';
-import { forgetRenderedCards, MAX_CARD_BYTES } from '../src/cards/render';
-import { MAX_LIST_ROWS } from '../src/cards/views/runtimeList';
+import { cardFor } from '../src/channels/teams/cards';
+import { forgetRenderedCards, MAX_CARD_BYTES } from '../src/channels/teams/cards/render';
+import { MAX_LIST_ROWS } from '../src/channels/teams/cards/views/runtimeList';
 import { COMMANDS } from '../src/core/commands/registry';
 import { toHelp } from '../src/core/commands/types';
 import type { Reply } from '../src/core/replies';

@@ -7,7 +7,7 @@ import 'dotenv/config';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import JSZip from 'jszip';
-import { buildManifest, MANIFEST_DIR } from '../src/teamsApp/manifest';
+import { buildManifest, MANIFEST_DIR } from '../src/channels/teams/manifest';
 
 async function main(): Promise<void> {
   const botId = process.env.BOT_ID?.trim() || process.env.MicrosoftAppId?.trim();

@@ -18,8 +18,8 @@
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createBotApp } from '../src/bot/app';
-import { Verb } from '../src/cards/verbs';
+import { createBotApp } from '../src/channels/teams/app';
+import { Verb } from '../src/core/actions/verbs';
 import { createLogger } from '../src/logger';
 import { createRuntimeServiceApp } from '../src/service/app';
 import { localTimings } from '../src/service/providers/local/localProvider';

@@ -4,11 +4,11 @@
  */
 import 'dotenv/config';
 import path from 'node:path';
-import { createBotApp } from './bot/app';
+import { createBotApp } from './channels/teams/app';
 import { Sealer } from './core/approvals/sealer';
 import { ConfigError, loadConfig } from './config';
 import { createLogger } from './logger';
-import { startPlayground } from './playground/launch';
+import { startPlayground } from './channels/teams/playground';
 import { createRuntimeServiceApp } from './service/app';
 import { startupBanner } from './startup';
 import { createStorage, describeStorage } from './storage';

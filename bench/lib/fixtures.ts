@@ -164,6 +164,6 @@ export function approvalReply(now: number): Extract<Reply, { kind: 'approval' }>
     },
     viewer: { objectId: PEOPLE[1].objectId, canVote: true, canCancel: false },
     approvers: [PEOPLE[1], PEOPLE[2]],
-    refreshUserIds: ['user-id-0', 'user-id-1', 'user-id-2'],
+    personalViewUserIds: ['user-id-0', 'user-id-1', 'user-id-2'],
   };
 }

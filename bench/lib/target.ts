@@ -26,8 +26,8 @@ import {
 import { BatchSpanProcessor, InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
 import { ActivityHandler } from 'botbuilder';
 import restify from 'restify';
-import { createAdapter } from '../../src/bot/adapter';
-import { createBotApp } from '../../src/bot/app';
+import { createAdapter } from '../../src/channels/teams/adapter';
+import { createBotApp } from '../../src/channels/teams/app';
 import { loadConfig } from '../../src/config';
 import { Sealer } from '../../src/core/approvals/sealer';
 import { createLogger } from '../../src/logger';

@@ -12,6 +12,7 @@ import { errorText } from './errorText';
 import { operationTitle } from './operationTitle';
 import type { Reply } from './replies';
 import { labelTurn } from '../telemetry/turnLabel';
+import { code, t, text } from './text';
 
 export class ActionRouter {
   private readonly guard: DuplicateGuard;
@@ -33,7 +34,10 @@ export class ActionRouter {
     const action = this.actions.find((a) => a.verb === request.verb);
     if (!action) {
       log.warn('unknown card action');
-      return { kind: 'error', text: 'This card is out of date or came from another app. Say `help` to start again.' };
+      return {
+        kind: 'error',
+        text: t`This card is out of date or came from another app. Say ${code('help')} to start again.`,
+      };
     }
     labelTurn({ verb: action.verb });
     let idempotencyKey = request.correlationId;
@@ -53,7 +57,7 @@ export class ActionRouter {
           key = undefined; // the first click owns the claim: never release it from here
           log.info('duplicate card action', { operationId: claim.operationId, approvalId: claim.approvalId });
           if (claim.approvalId) return await this.deps.approvals.show(claim.approvalId, request.user);
-          if (!claim.operationId) return { kind: 'text', text: 'I am already working on that click.' };
+          if (!claim.operationId) return { kind: 'text', text: text('I am already working on that click.') };
           const operation = await this.deps.client.getOperation(claim.operationId);
           return { kind: 'operation', operation, title: operationTitle(operation) };
         }

@@ -15,8 +15,9 @@ import { type ClaimResult, DuplicateGuard, outcomeOf } from './dedupe';
 import { errorText } from './errorText';
 import type { Reply } from './replies';
 import type { ChatRequest } from './request';
-import { escapeMarkdown, quoted } from './userText';
+import { quotedWords } from './userText';
 import { labelTurn } from '../telemetry/turnLabel';
+import { code, t, text } from './text';
 
 export class Dispatcher {
   private readonly guard: DuplicateGuard;
@@ -44,7 +45,7 @@ export class Dispatcher {
       conversation: request.conversation.id,
     });
     const parsed = parseCommand(request.text);
-    if (!parsed.ok) return [{ kind: 'error', text: escapeMarkdown(parsed.error) }];
+    if (!parsed.ok) return [{ kind: 'error', text: text(parsed.error) }];
     const verb = parsed.command.verb;
     if (!verb)
       return this.run(
@@ -60,8 +61,13 @@ export class Dispatcher {
         verb,
         this.commands.flatMap((c) => [c.name, ...c.aliases]),
       );
-      const text = `I don't know ${quoted(verb, 40)}.${guess ? ` Did you mean \`${guess}\`?` : ''} Say \`help\` to see what I can do.`;
-      return [{ kind: 'error', text }];
+      const didYouMean = guess ? t` Did you mean ${code(guess)}?` : [];
+      return [
+        {
+          kind: 'error',
+          text: t`I don't know ${code(quotedWords(verb, 40))}.${didYouMean} Say ${code('help')} to see what I can do.`,
+        },
+      ];
     }
     if (!command.sideEffects) return this.run(command, request, parsed.command, log, request.correlationId);
 
@@ -79,7 +85,7 @@ export class Dispatcher {
       // A repeated request that went to approval: show where that request stands now.
       if (claim.approvalId) return [await this.deps.approvals.show(claim.approvalId, request.user)];
       return [
-        { kind: 'text', text: `I'm already on that \`${command.name}\`; its progress is in my earlier message.` },
+        { kind: 'text', text: t`I'm already on that ${code(command.name)}; its progress is in my earlier message.` },
       ];
     }
     const replies = await this.run(command, request, parsed.command, log, claim.idempotencyKey);

@@ -30,6 +30,22 @@ export async function createFormOptions(
   };
 }
 
+/** The create form's fields, by the names its inputs submit: the vocabulary every channel's form uses. */
+export const CREATE_FIELDS = [
+  'name',
+  'vmSize',
+  'idleTimeMinutes',
+  'identity',
+  'computeInstanceName',
+  'customApplication',
+  'environment',
+  'endpointName',
+  'deploymentName',
+  'instanceType',
+  'instanceCount',
+  'description',
+] as const;
+
 export const RUNTIME_TYPE_VALUES: readonly RuntimeType[] = ['automatic', 'computeInstance', 'managedOnlineDeployment'];
 
 export function toRuntimeType(value: string | undefined): RuntimeType {

@@ -4,6 +4,7 @@
  * runtimes; with a policy, its roles decide.
  */
 import { OPERATION_KINDS, type OperationKind, type Runtime } from '../domain/runtime';
+import { unreachable } from '../unreachable';
 import type { PolicyStore } from './policy/policyStore';
 import type { ChatUser } from './request';
 
@@ -24,8 +25,11 @@ export function applicableActions(runtime: Pick<Runtime, 'type' | 'status' | 'ou
         return runtime.type !== 'managedOnlineDeployment' && runtime.status !== 'Unavailable';
       case 'upgrade':
         return runtime.outdated && runtime.status !== 'Unavailable';
-      default:
+      case 'stop':
+      case 'update':
         return true;
+      default:
+        return unreachable(kind, 'operation kind');
     }
   });
 }

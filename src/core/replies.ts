@@ -1,6 +1,7 @@
 /**
- * View models: what a command answers, independent of the channel. The Teams edge renders them as
- * markdown or Adaptive Cards; another channel renders them its own way.
+ * View models: what a command answers, independent of the channel. Sentences are structured text
+ * (text.ts), never markup. The Teams edge renders them as markdown or Adaptive Cards; another
+ * channel renders them its own way.
  */
 import type { Operation, OperationKind, Runtime, RuntimeType, VersionCheck, VersionsReport } from '../domain/runtime';
 import type { ApprovalRecord, ApprovalViewer } from './approvals/model';
@@ -8,6 +9,7 @@ import type { AuditEntry } from './audit/auditLog';
 import type { OnCallSummary } from '../domain/summary';
 import type { RetirementStatus } from './retirement/calendar';
 import type { InventoryRow, NextStep } from './retirement/inventory';
+import type { Text } from './text';
 
 export type { OnCallSummary } from '../domain/summary';
 export type { RetirementStatus } from './retirement/calendar';
@@ -64,8 +66,8 @@ export interface EditFormView extends FormState {
 }
 
 export type Reply =
-  | { kind: 'text'; text: string }
-  | { kind: 'error'; text: string; usage?: string }
+  | { kind: 'text'; text: Text }
+  | { kind: 'error'; text: Text; usage?: string }
   /** `retirement`: the one line about prompt flow's retirement. */
   | { kind: 'help'; commands: CommandHelp[]; command?: CommandHelp; retirement?: RetirementStatus }
   | {
@@ -116,16 +118,16 @@ export type Reply =
       approval: Omit<ApprovalRecord, 'sealed'>;
       viewer: ApprovalViewer;
       approvers: { objectId: string; name?: string }[];
-      /** Channel user ids that get their own view of the card (approvers and requester). */
-      refreshUserIds?: string[];
-      notice?: string;
+      /** Channel user ids of the people who see their own view of it (approvers and requester). */
+      personalViewUserIds?: string[];
+      notice?: Text;
     }
   | { kind: 'approvals'; pending: Omit<ApprovalRecord, 'sealed'>[] }
   | { kind: 'audit'; entries: AuditEntry[]; runtime?: string; export?: string }
   | {
       kind: 'roles';
       people: { objectId: string; name?: string; roles: string[] }[];
-      notice?: string;
+      notice?: Text;
       policySource?: string;
     }
   | { kind: 'createForm'; form: CreateFormView }

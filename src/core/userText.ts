@@ -1,28 +1,18 @@
 /**
- * User-supplied text inside the bot's own sentences. Replies are markdown, so a runtime name like
- * `[x](https://evil)` or `**x**` must not become a link or bold text, and `<img …>` must not become
- * HTML: user text is shown as inline code, with the characters that could escape it replaced.
+ * User-supplied words inside the core's own messages (an AppError's message, where backquotes mark
+ * code: text.ts `fromMessage`). The words become one code span: control characters and backquotes,
+ * which would end it early, are replaced, and long input is cut. Channel markup is the renderer's
+ * business: it escapes every run.
  */
 const CONTROL = /[\u0000-\u001f\u007f\u202a-\u202e\u2066-\u2069]/g;
 
 export function quoted(text: string, max = 60): string {
-  // Also break `](`: some clients still read a link in code, and the name stays readable.
-  const clean = text
-    .replace(CONTROL, ' ')
-    .replace(/`/g, "'")
-    .replace(/</g, '‹')
-    .replace(/>/g, '›')
-    .replace(/\]\(/g, '] (')
-    .trim();
-  const cut = clean.length > max ? `${clean.slice(0, max - 1)}…` : clean;
-  return `\`${cut || ' '}\``;
+  return `\`${quotedWords(text, max)}\``;
 }
 
-/** Escapes markdown and HTML in a whole sentence that came from elsewhere (the service's details). */
-export function escapeMarkdown(text: string): string {
-  return text
-    .replace(CONTROL, ' ')
-    .replace(/[\\`*_{}[\]()#+!|~]/g, (c) => `\\${c}`)
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;');
+/** The same words without the backquotes around them, for a code run. */
+export function quotedWords(text: string, max = 60): string {
+  const clean = text.replace(CONTROL, ' ').replace(/`/g, "'").trim();
+  const cut = clean.length > max ? `${clean.slice(0, max - 1)}…` : clean;
+  return cut || ' ';
 }

@@ -4,8 +4,8 @@
  * continuations (card updates, notifications) are not turns: they get spans of their own.
  */
 import { type Attributes, context, SpanKind, trace } from '@opentelemetry/api';
-import type { Activity, Middleware, TurnContext } from '../bot/sdk';
-import { correlationIdOf } from '../bot/correlation';
+import type { Activity, Middleware, TurnContext } from '../channels/teams/sdk';
+import { correlationIdOf } from '../channels/teams/middleware/correlation';
 import { instruments } from './metrics';
 import { errorType, failSpan, inSpan, secondsSince, tracer } from './tracer';
 import { TURN_LABEL, type TurnLabel } from './turnLabel';

@@ -77,12 +77,14 @@ export async function traceNotificationSend(
     const outcome = await send();
     const labels = {
       'notification.topic': notification.topic,
-      'notification.outcome': outcome.ok ? 'sent' : 'refused',
+      'notification.outcome': outcome.kind === 'sent' ? 'sent' : 'refused',
       // 0: no HTTP answer (refused connection, timeout); 429: Teams throttled the bot.
-      ...(outcome.ok ? {} : { 'http.response.status_code': outcome.status }),
+      ...(outcome.kind !== 'sent' && outcome.status !== undefined
+        ? { 'http.response.status_code': outcome.status }
+        : {}),
     };
     span.setAttributes(labels);
-    if (!outcome.ok) markFailed(span, outcome.code ?? String(outcome.status || 'no_answer'));
+    if (outcome.kind !== 'sent') markFailed(span, outcome.reason);
     instruments().notificationSends.add(1, labels);
     return outcome;
   });

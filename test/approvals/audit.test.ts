@@ -1,6 +1,6 @@
 /** The audit trail: every request, vote, execution, denial and role change, and the `audit` command. */
 import { afterEach, describe, expect, it } from 'vitest';
-import { Verb } from '../../src/cards/verbs';
+import { Verb } from '../../src/core/actions/verbs';
 import type { AuditEntry } from '../../src/core/audit/auditLog';
 import {
   type ApprovalStack,

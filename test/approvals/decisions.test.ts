@@ -1,6 +1,6 @@
 /** Deciding a request on its card: approve and execute, reject, cancel, expire, and every refusal. */
 import { afterEach, describe, expect, it } from 'vitest';
-import { Verb } from '../../src/cards/verbs';
+import { Verb } from '../../src/core/actions/verbs';
 import {
   ADAPTIVE,
   type Anyone,

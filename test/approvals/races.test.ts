@@ -1,6 +1,6 @@
 /** Races and retries: however many clicks, deliveries and sweeps, an approved change runs exactly once. */
 import { afterEach, describe, expect, it } from 'vitest';
-import { Verb } from '../../src/cards/verbs';
+import { Verb } from '../../src/core/actions/verbs';
 import type { ApprovalRecord } from '../../src/core/approvals/model';
 import { UNCHANGED } from '../../src/storage/collection';
 import {

@@ -1,7 +1,7 @@
 /** The change gate and the approval card: what is checked first, what the card shows and to whom. */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Verb } from '../../src/cards/verbs';
-import { approvalCard } from '../../src/cards/views/approval';
+import { Verb } from '../../src/core/actions/verbs';
+import { approvalCard } from '../../src/channels/teams/cards/views/approval';
 import { PEOPLE } from '../helpers/activities';
 import {
   ADAPTIVE,

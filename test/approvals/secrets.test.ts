@@ -1,7 +1,7 @@
 /** A feed token in a request that waits for approval: never shown or stored in clear, yet installed with. */
 import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Verb } from '../../src/cards/verbs';
+import { Verb } from '../../src/core/actions/verbs';
 import type { Storage } from '../../src/storage/storage';
 import { ADAPTIVE, type ApprovalStack, type InvokeAnswer, startApprovalStack } from '../helpers/approvalStack';
 

@@ -5,7 +5,7 @@
  * requests per route, so a retry or a second poller would show.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { Verb } from '../../src/cards/verbs';
+import { Verb } from '../../src/core/actions/verbs';
 import { UNCHANGED } from '../../src/storage/collection';
 import { type ApprovalStack, cardsOf, startApprovalStack } from '../helpers/approvalStack';
 

@@ -8,6 +8,7 @@ import { DuplicateGuard, KEY_REUSE_MS, outcomeOf } from '../../src/core/dedupe';
 import type { Reply } from '../../src/core/replies';
 import { MemoryStorage } from '../../src/storage/memoryStorage';
 import { CountingStorage } from '../helpers/countingStorage';
+import { text as words } from '../../src/core/text';
 
 const T0 = Date.parse('2026-01-01T00:00:00Z');
 const MIN = 60_000;
@@ -87,7 +88,7 @@ describe('DuplicateGuard', () => {
 describe('outcomeOf', () => {
   const operation = { kind: 'operation', operation: { id: 'op-1' } } as unknown as Reply;
   const approval = { kind: 'approval', approval: { id: 'ap-1' } } as unknown as Reply;
-  const text: Reply = { kind: 'text', text: 'done' };
+  const text: Reply = { kind: 'text', text: words('done') };
 
   it('should prefer the operation a request started over an approval among its replies', () => {
     expect(outcomeOf([approval, operation])).toEqual({ operationId: 'op-1' });

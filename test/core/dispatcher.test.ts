@@ -20,6 +20,7 @@ import type { Operation, Runtime } from '../../src/domain/runtime';
 import { AppError, ErrorCode } from '../../src/errors';
 import { createLogger } from '../../src/logger';
 import { MemoryStorage } from '../../src/storage/memoryStorage';
+import { markup, withMarkup } from '../helpers/textMarkup';
 
 const NOW = Date.parse('2026-11-23T09:00:00Z');
 
@@ -131,10 +132,10 @@ function request(text: string, overrides: Partial<ChatRequest> = {}): ChatReques
 
 const say = (text: string, overrides: Partial<ChatRequest> = {}) => dispatcher.handle(request(text, overrides));
 
-function onlyError(replies: Reply[]): Extract<Reply, { kind: 'error' }> {
+function onlyError(replies: Reply[]) {
   expect(replies).toHaveLength(1);
   expect(replies[0].kind).toBe('error');
-  return replies[0] as Extract<Reply, { kind: 'error' }>;
+  return withMarkup(replies[0] as Extract<Reply, { kind: 'error' }>);
 }
 
 describe('routing', () => {
@@ -271,7 +272,7 @@ describe('redeliveries', () => {
     clock.advance(59_999);
     const again = await say('reset rt-a');
     expect(first[0].kind).toBe('operation');
-    expect(again).toEqual([{ kind: 'text', text: ALREADY }]);
+    expect(again.map(withMarkup)).toEqual([{ kind: 'text', text: ALREADY }]);
     expect(client.runAction).toHaveBeenCalledTimes(1);
   });
 
@@ -288,7 +289,7 @@ describe('redeliveries', () => {
 
   it('should take the prefixed and the bare form of one change for the same request', async () => {
     await say('runtime reset rt-a');
-    expect(await say('reset rt-a')).toEqual([{ kind: 'text', text: ALREADY }]);
+    expect((await say('reset rt-a')).map(withMarkup)).toEqual([{ kind: 'text', text: ALREADY }]);
     expect(client.runAction).toHaveBeenCalledTimes(1);
   });
 
@@ -342,7 +343,7 @@ describe('redeliveries', () => {
       'upgrade rt-a',
     ]) {
       expect((await say(text))[0].kind).toBe('operation');
-      expect((await say(text))[0]).toMatchObject({
+      expect(withMarkup((await say(text))[0])).toMatchObject({
         kind: 'text',
         text: expect.stringContaining("I'm already on that"),
       });
@@ -476,7 +477,7 @@ describe('errorText', () => {
   ];
 
   it.each(table)('should turn %s into its sentence', (_code, error, expected) => {
-    expect(errorText(error, ID)).toBe(expected);
+    expect(markup(errorText(error, ID))).toBe(expected);
   });
 
   it('should have a row for every error code', () => {
@@ -486,7 +487,7 @@ describe('errorText', () => {
   it.each([ErrorCode.BadRequest, ErrorCode.InvalidField])(
     'should list the fields of a %s with several problems',
     (code) => {
-      const text = errorText(new AppError(code, 'Two problems.', { fields: two }), ID);
+      const text = markup(errorText(new AppError(code, 'Two problems.', { fields: two }), ID));
       expect(text).toBe(
         'That request has problems:\n- **vmSize**: Unknown VM size Big.\n- **idleTimeMinutes**: Idle time must be 15 to 4320.',
       );
@@ -499,7 +500,7 @@ describe('errorText', () => {
     ['a string', 'boom'],
     ['undefined', undefined],
   ])('should show only the generic sentence for %s', (_label, error) => {
-    const text = errorText(error, ID);
+    const text = markup(errorText(error, ID));
     expect(text).toBe(`Something went wrong on my side. It is logged with id \`${ID}\`; please try again.`);
   });
 });

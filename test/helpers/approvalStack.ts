@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { ApprovalRecord } from '../../src/core/approvals/model';
 import type { AuditEntry } from '../../src/core/audit/auditLog';
 import type { OperationRecord } from '../../src/service/model';
-import { visibleText } from '../bot/support';
+import { visibleText } from '../channels/teams/support';
 import { messageActivity, PEOPLE, postActivity, type Where, type Who } from './activities';
 import { cardActions, validateCard } from './cardValidation';
 import type { RecordedCall } from './connector';

@@ -12,7 +12,7 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import * as AC from 'adaptivecards';
-import { Verb } from '../../src/cards/verbs';
+import { Verb } from '../../src/core/actions/verbs';
 
 const VERBS = new Set<string>(Object.values(Verb));
 
@@ -308,7 +308,7 @@ class RuleWalker {
     this.keys(a, 'Action.Execute', path);
     this.text(a.title, `${path}.title`);
     if (typeof a.verb !== 'string' || !VERBS.has(a.verb))
-      this.error(`${path}.verb`, `${JSON.stringify(a.verb)} is not a verb in src/cards/verbs.ts`);
+      this.error(`${path}.verb`, `${JSON.stringify(a.verb)} is not a verb in src/core/actions/verbs.ts`);
     const data = a.data === undefined ? {} : a.data;
     if (!isObject(data)) this.error(`${path}.data`, 'must be an object');
     if ('verb' in (isObject(data) ? data : {}))

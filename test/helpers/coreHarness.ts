@@ -111,7 +111,7 @@ export async function startCore(options: CoreOptions = {}): Promise<Core> {
     sealer: Sealer.random(),
     updater,
     tracker,
-    people: new PeopleDirectory(storage),
+    people: new PeopleDirectory(storage, 'test'),
   });
   const subscriptions = new SubscriptionStore(storage, clock);
   const deps: CommandDeps = {

@@ -4,8 +4,8 @@
  * subscribed to `versions`. `publishAndDrain` publishes a version and waits until the queue is empty.
  */
 import { performance } from 'node:perf_hooks';
-import { type BotApp, createBotApp } from '../../src/bot/app';
-import { ConversationStore } from '../../src/bot/conversations';
+import { type BotApp, createBotApp } from '../../src/channels/teams/app';
+import { ConversationStore } from '../../src/channels/teams/conversations';
 import { systemClock } from '../../src/clock';
 import { createLogger } from '../../src/logger';
 import { createRuntimeServiceApp, type RuntimeServiceApp } from '../../src/service/app';

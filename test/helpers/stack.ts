@@ -4,7 +4,7 @@
  * engine and the tracker are driven by hand, so tests are fast and exact.
  */
 import path from 'node:path';
-import { type BotApp, createBotApp } from '../../src/bot/app';
+import { type BotApp, createBotApp } from '../../src/channels/teams/app';
 import { FakeClock } from '../../src/clock';
 import { type BotConfig, RETIREMENT_DEFAULTS, type ServiceConfig } from '../../src/config';
 import { createLogger, type Logger } from '../../src/logger';

@@ -5,15 +5,15 @@
  * behaves against it: it retries 429 (with Retry-After) and 5xx by itself, and how to stop that.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { createAdapter } from '../../src/bot/adapter';
-import { NoRetryBotFrameworkAuthentication } from '../../src/bot/noRetryAuth';
+import { createAdapter } from '../../src/channels/teams/adapter';
+import { NoRetryBotFrameworkAuthentication } from '../../src/channels/teams/auth/noRetryAuth';
 import {
   CloudAdapter,
   ConfigurationBotFrameworkAuthentication,
   type ConfigurationBotFrameworkAuthenticationOptions,
   ConfigurationServiceClientCredentialFactory,
   type ConversationReference,
-} from '../../src/bot/sdk';
+} from '../../src/channels/teams/sdk';
 import { createLogger } from '../../src/logger';
 import { botConfig } from './stack';
 import {

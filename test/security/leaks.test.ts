@@ -5,7 +5,7 @@
  * the runtime service (runtime and operation records, events, audit).
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { Verb } from '../../src/cards/verbs';
+import { Verb } from '../../src/core/actions/verbs';
 import { messageActivity, postActivity } from '../helpers/activities';
 import { capturedLogger, RecordingStorage } from '../helpers/leaks';
 import { type Stack, startStack } from '../helpers/stack';

@@ -7,7 +7,7 @@
  */
 import { SpanKind } from '@opentelemetry/api';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { Verb } from '../../src/cards/verbs';
+import { Verb } from '../../src/core/actions/verbs';
 import { createLogger } from '../../src/logger';
 import { inSpan } from '../../src/telemetry/tracer';
 import { type ApprovalStack, cardsOf, startApprovalStack } from '../helpers/approvalStack';

@@ -1,4 +1,4 @@
-import { Verb } from '../../cards/verbs';
+import { Verb } from './verbs';
 import type { CardAction } from './types';
 import { requiredField } from './types';
 

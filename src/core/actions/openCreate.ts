@@ -1,4 +1,4 @@
-import { Verb } from '../../cards/verbs';
+import { Verb } from './verbs';
 import { createFormOptions, toRuntimeType } from '../forms';
 import type { CardAction } from './types';
 import { field } from './types';

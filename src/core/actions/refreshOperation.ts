@@ -1,4 +1,4 @@
-import { Verb } from '../../cards/verbs';
+import { Verb } from './verbs';
 import { operationTitle } from '../operationTitle';
 import type { CardAction } from './types';
 import { requiredField } from './types';

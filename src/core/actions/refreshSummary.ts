@@ -1,4 +1,4 @@
-import { Verb } from '../../cards/verbs';
+import { Verb } from './verbs';
 import { summaryReply } from '../commands/status';
 import type { CardAction } from './types';
 

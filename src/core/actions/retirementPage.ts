@@ -1,4 +1,4 @@
-import { Verb } from '../../cards/verbs';
+import { Verb } from './verbs';
 import { retirementCommand } from '../commands/retirement';
 import { asCommand } from './asCommand';
 import type { CardAction } from './types';

@@ -1,10 +1,11 @@
-import { Verb } from '../../cards/verbs';
-import { quoted } from '../userText';
+import { Verb } from './verbs';
+import { quotedWords } from '../userText';
 import { openEditAction } from './openEdit';
 import { openInstallAction } from './openInstall';
 import { runRuntimeOperation } from './runtimeOperation';
 import type { CardAction } from './types';
 import { requiredField } from './types';
+import { code, t } from '../text';
 
 /**
  * Retry on a failed progress card. Reset, stop and upgrade run again; a failed install or edit
@@ -28,7 +29,7 @@ export const retryAction: CardAction = {
       case 'update':
         return openEditAction.run(ctx);
       default:
-        return { kind: 'error', text: `I can't retry ${quoted(kind, 30)} from here.` };
+        return { kind: 'error', text: t`I can't retry ${code(quotedWords(kind, 30))} from here.` };
     }
   },
 };

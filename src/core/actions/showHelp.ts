@@ -1,4 +1,4 @@
-import { Verb } from '../../cards/verbs';
+import { Verb } from './verbs';
 import { helpCommand } from '../commands/help';
 import { asCommand } from './asCommand';
 import type { CardAction } from './types';

@@ -1,4 +1,4 @@
-import { Verb } from '../../cards/verbs';
+import { Verb } from './verbs';
 import { runRuntimeOperation } from './runtimeOperation';
 import type { CardAction } from './types';
 

@@ -1,8 +1,7 @@
-import { Verb } from '../../cards/verbs';
-import { CREATE_FIELDS } from '../../cards/views/createForm';
+import { Verb } from './verbs';
 import { RUNTIME_NAME } from '../../domain/runtime';
 import { fieldError } from '../../errors';
-import { createFormOptions, createRequestFrom, formErrors, toRuntimeType } from '../forms';
+import { CREATE_FIELDS, createFormOptions, createRequestFrom, formErrors, toRuntimeType } from '../forms';
 import type { CardAction } from './types';
 import { changeContext, field, formValues } from './types';
 

@@ -1,4 +1,4 @@
-import { Verb } from '../../cards/verbs';
+import { Verb } from './verbs';
 import { readFlowEnvironment } from '../../domain/flowDag';
 import { parseRequirements } from '../../domain/requirements';
 import { formErrors } from '../forms';

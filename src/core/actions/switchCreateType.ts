@@ -1,6 +1,5 @@
-import { Verb } from '../../cards/verbs';
-import { CREATE_FIELDS } from '../../cards/views/createForm';
-import { createFormOptions, toRuntimeType } from '../forms';
+import { Verb } from './verbs';
+import { CREATE_FIELDS, createFormOptions, toRuntimeType } from '../forms';
 import type { CardAction } from './types';
 import { field, formValues } from './types';
 

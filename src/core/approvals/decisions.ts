@@ -6,6 +6,7 @@
 import { type Clock, iso } from '../../clock';
 import type { PolicyStore } from '../policy/policyStore';
 import type { Reply } from '../replies';
+import { text } from '../text';
 import type { ChatUser } from '../request';
 import type { ApprovalBroadcast } from './broadcast';
 import { voteDenial } from './eligibility';
@@ -58,7 +59,7 @@ export class ApprovalDecisions {
     const denial = await voteDenial(record, user, this.deps.policy);
     if (denial) return this.deny(record, user, denial);
     const why = reason.trim().slice(0, 500);
-    if (!why) return { kind: 'error', text: 'Say why you reject it: the requester sees your reason.' };
+    if (!why) return { kind: 'error', text: text('Say why you reject it: the requester sees your reason.') };
     const at = iso(this.deps.clock.now());
     return this.decide(record, user, 'reject', { reason: why }, (r) => ({
       ...r,
@@ -107,8 +108,8 @@ export class ApprovalDecisions {
     return view.render(next, user);
   }
 
-  private async deny(record: ApprovalRecord, user: ChatUser, text: string): Promise<Reply> {
-    await this.deps.broadcast.record(record, user, 'deny', { details: { reason: text } });
-    return { kind: 'error', text };
+  private async deny(record: ApprovalRecord, user: ChatUser, reason: string): Promise<Reply> {
+    await this.deps.broadcast.record(record, user, 'deny', { details: { reason } });
+    return { kind: 'error', text: text(reason) };
   }
 }

@@ -1,6 +1,7 @@
 /** What an approval request will change, before → after, in words for the card. Never holds a secret. */
 import type { OperationKind, Runtime } from '../../domain/runtime';
 import { redactSecrets } from '../../domain/secrets';
+import { unreachable } from '../../unreachable';
 import type { ApprovalChange } from './model';
 
 const LABELS: Record<string, string> = {
@@ -46,7 +47,8 @@ export function describeChanges(
         },
         { field: 'Install now', before: '', after: input.saveOnly ? 'no, save only' : 'yes' },
       ];
-    default:
+    case 'create':
+    case 'update':
       return Object.entries(input)
         .filter(([, v]) => v !== undefined && v !== '')
         .map(([field, value]) => ({
@@ -54,6 +56,8 @@ export function describeChanges(
           before: kind === 'create' ? '' : text((before as unknown as Record<string, unknown> | undefined)?.[field]),
           after: text(value),
         }));
+    default:
+      return unreachable(kind, 'operation kind');
   }
 }
 

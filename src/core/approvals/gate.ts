@@ -13,6 +13,7 @@ import { type Change, type ChangeContext, runChange } from '../changes';
 import { formatDuration, ruleFor } from '../policy/policy';
 import type { PolicyStore } from '../policy/policyStore';
 import type { Reply } from '../replies';
+import { code, t } from '../text';
 import { traceparentField } from '../../telemetry/traceparent';
 import { describeChanges } from './describe';
 import type { ApprovalRecord } from './model';
@@ -49,7 +50,7 @@ export class ApprovalGate {
       await audit.append({ ...base, action: 'deny', details: { reason: 'no requester role', roles } });
       return {
         kind: 'error',
-        text: `You need the dataScientist or owner role to ${change.kind} runtimes. Say \`roles\` to see who can grant it.`,
+        text: t`You need the dataScientist or owner role to ${change.kind} runtimes. Say ${code('roles')} to see who can grant it.`,
       };
     }
     const rule = ruleFor(current, change.kind, change.runtimeName);

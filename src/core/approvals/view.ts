@@ -3,6 +3,7 @@ import type { PeopleDirectory } from '../people';
 import type { PolicyStore } from '../policy/policyStore';
 import type { Reply } from '../replies';
 import type { ChatUser } from '../request';
+import { text } from '../text';
 import { voteDenial } from './eligibility';
 import type { ApprovalRecord, ApprovalViewer } from './model';
 import { sameUser } from './who';
@@ -26,10 +27,17 @@ export class ApprovalView {
         }
       : { objectId: '', canVote: record.status === 'pending', canCancel: record.status === 'pending' };
     const { sealed: _sealed, ...shown } = record;
-    const refreshUserIds =
+    const personalViewUserIds =
       record.status === 'pending'
         ? await this.people.channelIds([record.requester.objectId, ...approvers.map((p) => p.objectId)])
         : [];
-    return { kind: 'approval', approval: shown, viewer, approvers, refreshUserIds, ...(notice ? { notice } : {}) };
+    return {
+      kind: 'approval',
+      approval: shown,
+      viewer,
+      approvers,
+      personalViewUserIds,
+      ...(notice ? { notice: text(notice) } : {}),
+    };
   }
 }

@@ -1,5 +1,6 @@
 import type { Command } from './types';
 import { allowFlags, intFlag, usageError } from './types';
+import { text } from '../text';
 
 const EXPORT_LIMIT = 20_000;
 
@@ -14,7 +15,7 @@ export const auditCommand: Command = {
     allowFlags(ctx, ['limit', 'export']);
     const { policy, audit } = ctx.deps;
     if (policy.current() && (await policy.rolesOf(ctx.request.user.id)).length === 0) {
-      return { kind: 'error', text: 'You need a role in the policy to read the audit trail.' };
+      return { kind: 'error', text: text('You need a role in the policy to read the audit trail.') };
     }
     const runtime = ctx.args.args[0];
     if (ctx.args.flags.export !== undefined) {

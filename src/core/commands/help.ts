@@ -1,8 +1,9 @@
 import { retirementStatus } from '../retirement/calendar';
 import type { Reply } from '../replies';
-import { quoted } from '../userText';
+import { quotedWords } from '../userText';
 import { suggest } from './parse';
 import { type Command, type CommandDeps, toHelp } from './types';
+import { code, t } from '../text';
 
 export const helpCommand: Command = {
   name: 'help',
@@ -23,7 +24,7 @@ export const helpCommand: Command = {
     );
     return {
       kind: 'error',
-      text: `There is no command ${quoted(wanted, 40)}.${guess ? ` Did you mean \`${guess}\`?` : ''} Say \`help\` for the list.`,
+      text: t`There is no command ${code(quotedWords(wanted, 40))}.${guess ? t` Did you mean ${code(guess)}?` : []} Say ${code('help')} for the list.`,
     };
   },
 };

@@ -1,8 +1,9 @@
 import path from 'node:path';
 import { ROLES, type Role } from '../policy/policy';
-import { quoted } from '../userText';
+import { quoted, quotedWords } from '../userText';
 import type { Command } from './types';
 import { allowFlags, usageError } from './types';
+import { code, t, text, type Text } from '../text';
 
 export const rolesCommand: Command = {
   name: 'roles',
@@ -15,7 +16,7 @@ export const rolesCommand: Command = {
     allowFlags(ctx, []);
     const { policy, audit } = ctx.deps;
     const [verb, objectId, role] = ctx.args.args;
-    const list = async (notice?: string) => ({
+    const list = async (notice?: Text) => ({
       kind: 'roles' as const,
       people: (await policy.roster()).map((p) => ({
         objectId: p.objectId,
@@ -28,7 +29,7 @@ export const rolesCommand: Command = {
     if (!verb) return list();
     if (verb !== 'grant' && verb !== 'revoke') throw usageError(`Unknown ${quoted(verb, 20)}: use grant or revoke.`);
     if (!policy.current())
-      return { kind: 'error', text: 'No policy is configured (POLICY_FILE), so there are no roles to grant.' };
+      return { kind: 'error', text: text('No policy is configured (POLICY_FILE), so there are no roles to grant.') };
     if (!objectId || !role) throw usageError('Name the person by Entra object id, then the role.');
     if (!(ROLES as readonly string[]).includes(role))
       throw usageError(`Unknown role ${quoted(role, 30)}: use ${ROLES.join(', ')}.`);
@@ -44,13 +45,12 @@ export const rolesCommand: Command = {
         action: 'deny',
         details: { reason: `roles ${verb} needs the owner role`, objectId, role },
       });
-      return { kind: 'error', text: 'Only owners can grant or revoke roles.' };
+      return { kind: 'error', text: text('Only owners can grant or revoke roles.') };
     }
     if (verb === 'grant') await policy.grants.grant(objectId, role as Role, me.id, policy.nameOf(objectId));
     else await policy.grants.revoke(objectId, role as Role, me.id);
     await audit.append({ ...base, action: verb, details: { objectId, role } });
-    return list(
-      `${verb === 'grant' ? 'Granted' : 'Revoked'} ${role} ${verb === 'grant' ? 'to' : 'from'} ${quoted(policy.nameOf(objectId) ?? objectId, 70)}.`,
-    );
+    const who = code(quotedWords(policy.nameOf(objectId) ?? objectId, 70));
+    return list(t`${verb === 'grant' ? 'Granted' : 'Revoked'} ${role} ${verb === 'grant' ? 'to' : 'from'} ${who}.`);
   },
 };

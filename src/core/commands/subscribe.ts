@@ -1,6 +1,7 @@
 import { describeTopics, subscriptionText, topicsArg } from '../notifications/subscriptionText';
 import type { Command } from './types';
 import { allowFlags, auditBase } from './types';
+import { t, text } from '../text';
 
 export const subscribeCommand: Command = {
   name: 'subscribe',
@@ -16,7 +17,9 @@ export const subscribeCommand: Command = {
     if (!key)
       return {
         kind: 'error',
-        text: "I can't post to this conversation later (its service address is not on the allowed list), so I can't subscribe it.",
+        text: text(
+          "I can't post to this conversation later (its service address is not on the allowed list), so I can't subscribe it.",
+        ),
       };
     const result = await ctx.deps.subscriptions.subscribe(key, ctx.request.conversation, topics, ctx.request.user);
     if (result.added.length)
@@ -24,6 +27,6 @@ export const subscribeCommand: Command = {
     const head = result.added.length
       ? `Subscribed this conversation to ${describeTopics(result.added)}.`
       : `This conversation was already subscribed to ${describeTopics(topics)}.`;
-    return { kind: 'text', text: `${head}\n\n${subscriptionText(result.topics)}` };
+    return { kind: 'text', text: t`${head}\n\n${subscriptionText(result.topics)}` };
   },
 };

@@ -47,8 +47,6 @@ export interface CommandContext {
 export interface Command extends CommandHelp {
   /** Changes something: runs under an Idempotency-Key, and a repeated message does not run it twice. */
   sideEffects: boolean;
-  /** Place in the Teams manifest's command list (lower first); Teams shows at most 10. */
-  manifestRank?: number;
   run(ctx: CommandContext): Promise<Reply | Reply[]>;
 }
 

@@ -1,6 +1,7 @@
 import { describeTopics, subscriptionText, topicsArg } from '../notifications/subscriptionText';
 import type { Command } from './types';
 import { allowFlags, auditBase } from './types';
+import { t } from '../text';
 
 export const unsubscribeCommand: Command = {
   name: 'unsubscribe',
@@ -19,6 +20,6 @@ export const unsubscribeCommand: Command = {
     const head = result.removed.length
       ? `Unsubscribed this conversation from ${describeTopics(result.removed)}.`
       : `This conversation was not subscribed to ${describeTopics(topics)}.`;
-    return { kind: 'text', text: `${head}\n\n${subscriptionText(result.topics)}` };
+    return { kind: 'text', text: t`${head}\n\n${subscriptionText(result.topics)}` };
   },
 };

@@ -12,8 +12,6 @@ export const updateCommand: Command = {
     'update <name> [--vm-size <size>] [--idle <minutes>] [--env default|<environment>] [--instance-count N] [--description <text>]',
   examples: ['update chat-dev --idle 240', 'edit ci-alex-runtime --env default'],
   sideEffects: true,
-  // Teams lists 10 commands; editing is one click away on the detail card, so update makes room.
-  manifestRank: 200,
   async run(ctx) {
     const name = runtimeNameArg(ctx);
     allowFlags(ctx, ['vm-size', 'idle', 'env', 'instance-count', 'description']);

@@ -8,9 +8,6 @@ export const upgradeCommand: Command = {
   usage: 'upgrade <name>',
   examples: ['upgrade prod-chat'],
   sideEffects: true,
-  // The images are frozen (prompt flow is retiring), so few upgrades are left: `retirement` takes its
-  // place among the 10 commands Teams shows.
-  manifestRank: 150,
   async run(ctx) {
     const name = runtimeNameArg(ctx);
     allowFlags(ctx, []);

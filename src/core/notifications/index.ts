@@ -50,7 +50,7 @@ export class Notifications {
       clock: o.clock,
       log,
       globalPerSecond: o.config.globalSendsPerSecond,
-      onGone: (key, outcome) => this.notifier.dropConversation(key, `${outcome.status} ${outcome.code ?? ''}`.trim()),
+      onGone: (key, outcome) => this.notifier.dropConversation(key, outcome.reason),
     });
   }
 

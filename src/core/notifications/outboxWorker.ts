@@ -1,10 +1,10 @@
 /**
- * Drains the outbox within Teams' limits: per conversation (7/1 s, 8/2 s, 60/30 s) and a global
- * cap per second, both taken in storage so replicas share them (the global one by claims, without
- * a record that every send rewrites: rateLimiter.ts). An item is leased before it is
- * sent, so two replicas never send the same one. Definite refusals (429, 412, 502, 503, 504) are
- * retried after Retry-After or a backoff; 403/404 mean the bot is gone from the conversation and
- * its subscription is dropped; anything else goes to the dead letters with the reason.
+ * Drains the outbox within the channel's limits: per conversation (the sender's windows) and a
+ * global cap per second, both taken in storage so replicas share them (the global one by claims,
+ * without a record that every send rewrites: rateLimiter.ts). An item is leased before it is
+ * sent, so two replicas never send the same one. The sender judges each attempt: `retryLater` is
+ * retried after the time it asks for or a backoff; `gone` means the bot is gone from the
+ * conversation and its subscription is dropped; `failed` goes to the dead letters with the reason.
  */
 import { randomBytes } from 'node:crypto';
 import type { Clock } from '../../clock';
@@ -17,15 +17,25 @@ import { isEtagConflict } from '../../storage/storage';
 import { traceNotificationSend } from '../../telemetry/delivery';
 import type { Reply } from '../replies';
 import { Outbox, type OutboxItem } from './outbox';
-import { RateLimiter, type Reservation, TEAMS_CONVERSATION_WINDOWS } from './rateLimiter';
+import { RateLimiter, type Reservation, type Window } from './rateLimiter';
 
+/**
+ * One send as the channel judges it; the outbox acts on the verdict, never on the channel's codes.
+ * `reason` is kept with a retried or dead item; `status` (the channel's own) only labels telemetry.
+ */
 export type SendOutcome =
-  | { ok: true; messageId?: string }
-  /** status 0: no HTTP answer (connection refused, reset, timeout). */
-  | { ok: false; status: number; retryAfterMs?: number; code?: string; message?: string };
+  | { kind: 'sent'; messageId?: string }
+  /** Refused for now (throttled, busy, no answer): again after `afterMs` at the earliest, or a backoff. */
+  | { kind: 'retryLater'; reason: string; afterMs?: number; status?: number }
+  /** The bot can no longer post there (removed, blocked). */
+  | { kind: 'gone'; reason: string; status?: number }
+  /** Refused for good. */
+  | { kind: 'failed'; reason: string; status?: number };
 
 /** The channel edge: posts a new message to a conversation it has a stored reference for. */
 export interface NotificationSender {
+  /** The channel's limits for sends into one conversation. */
+  readonly conversationWindows: readonly Window[];
   send(conversationKey: string, reply: Reply): Promise<SendOutcome>;
 }
 
@@ -37,13 +47,11 @@ export interface OutboxWorkerOptions {
   log: Logger;
   globalPerSecond: number;
   /** The bot was removed or blocked there: drop the subscription (and audit it). */
-  onGone(conversationKey: string, outcome: Extract<SendOutcome, { ok: false }>): Promise<void>;
+  onGone(conversationKey: string, outcome: Extract<SendOutcome, { kind: 'gone' }>): Promise<void>;
   concurrency?: number;
   maxAttempts?: number;
 }
 
-const RETRYABLE = new Set([0, 412, 429, 502, 503, 504]);
-const GONE = new Set([403, 404]);
 const LEASE_MS = 60_000;
 const CONTENDED_WAIT_MS = 1000;
 
@@ -109,7 +117,7 @@ export class OutboxWorker {
       // wait would be dated too early, letting that conversation's next sends through too soon.
       await this.reserveGlobal();
       const conv = await this.o.limiter
-        .reserve(`conversation.${claimed.conversationKey}`, TEAMS_CONVERSATION_WINDOWS)
+        .reserve(`conversation.${claimed.conversationKey}`, this.o.sender.conversationWindows)
         .catch((error: unknown): Reservation => {
           // Sends to this conversation from other replicas keep winning its record: try it later.
           if (error instanceof ContentionError) return { ok: false, waitMs: CONTENDED_WAIT_MS };
@@ -177,7 +185,7 @@ export class OutboxWorker {
     const outcome = await traceNotificationSend(notification, item, () =>
       this.o.sender.send(item.conversationKey, notification.reply),
     );
-    if (outcome.ok) {
+    if (outcome.kind === 'sent') {
       await this.o.outbox.sent
         .create(id, {
           at: this.o.clock.now(),
@@ -189,13 +197,13 @@ export class OutboxWorker {
       result.sent++;
       return;
     }
-    const reason = `${outcome.status || 'no answer'}${outcome.code ? ` ${outcome.code}` : ''}`;
-    if (GONE.has(outcome.status)) {
+    const reason = outcome.reason;
+    if (outcome.kind === 'gone') {
       await this.o.outbox.items.delete(id);
       await this.o.onGone(item.conversationKey, outcome);
       result.dropped++;
-    } else if (RETRYABLE.has(outcome.status) && attempts < (this.o.maxAttempts ?? 10)) {
-      const wait = backoffDelay(SEND_BACKOFF, attempts, outcome.retryAfterMs);
+    } else if (outcome.kind === 'retryLater' && attempts < (this.o.maxAttempts ?? 10)) {
+      const wait = backoffDelay(SEND_BACKOFF, attempts, outcome.afterMs);
       await this.leases.release(id, { attempts, notBefore: this.o.clock.now() + wait, lastError: reason });
       result.retried++;
     } else {

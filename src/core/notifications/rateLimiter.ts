@@ -1,8 +1,8 @@
 /**
  * Durable sliding-window rate limits, shared by every replica through storage. A slot is taken
  * before a send and counts even if the send fails, which errs on the safe side. Windows are
- * stretched by a margin (10 % by default) so that network jitter cannot push a burst over Teams'
- * own count.
+ * stretched by a margin (10 % by default) so that network jitter cannot push a burst over the
+ * channel's own count.
  *
  * Two shapes, by how many writers share a window:
  * - `reserve`: a conversation's windows live in one eTag-checked record. Only sends to that one
@@ -24,13 +24,6 @@ export interface Window {
   limit: number;
   ms: number;
 }
-
-/** Teams' per-conversation limits for a bot's sends (teams-and-botframework.md). */
-export const TEAMS_CONVERSATION_WINDOWS: Window[] = [
-  { limit: 7, ms: 1000 },
-  { limit: 8, ms: 2000 },
-  { limit: 60, ms: 30_000 },
-];
 
 /** `at`: for a claim, the time its slot counts from. */
 export type Reservation = { ok: true; at?: number } | { ok: false; waitMs: number };
@@ -59,7 +52,7 @@ export class RateLimiter {
    * Reserves a slot under every window of `key` now, or says how long to wait. Waiting is never
    * stored: a caller that gives up leaves nothing behind.
    */
-  async reserve(key: string, windows: Window[]): Promise<Reservation> {
+  async reserve(key: string, windows: readonly Window[]): Promise<Reservation> {
     const longest = Math.max(...windows.map((w) => w.ms * this.margin));
     let waitMs = 0;
     await this.logs.update(key, (current) => {
@@ -96,7 +89,7 @@ export class RateLimiter {
     return { ok: false, waitMs: Math.max(1, Math.ceil(full + Math.random() * near.length * 10)) };
   }
 
-  private waitFor(at: number[], windows: Window[], now: number): number {
+  private waitFor(at: number[], windows: readonly Window[], now: number): number {
     let wait = 0;
     for (const w of windows) {
       const span = w.ms * this.margin;

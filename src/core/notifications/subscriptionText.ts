@@ -2,6 +2,7 @@
 import { usageError } from '../commands/types';
 import { quoted } from '../userText';
 import { parseTopics, type Topic, TOPIC_TITLES, TOPICS } from './topics';
+import { code, strong, t, text, type Text } from '../text';
 
 export function topicsArg(words: string[]): Topic[] {
   const { topics, unknown } = parseTopics(words);
@@ -15,8 +16,9 @@ export function describeTopics(topics: Topic[]): string {
   return topics.join(', ');
 }
 
-export function subscriptionText(topics: Topic[]): string {
+export function subscriptionText(topics: Topic[]): Text {
   if (topics.length === 0)
-    return 'This conversation gets no notices. Say `subscribe versions` (or failures, idle, digest, all) to start.';
-  return `This conversation gets:\n${topics.map((t) => `- **${t}**: ${TOPIC_TITLES[t]}`).join('\n')}\n\nSay \`unsubscribe <topic>\` to stop one.`;
+    return t`This conversation gets no notices. Say ${code('subscribe versions')} (or failures, idle, digest, all) to start.`;
+  const lines = topics.map((topic) => t`\n- ${strong(topic)}: ${TOPIC_TITLES[topic]}`);
+  return t`This conversation gets:${text(...lines)}\n\nSay ${code('unsubscribe <topic>')} to stop one.`;
 }

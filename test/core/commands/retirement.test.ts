@@ -16,6 +16,7 @@ import type { Reply } from '../../../src/core/replies';
 import type { Runtime } from '../../../src/domain/runtime';
 import { createLogger } from '../../../src/logger';
 import { MemoryStorage } from '../../../src/storage/memoryStorage';
+import { withMarkup } from '../../helpers/textMarkup';
 
 const NOW = Date.parse('2026-12-03T12:00:00Z');
 const daysAgo = (n: number) => new Date(NOW - n * 86_400_000).toISOString();
@@ -92,8 +93,8 @@ describe('retirement', () => {
     expect(last.rows.map((r) => r.name).at(-1)).toBe('rt-000');
     expect(last.rows).toHaveLength(120 - 7 * RETIREMENT_PAGE_SIZE);
     const past = await say('retirement --page 9');
-    expect(past).toMatchObject({ kind: 'error', text: 'There are only 8 pages.' });
-    expect(await say('retirement --page 0')).toMatchObject({ kind: 'error', text: '--page starts at 1.' });
+    expect(withMarkup(past)).toMatchObject({ kind: 'error', text: 'There are only 8 pages.' });
+    expect(withMarkup(await say('retirement --page 0'))).toMatchObject({ kind: 'error', text: '--page starts at 1.' });
     expect(await say('retirement --page two')).toMatchObject({
       kind: 'error',
       usage: 'retirement [--page N] [--export]',

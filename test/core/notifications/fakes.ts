@@ -1,8 +1,11 @@
 /** Test doubles for the notification tests: a scripted sender, a quiet logger, replies. */
+import { type ConnectorResult, connectorOutcome } from '../../../src/channels/teams/connectorOutcome';
+import { TEAMS_CONVERSATION_WINDOWS } from '../../../src/channels/teams/limits';
 import type { Clock } from '../../../src/clock';
 import type { NotificationSender, SendOutcome } from '../../../src/core/notifications/outboxWorker';
 import type { Reply } from '../../../src/core/replies';
 import { createLogger, type Logger } from '../../../src/logger';
+import { text } from '../../../src/core/text';
 
 export interface SentCall {
   conversationKey: string;
@@ -11,13 +14,15 @@ export interface SentCall {
   at: number;
 }
 
-type Script = SendOutcome | Error | ((call: SentCall) => SendOutcome | Promise<SendOutcome>);
+type Script = ConnectorResult | Error | ((call: SentCall) => ConnectorResult | Promise<ConnectorResult>);
 
 /**
  * A NotificationSender that answers from a script per conversation: each call takes the next
- * outcome of that conversation's list (the last one repeats); without a script, every send works.
+ * connector answer of that conversation's list (the last one repeats), judged as the Teams sender
+ * judges it, under Teams' windows; without a script, every send works.
  */
 export class ScriptedSender implements NotificationSender {
+  readonly conversationWindows = TEAMS_CONVERSATION_WINDOWS;
   readonly calls: SentCall[] = [];
   private readonly scripts = new Map<string, Script[]>();
   private messages = 0;
@@ -30,6 +35,10 @@ export class ScriptedSender implements NotificationSender {
   }
 
   async send(conversationKey: string, reply: Reply): Promise<SendOutcome> {
+    return connectorOutcome(await this.answer(conversationKey, reply));
+  }
+
+  private async answer(conversationKey: string, reply: Reply): Promise<ConnectorResult> {
     const call = { conversationKey, reply, at: this.clock.now() };
     this.calls.push(call);
     const script = this.scripts.get(conversationKey);
@@ -51,6 +60,6 @@ export function memoryLogger(): { log: Logger; lines: string[] } {
   return { log: createLogger('debug', {}, (line) => lines.push(line)), lines };
 }
 
-export function textReply(text: string): Reply {
-  return { kind: 'text', text };
+export function textReply(words: string): Reply {
+  return { kind: 'text', text: text(words) };
 }

@@ -58,7 +58,7 @@ describe('Outbox.enqueue', () => {
     expect(n).toMatchObject({
       id: 'version-20260101.v1',
       topic: 'versions',
-      reply: { kind: 'text', text: 'new' },
+      reply: textReply('new'),
       createdAt: clock.now(),
       enqueuedAt: clock.now(),
       recipients: 2,
@@ -88,7 +88,7 @@ describe('Outbox.enqueue', () => {
     expect(await outbox.items.ids()).toEqual(['n1~c1']);
     expect(await outbox.notifications.get('n1')).toMatchObject({
       topic: 'failures',
-      reply: { text: 'first' },
+      reply: textReply('first'),
       enqueuedAt: clock.now() - 5000,
       recipients: 1,
     });

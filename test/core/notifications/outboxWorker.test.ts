@@ -15,11 +15,13 @@ import {
   type OutboxWorkerOptions,
   type SendOutcome,
 } from '../../../src/core/notifications/outboxWorker';
-import { RateLimiter, TEAMS_CONVERSATION_WINDOWS } from '../../../src/core/notifications/rateLimiter';
+import { TEAMS_CONVERSATION_WINDOWS } from '../../../src/channels/teams/limits';
+import { RateLimiter } from '../../../src/core/notifications/rateLimiter';
 import { FileStorage } from '../../../src/storage/fileStorage';
 import { MemoryStorage } from '../../../src/storage/memoryStorage';
 import type { Storage } from '../../../src/storage/storage';
 import { memoryLogger, ScriptedSender, type SentCall, textReply } from './fakes';
+import { plainText, type Text } from '../../../src/core/text';
 
 const MIN = 60_000;
 const tmpDirs: string[] = [];
@@ -28,7 +30,7 @@ afterAll(async () => {
   await Promise.all(tmpDirs.map((d) => fsp.rm(d, { recursive: true, force: true })));
 });
 
-type Failure = Extract<SendOutcome, { ok: false }>;
+type Gone = Extract<SendOutcome, { kind: 'gone' }>;
 
 interface Setup {
   storage: Storage;
@@ -36,7 +38,7 @@ interface Setup {
   outbox: Outbox;
   sender: ScriptedSender;
   worker: OutboxWorker;
-  gone: { key: string; outcome: Failure }[];
+  gone: { key: string; outcome: Gone }[];
   lines: string[];
 }
 
@@ -272,7 +274,7 @@ describe('OutboxWorker: refusals not worth retrying', () => {
     expect(await s.outbox.enqueue(ID, 'failures', textReply('x'), ['c1', 'c2'])).toBe(2);
     s.sender.script('c1', { ok: false, status, code });
     expect(await s.worker.tick()).toEqual({ sent: 1, retried: 0, dropped: 1, failed: 0 });
-    expect(s.gone).toEqual([{ key: 'c1', outcome: { ok: false, status, code } }]);
+    expect(s.gone).toEqual([{ key: 'c1', outcome: { kind: 'gone', reason: `${status} ${code}`, status } }]);
     expect(await s.outbox.items.ids()).toEqual([]);
     expect(await s.outbox.deadLetters.ids()).toEqual([]);
     expect(await s.outbox.sent.ids()).toEqual([`${ID}~c2`]);
@@ -337,7 +339,7 @@ describe('OutboxWorker: rate limits', () => {
       if (Number.isFinite(next)) s.clock.set(Math.max(s.clock.now(), next));
     }
     expect(await s.outbox.pending()).toBe(0);
-    const ids = s.sender.calls.map((c) => (c.reply as { text: string }).text);
+    const ids = s.sender.calls.map((c) => plainText((c.reply as { text: Text }).text));
     expect(new Set(ids).size).toBe(70);
     expect(ids).toHaveLength(70);
     for (const w of TEAMS_CONVERSATION_WINDOWS)
@@ -404,7 +406,7 @@ describe('OutboxWorker: two workers on one queue', () => {
 
   function sentPairs(...setups: Setup[]): string[] {
     return setups.flatMap((x) =>
-      x.sender.calls.map((c) => `${(c.reply as { text: string }).text}|${c.conversationKey}`),
+      x.sender.calls.map((c) => `${plainText((c.reply as { text: Text }).text)}|${c.conversationKey}`),
     );
   }
 

@@ -16,6 +16,7 @@ import { Collection } from '../../../src/storage/collection';
 import { FileStorage } from '../../../src/storage/fileStorage';
 import { MemoryStorage } from '../../../src/storage/memoryStorage';
 import type { Storage } from '../../../src/storage/storage';
+import { markup } from '../../helpers/textMarkup';
 
 const ALL: Topic[] = ['versions', 'failures', 'idle', 'digest'];
 const CHANNEL: ChatConversation = {
@@ -81,8 +82,8 @@ describe('topic words in replies', () => {
   });
 
   it('should list what the conversation gets, or how to start', () => {
-    expect(subscriptionText([])).toContain('gets no notices');
-    const text = subscriptionText(['versions', 'idle']);
+    expect(markup(subscriptionText([]))).toContain('gets no notices');
+    const text = markup(subscriptionText(['versions', 'idle']));
     expect(text).toContain('**versions**');
     expect(text).toContain('**idle**');
     expect(text).not.toContain('**failures**');

@@ -31,7 +31,7 @@ export const DEPLOYMENT_FILES = {
   config: 'src/config.ts',
   packageJson: 'package.json',
   packageScript: 'scripts/package.ts',
-  botServer: 'src/bot/server.ts',
+  botServer: 'src/channels/teams/server.ts',
   serviceHealth: 'src/service/routes/health.ts',
 } as const;
 export type DeploymentFiles = Record<keyof typeof DEPLOYMENT_FILES, string>;

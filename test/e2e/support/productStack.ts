@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { type BotApp, createBotApp } from '../../../src/bot/app';
+import { type BotApp, createBotApp } from '../../../src/channels/teams/app';
 import type { Clock } from '../../../src/clock';
 import { type BotConfig, RETIREMENT_DEFAULTS } from '../../../src/config';
 import { createLogger } from '../../../src/logger';

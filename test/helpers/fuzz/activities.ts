@@ -4,7 +4,7 @@
  * type where Teams would put an object or a string. Most are otherwise well formed Teams activities
  * (a personal chat or a channel with its mention), so that they get past the edge and into the core.
  */
-import { Verb } from '../../../src/cards/verbs';
+import { Verb } from '../../../src/core/actions/verbs';
 import { COMMANDS } from '../../../src/core/commands/registry';
 import { messageActivity, type Who } from '../activities';
 import { DEMO_RUNTIMES, type Hostile } from './hostile';

@@ -16,9 +16,9 @@
 import http from 'node:http';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Verb } from '../../../src/cards/verbs';
+import { Verb } from '../../../src/core/actions/verbs';
 import { createLogger } from '../../../src/logger';
-import { visibleText } from '../../bot/support';
+import { visibleText } from '../../channels/teams/support';
 import { messageActivity, postActivity } from '../activities';
 import { startEventLoopProbe } from '../eventLoopProbe';
 import { RecordingStorage } from '../leaks';
