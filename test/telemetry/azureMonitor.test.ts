@@ -10,7 +10,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import net from 'node:net';
 import path from 'node:path';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { AppInsightsIngestion } from '../helpers/appInsightsIngestion';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -34,13 +34,14 @@ async function freePort(): Promise<number> {
 }
 
 async function waitForReady(): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    if (child.exitCode !== null) throw new Error(`the service exited (${child.exitCode}):\n${output.join('')}`);
-    const ready = await fetch(`${serviceUrl}/readyz`).catch(() => undefined);
-    if (ready?.status === 200) return;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`the service did not become ready:\n${output.join('')}`);
+  await vi.waitFor(
+    async () => {
+      if (child.exitCode !== null) throw new Error(`the service exited (${child.exitCode}):\n${output.join('')}`);
+      const ready = await fetch(`${serviceUrl}/readyz`).catch(() => undefined);
+      if (ready?.status !== 200) throw new Error(`the service did not become ready:\n${output.join('')}`);
+    },
+    { timeout: 40_000, interval: 100 },
+  );
 }
 
 beforeAll(async () => {

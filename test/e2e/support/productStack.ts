@@ -12,7 +12,8 @@ import { createLogger } from '../../../src/logger';
 import { createRuntimeServiceApp, type RuntimeServiceApp } from '../../../src/service/app';
 import { localTimings } from '../../../src/service/providers/local/localProvider';
 import { MemoryStorage } from '../../../src/storage/memoryStorage';
-import { serviceConfig } from '../../helpers/stack';
+import { PEOPLE } from '../../helpers/activities';
+import { serviceConfig } from '../../helpers/service';
 
 export const ROOT = path.resolve(__dirname, '../../..');
 
@@ -20,13 +21,6 @@ export const ROOT = path.resolve(__dirname, '../../..');
 export function productPlaygroundYaml(): string {
   return readFileSync(path.join(ROOT, 'playground/.m365agentsplayground.yml'), 'utf8');
 }
-
-/** People of the product's Playground config (playground/.m365agentsplayground.yml). */
-export const PEOPLE = {
-  alex: { id: 'user-id-0', name: 'Alex Wilber', aadObjectId: '00000000-0000-0000-0000-0000000000020' },
-  megan: { id: 'user-id-1', name: 'Megan Bowen', aadObjectId: '00000000-0000-0000-0000-0000000000021' },
-  adele: { id: 'user-id-2', name: 'Adele Vance', aadObjectId: '00000000-0000-0000-0000-0000000000022' },
-} as const;
 
 export const TEAM = { name: 'ML Platform', channelName: 'Runtime Ops', channelId: 'channel-runtime-ops-id' } as const;
 
