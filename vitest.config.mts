@@ -42,11 +42,9 @@ const INTEGRATION = [
   '**/errors.test.ts',
   '**/trackerOutage.test.ts',
   '**/pollLoop.test.ts',
-  '**/runtimeClient.test.ts',
   '**/fileStorage.test.ts',
   '**/registryWatcher.test.ts',
   '**/tokenEndpoint.test.ts',
-  '**/config.test.ts',
 ];
 
 /** The `slow` project's files first (longest first within each project, as vitest does). */

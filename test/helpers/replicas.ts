@@ -17,6 +17,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { vi } from 'vitest';
 import { createStorage, type StorageArea } from '../../src/storage';
 import type { Storage } from '../../src/storage/storage';
 import { type Azurite, startAzurite } from './azurite';
@@ -128,13 +129,16 @@ export async function startReplicas(options: ReplicaOptions = {}): Promise<Repli
     runs.push(child);
     const replica = await healthy(child, name, `http://127.0.0.1:${port}`);
     // It logs its start-up line just after it starts listening.
-    const deadline = Date.now() + 5000;
-    let listening: Record<string, unknown> | undefined;
-    while (!(listening = replica.logs().find((r) => r.msg === 'runtime service listening')) && Date.now() < deadline)
-      await new Promise((r) => setTimeout(r, 20));
-    if (typeof listening?.worker !== 'string')
-      throw new Error(`${name} did not log its worker id:\n${replica.output()}`);
-    return { ...replica, ...(gate ? { gate } : {}), worker: listening.worker };
+    const worker = await vi.waitFor(
+      () => {
+        const listening = replica.logs().find((r) => r.msg === 'runtime service listening');
+        if (typeof listening?.worker !== 'string')
+          throw new Error(`${name} did not log its worker id:\n${replica.output()}`);
+        return listening.worker;
+      },
+      { interval: 20, timeout: 5000 },
+    );
+    return { ...replica, ...(gate ? { gate } : {}), worker };
   };
   const startBot = async (i: number, serviceUrl: string): Promise<ReplicaProcess> => {
     const name = `bot-${'ab'[i] ?? i}`;
@@ -225,16 +229,16 @@ function launch(entry: string, env: Settings, cwd: string): ChildRun {
 }
 
 async function healthy(run: ChildRun, name: string, url: string): Promise<ReplicaProcess> {
-  const deadline = Date.now() + START_TIMEOUT_MS;
-  for (;;) {
-    if (run.child.exitCode !== null) throw new Error(`${name} exited with ${run.child.exitCode}:\n${run.output()}`);
-    const ok = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(2000) })
-      .then((r) => r.ok)
-      .catch(() => false);
-    if (ok) break;
-    if (Date.now() > deadline) throw new Error(`${name} did not answer on ${url}:\n${run.output()}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  await vi.waitFor(
+    async () => {
+      if (run.child.exitCode !== null) throw new Error(`${name} exited with ${run.child.exitCode}:\n${run.output()}`);
+      const ok = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(2000) })
+        .then((r) => r.ok)
+        .catch(() => false);
+      if (!ok) throw new Error(`${name} did not answer on ${url}:\n${run.output()}`);
+    },
+    { interval: 100, timeout: START_TIMEOUT_MS },
+  );
   return {
     name,
     url,
