@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
@@ -61,6 +62,9 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // vitest's default is one worker fewer than the cores: a single worker on this 2-core machine. The
+    // slow files mostly wait on browsers and child processes, so every core gets a worker.
+    maxWorkers: availableParallelism(),
     reporters: ['default'],
     sequence: { sequencer: SlowFirst },
     projects: [
