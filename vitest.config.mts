@@ -68,7 +68,8 @@ export default defineConfig({
     reporters: ['default'],
     sequence: { sequencer: SlowFirst },
     projects: [
-      { extends: true, test: { name: 'slow', include: SLOW } },
+      // The compiled product, for the files that start it as a child process (test/helpers/compiled.ts).
+      { extends: true, test: { name: 'slow', include: SLOW, globalSetup: ['test/helpers/compiled.ts'] } },
       { extends: true, test: { name: 'integration', include: INTEGRATION, exclude: SLOW } },
       {
         extends: true,

@@ -1,7 +1,7 @@
 /**
- * The compiled product starts: `scripts/build.ts` compiles into a temp folder laid out as a staged one,
- * whose node_modules is the repository's (support/compiledApp.ts), and `npm run start:prod` and
- * `npm run service:prod` run there. The same starts from a fresh folder after `npm ci --omit=dev`, and
+ * The compiled product starts: the run's build (`scripts/build.ts` into dist/, helpers/compiled.ts) is
+ * copied into a temp folder laid out as a staged one, whose node_modules is the repository's
+ * (support/compiledApp.ts), and `npm run start:prod` and `npm run service:prod` run there. The same starts from a fresh folder after `npm ci --omit=dev`, and
  * what that folder holds, are stagedStart.test.ts, in `npm run test:prod` (`.ci/run` runs both).
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -9,7 +9,8 @@ import { builtinModules } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { build, ROOT } from '../../scripts/build';
+import { ROOT } from '../../scripts/build';
+import { DIST } from '../helpers/compiled';
 import { describeCompiledStarts, linkedFolder } from './support/compiledApp';
 
 const PACKAGE = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
@@ -19,10 +20,10 @@ const PACKAGE = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')
 let work: string;
 let app: string;
 
-beforeAll(async () => {
+beforeAll(() => {
   work = mkdtempSync(path.join(os.tmpdir(), 'compiled-start-'));
-  app = linkedFolder(path.join(work, 'app'), await build(path.join(work, 'dist')));
-}, 5 * 60_000);
+  app = linkedFolder(path.join(work, 'app'), DIST);
+});
 
 afterAll(() => {
   if (work) rmSync(work, { recursive: true, force: true });

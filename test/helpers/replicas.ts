@@ -1,13 +1,13 @@
 /**
- * Replicas on one machine as if on separate hosts: runtime-service processes (`src/serviceMain.ts`)
- * and bot processes (`src/index.ts` with RUNTIME_SERVICE_URL, so it embeds no service), each with
+ * Replicas on one machine as if on separate hosts: runtime-service processes (`serviceMain`) and bot
+ * processes (`index` with RUNTIME_SERVICE_URL, so it embeds no service), compiled (compiled.ts), each with
  * its own data folder as working directory, configured only through its environment, and sharing
  * nothing but one Azurite storage account (STORAGE=blob), the sealing key and the service token.
  * The first service reaches storage through a loopback path of its own (storageGate.ts), which a
  * test can cut to catch that replica at a known point before it `kill -9`s it; the others, and the
  * bots, reach Azurite directly.
  *
- * Children run `node --import tsx` directly, so the pid a test signals is the replica itself, and
+ * Children run `node dist/src/….js` directly, so the pid a test signals is the replica itself, and
  * from their data folder, so a developer's `.env` in the checkout configures none of them.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -16,17 +16,15 @@ import { promises as fs, mkdtempSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { vi } from 'vitest';
 import { createStorage, type StorageArea } from '../../src/storage';
 import type { Storage } from '../../src/storage/storage';
 import { type Azurite, startAzurite } from './azurite';
+import { COMPILED } from './compiled';
 import { startStorageGate, type StorageGate } from './storageGate';
 
-const ROOT = path.resolve(__dirname, '../..');
-const TSX = pathToFileURL(path.join(ROOT, 'node_modules/tsx/dist/loader.mjs')).href;
-export const SERVICE_MAIN = path.join(ROOT, 'src/serviceMain.ts');
-export const BOT_MAIN = path.join(ROOT, 'src/index.ts');
+export const SERVICE_MAIN = COMPILED.service;
+export const BOT_MAIN = COMPILED.bot;
 const CONTAINER = 'replicas';
 const START_TIMEOUT_MS = 45_000;
 
@@ -209,7 +207,7 @@ process.once('exit', () => {
 });
 
 function launch(entry: string, env: Settings, cwd: string): ChildRun {
-  const child = spawn(process.execPath, ['--no-deprecation', '--import', TSX, entry], {
+  const child = spawn(process.execPath, ['--no-deprecation', entry], {
     cwd,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -2,8 +2,9 @@
  * The real service as a child process: what is stored survives a restart, and an operation whose
  * process was killed with SIGKILL is finished by the next process on the same data folder.
  *
- * Started with `node --import tsx` rather than `npx tsx`, so that the pid we SIGKILL is the service
- * itself and not an npm wrapper that would leave the service running.
+ * Started as `node dist/src/serviceMain.js` (the compiled service, helpers/compiled.ts) rather than
+ * through npm or npx, so that the pid we SIGKILL is the service itself and not a wrapper that would
+ * leave the service running.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { promises as fsp } from 'node:fs';
@@ -11,6 +12,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, it, type TestContext, vi } from 'vitest';
+import { COMPILED } from '../helpers/compiled';
 import { ACTORS, automatic, ROOT, sendRequest } from '../helpers/service';
 
 interface Service {
@@ -59,7 +61,7 @@ async function startService(dir: string, scale: number, track: (child: ChildProc
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const name of ['RUNTIME_SERVICE_TOKEN', 'RUNTIME_SERVICE_URL', 'RUNTIME_SERVICE_HOST', 'STORAGE', 'DEMO_DATA'])
     delete env[name];
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/serviceMain.ts'], {
+  const child = spawn(process.execPath, [COMPILED.service], {
     cwd: ROOT,
     env: {
       ...env,

@@ -12,9 +12,9 @@ import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { AppInsightsIngestion } from '../helpers/appInsightsIngestion';
+import { COMPILED } from '../helpers/compiled';
 
 const ROOT = path.resolve(__dirname, '../..');
-const TSX_CLI = path.join(ROOT, 'node_modules/tsx/dist/cli.mjs');
 const IKEY = '11111111-2222-3333-4444-555555555555';
 const TRACE_ID = '0af7651916cd43dd8448eb211c80319c';
 const CALLER_SPAN = 'b7ad6b7169203331';
@@ -53,7 +53,7 @@ beforeAll(async () => {
       ([key]) => !/^(OTEL_|APPLICATIONINSIGHTS_|APPLICATION_INSIGHTS_|RUNTIME_)/.test(key),
     ),
   );
-  child = spawn(process.execPath, [TSX_CLI, '--no-deprecation', 'src/serviceMain.ts'], {
+  child = spawn(process.execPath, ['--no-deprecation', COMPILED.service], {
     cwd: ROOT,
     env: {
       ...inherited,
