@@ -16,7 +16,7 @@
  *   npx vitest run test/e2e/approvals.test.ts                          # screenshots in test-results/e2e/
  *   UPDATE_SCREENSHOTS=1 npx vitest run test/e2e/approvals.test.ts     # also refreshes docs/screenshots/13-*
  */
-import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, type TestContext, vi } from 'vitest';
 import type { AuditEntry } from '../../src/core/audit/auditLog';
 import { chromiumPath, openPlayground, type PlaygroundPage } from './harness/browser';
 import { type PlaygroundHandle, startPlayground } from './harness/playground';
@@ -67,13 +67,14 @@ function progressState(text: string): string | undefined {
 const isDone = (text: string) => progressState(text) === 'Done';
 
 async function until<T>(probe: () => Promise<T | undefined>, timeoutMs: number, why: () => string): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(why());
-    await new Promise((r) => setTimeout(r, 250));
-  }
+  return vi.waitFor(
+    async () => {
+      const value = await probe();
+      if (value === undefined) throw new Error(why());
+      return value;
+    },
+    { interval: 250, timeout: timeoutMs },
+  );
 }
 
 describe.skipIf(!chromium)('approvals in the Agents Playground: Alex asks, Megan decides', () => {

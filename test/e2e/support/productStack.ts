@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { vi } from 'vitest';
 import { type BotApp, createBotApp } from '../../../src/bot/app';
 import type { Clock } from '../../../src/clock';
 import { type BotConfig, RETIREMENT_DEFAULTS } from '../../../src/config';
@@ -178,12 +179,13 @@ export async function createRuntimeViaApi(
 
 /** GET /v1/operations/{id} until it ends; returns its final status. */
 export async function waitForOperation(serviceUrl: string, id: string, timeoutMs = 30_000): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const res = await fetch(`${serviceUrl}/v1/operations/${encodeURIComponent(id)}`);
-    const op = (await res.json()) as { status?: string };
-    if (op.status === 'Succeeded' || op.status === 'Failed') return op.status;
-    if (Date.now() > deadline) throw new Error(`operation ${id} still ${op.status} after ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
+  return vi.waitFor(
+    async () => {
+      const res = await fetch(`${serviceUrl}/v1/operations/${encodeURIComponent(id)}`);
+      const op = (await res.json()) as { status?: string };
+      if (op.status === 'Succeeded' || op.status === 'Failed') return op.status;
+      throw new Error(`operation ${id} still ${op.status} after ${timeoutMs} ms`);
+    },
+    { interval: 200, timeout: timeoutMs },
+  );
 }
