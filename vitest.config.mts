@@ -12,7 +12,7 @@ import { BaseSequencer, type TestSpecification } from 'vitest/node';
  *   OpenTelemetry providers, fake timers) or spawn children; each file in a fresh module graph.
  * - `unit`: everything else, in-process only; files share one module cache per worker
  *   (`isolate: false`), which saves loading src/ again for each of them. A file that needs a
- *   fresh graph belongs in `integration`.
+ *   fresh graph (process-wide state, `vi.mock`) belongs in `integration`.
  * - `prod`: the deployed folder, staged with `npm ci --omit=dev` (`npm run test:prod`, in `.ci/run`).
  *
  * Patterns name files by their base name where they can, so they hold when test folders move.
