@@ -30,7 +30,8 @@ import { messageActivity, postActivity, type Who } from '../test/helpers/activit
 import { cardActions } from '../test/helpers/cardValidation';
 import { CountingStorage, type StorageCall } from '../test/helpers/countingStorage';
 import { ACTORS, automatic, sendRequest } from '../test/helpers/service';
-import { botConfig, serviceConfig, type Stack, startStack } from '../test/helpers/stack';
+import { serviceConfig } from '../test/helpers/service';
+import { botConfig, type Stack, startStack } from '../test/helpers/stack';
 
 const ROOT = path.resolve(__dirname, '..');
 const CHANNELS = 10;

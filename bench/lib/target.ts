@@ -38,7 +38,8 @@ import { MemoryStorage } from '../../src/storage/memoryStorage';
 import type { Storage } from '../../src/storage/storage';
 import { startTelemetry } from '../../src/telemetry/setup';
 import { CountingStorage } from '../../test/helpers/countingStorage';
-import { botConfig, serviceConfig } from '../../test/helpers/stack';
+import { serviceConfig } from '../../test/helpers/service';
+import { botConfig } from '../../test/helpers/stack';
 import { catalogueTags, seedRuntimes } from './fixtures';
 import { bareRestify, listen } from './http';
 

@@ -16,21 +16,21 @@
  *   npx vitest run test/e2e/approvals.test.ts                          # screenshots in test-results/e2e/
  *   UPDATE_SCREENSHOTS=1 npx vitest run test/e2e/approvals.test.ts     # also refreshes docs/screenshots/13-*
  */
-import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, type TestContext, vi } from 'vitest';
 import type { AuditEntry } from '../../src/core/audit/auditLog';
 import { chromiumPath, openPlayground, type PlaygroundPage } from './harness/browser';
 import { type PlaygroundHandle, startPlayground } from './harness/playground';
-import {
-  type ApprovalStack,
-  invokeAs,
-  openGroupChat,
-  openPlaygroundAs,
-  PEOPLE,
-  productPlaygroundYaml,
-  startApprovalStack,
-} from './support/approvalsStack';
+import { PEOPLE } from '../helpers/activities';
+import { DEMO_POLICY } from '../helpers/approvalStack';
+import { invokeAs, openGroupChat, openPlaygroundAs } from './support/approvalsStack';
 import { Chat } from './support/chat';
-import { createRuntimeViaApi, waitForOperation } from './support/productStack';
+import {
+  createRuntimeViaApi,
+  type ProductStack,
+  productPlaygroundYaml,
+  startProductStack,
+  waitForOperation,
+} from './support/productStack';
 
 const TEST_TIMEOUT = 90_000;
 // Three Chromium page loads of the Playground's 9 MB bundle on a busy 2-CPU machine.
@@ -67,17 +67,18 @@ function progressState(text: string): string | undefined {
 const isDone = (text: string) => progressState(text) === 'Done';
 
 async function until<T>(probe: () => Promise<T | undefined>, timeoutMs: number, why: () => string): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(why());
-    await new Promise((r) => setTimeout(r, 250));
-  }
+  return vi.waitFor(
+    async () => {
+      const value = await probe();
+      if (value === undefined) throw new Error(why());
+      return value;
+    },
+    { interval: 250, timeout: timeoutMs },
+  );
 }
 
 describe.skipIf(!chromium)('approvals in the Agents Playground: Alex asks, Megan decides', () => {
-  let stack: ApprovalStack | undefined;
+  let stack: ProductStack | undefined;
   let pg: PlaygroundHandle | undefined;
   let alexUi: PlaygroundPage | undefined;
   let meganUi: PlaygroundPage | undefined;
@@ -89,7 +90,7 @@ describe.skipIf(!chromium)('approvals in the Agents Playground: Alex asks, Megan
   const first = { id: '', alexSeq: 0, meganSeq: 0, postedButtons: [] as string[] };
 
   beforeAll(async () => {
-    stack = await startApprovalStack();
+    stack = await startProductStack({ policyFile: DEMO_POLICY });
     pg = await startPlayground({ botEndpoint: stack.botEndpoint, configYaml: productPlaygroundYaml() });
     const viewport = { width: 1280, height: 900 };
     alexUi = await openPlayground(pg.url, { viewport, timeoutMs: 30_000 });

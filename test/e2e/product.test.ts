@@ -13,11 +13,11 @@ import { COMMANDS } from '../../src/core/commands/registry';
 import { dayStart, daysUntil } from '../../src/core/retirement/calendar';
 import { chromiumPath, openPlayground, type PlaygroundPage } from './harness/browser';
 import { type PlaygroundHandle, sendMessageAs, startPlayground } from './harness/playground';
+import { PEOPLE } from '../helpers/activities';
 import { Chat } from './support/chat';
 import {
   createRuntimeViaApi,
   listRuntimes,
-  PEOPLE,
   type ProductStack,
   productPlaygroundYaml,
   startProductStack,

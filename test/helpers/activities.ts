@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 
 export const TENANT = '00000000-0000-0000-0000-0000000000001';
+/** The demo people, as the product's Playground config (playground/.m365agentsplayground.yml) has them. */
 export const PEOPLE = {
   alex: { id: 'user-id-0', name: 'Alex Wilber', aadObjectId: '00000000-0000-0000-0000-0000000000020' },
   megan: { id: 'user-id-1', name: 'Megan Bowen', aadObjectId: '00000000-0000-0000-0000-0000000000021' },

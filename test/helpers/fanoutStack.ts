@@ -11,7 +11,8 @@ import { createLogger } from '../../src/logger';
 import { createRuntimeServiceApp, type RuntimeServiceApp } from '../../src/service/app';
 import { localTimings } from '../../src/service/providers/local/localProvider';
 import { MemoryStorage } from '../../src/storage/memoryStorage';
-import { botConfig, serviceConfig } from './stack';
+import { serviceConfig } from './service';
+import { botConfig } from './stack';
 import { type FaultPlan, randomFaults, ThrottledConnector } from './throttledConnector';
 
 export const FANOUT_ACTOR = { objectId: '00000000-0000-0000-0000-0000000000021', name: 'Megan Bowen' };
@@ -54,7 +55,7 @@ export async function startFanoutStack(options: {
   });
   await connector.start();
   const service = createRuntimeServiceApp({
-    config: serviceConfig(),
+    config: serviceConfig({ demoData: true }),
     storage: new MemoryStorage(),
     log,
     timings: localTimings(0),

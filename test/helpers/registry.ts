@@ -9,6 +9,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { vi } from 'vitest';
 
 export const DOCKER_REGISTRY = '/usr/bin/docker-registry';
 export const hasDockerRegistry = (): boolean => existsSync(DOCKER_REGISTRY);
@@ -56,16 +57,17 @@ export async function startRealRegistry(storage: 'memory' | 'filesystem' = 'memo
     const keep = (d: Buffer) => (output = (output + d.toString()).slice(-4000));
     proc.stdout?.on('data', keep);
     proc.stderr?.on('data', keep);
-    const deadline = Date.now() + 15_000;
-    while (Date.now() < deadline) {
-      if (proc.exitCode !== null) throw new Error(`docker-registry exited (${proc.exitCode}): ${output.slice(-1000)}`);
-      const ok = await fetch(`${url}/v2/`, { signal: AbortSignal.timeout(500) })
-        .then((r) => r.status === 200)
-        .catch(() => false);
-      if (ok) return;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    throw new Error(`docker-registry did not answer on ${url}: ${output.slice(-1000)}`);
+    await vi.waitFor(
+      async () => {
+        if (proc.exitCode !== null)
+          throw new Error(`docker-registry exited (${proc.exitCode}): ${output.slice(-1000)}`);
+        const ok = await fetch(`${url}/v2/`, { signal: AbortSignal.timeout(500) })
+          .then((r) => r.status === 200)
+          .catch(() => false);
+        if (!ok) throw new Error(`docker-registry did not answer on ${url}: ${output.slice(-1000)}`);
+      },
+      { interval: 50, timeout: 15_000 },
+    );
   };
 
   const stop = async () => {

@@ -1,13 +1,13 @@
 /**
- * Replicas on one machine as if on separate hosts: runtime-service processes (`src/serviceMain.ts`)
- * and bot processes (`src/index.ts` with RUNTIME_SERVICE_URL, so it embeds no service), each with
+ * Replicas on one machine as if on separate hosts: runtime-service processes (`serviceMain`) and bot
+ * processes (`index` with RUNTIME_SERVICE_URL, so it embeds no service), compiled (compiled.ts), each with
  * its own data folder as working directory, configured only through its environment, and sharing
  * nothing but one Azurite storage account (STORAGE=blob), the sealing key and the service token.
  * The first service reaches storage through a loopback path of its own (storageGate.ts), which a
  * test can cut to catch that replica at a known point before it `kill -9`s it; the others, and the
  * bots, reach Azurite directly.
  *
- * Children run `node --import tsx` directly, so the pid a test signals is the replica itself, and
+ * Children run `node dist/src/….js` directly, so the pid a test signals is the replica itself, and
  * from their data folder, so a developer's `.env` in the checkout configures none of them.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -16,16 +16,15 @@ import { promises as fs, mkdtempSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { vi } from 'vitest';
 import { createStorage, type StorageArea } from '../../src/storage';
 import type { Storage } from '../../src/storage/storage';
 import { type Azurite, startAzurite } from './azurite';
+import { COMPILED } from './compiled';
 import { startStorageGate, type StorageGate } from './storageGate';
 
-const ROOT = path.resolve(__dirname, '../..');
-const TSX = pathToFileURL(path.join(ROOT, 'node_modules/tsx/dist/loader.mjs')).href;
-export const SERVICE_MAIN = path.join(ROOT, 'src/serviceMain.ts');
-export const BOT_MAIN = path.join(ROOT, 'src/index.ts');
+export const SERVICE_MAIN = COMPILED.service;
+export const BOT_MAIN = COMPILED.bot;
 const CONTAINER = 'replicas';
 const START_TIMEOUT_MS = 45_000;
 
@@ -128,13 +127,16 @@ export async function startReplicas(options: ReplicaOptions = {}): Promise<Repli
     runs.push(child);
     const replica = await healthy(child, name, `http://127.0.0.1:${port}`);
     // It logs its start-up line just after it starts listening.
-    const deadline = Date.now() + 5000;
-    let listening: Record<string, unknown> | undefined;
-    while (!(listening = replica.logs().find((r) => r.msg === 'runtime service listening')) && Date.now() < deadline)
-      await new Promise((r) => setTimeout(r, 20));
-    if (typeof listening?.worker !== 'string')
-      throw new Error(`${name} did not log its worker id:\n${replica.output()}`);
-    return { ...replica, ...(gate ? { gate } : {}), worker: listening.worker };
+    const worker = await vi.waitFor(
+      () => {
+        const listening = replica.logs().find((r) => r.msg === 'runtime service listening');
+        if (typeof listening?.worker !== 'string')
+          throw new Error(`${name} did not log its worker id:\n${replica.output()}`);
+        return listening.worker;
+      },
+      { interval: 20, timeout: 5000 },
+    );
+    return { ...replica, ...(gate ? { gate } : {}), worker };
   };
   const startBot = async (i: number, serviceUrl: string): Promise<ReplicaProcess> => {
     const name = `bot-${'ab'[i] ?? i}`;
@@ -205,7 +207,7 @@ process.once('exit', () => {
 });
 
 function launch(entry: string, env: Settings, cwd: string): ChildRun {
-  const child = spawn(process.execPath, ['--no-deprecation', '--import', TSX, entry], {
+  const child = spawn(process.execPath, ['--no-deprecation', entry], {
     cwd,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -225,16 +227,16 @@ function launch(entry: string, env: Settings, cwd: string): ChildRun {
 }
 
 async function healthy(run: ChildRun, name: string, url: string): Promise<ReplicaProcess> {
-  const deadline = Date.now() + START_TIMEOUT_MS;
-  for (;;) {
-    if (run.child.exitCode !== null) throw new Error(`${name} exited with ${run.child.exitCode}:\n${run.output()}`);
-    const ok = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(2000) })
-      .then((r) => r.ok)
-      .catch(() => false);
-    if (ok) break;
-    if (Date.now() > deadline) throw new Error(`${name} did not answer on ${url}:\n${run.output()}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  await vi.waitFor(
+    async () => {
+      if (run.child.exitCode !== null) throw new Error(`${name} exited with ${run.child.exitCode}:\n${run.output()}`);
+      const ok = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(2000) })
+        .then((r) => r.ok)
+        .catch(() => false);
+      if (!ok) throw new Error(`${name} did not answer on ${url}:\n${run.output()}`);
+    },
+    { interval: 100, timeout: START_TIMEOUT_MS },
+  );
   return {
     name,
     url,

@@ -3,7 +3,6 @@
  * over real HTTP, with a loopback Bot Connector as the channel. Time is a FakeClock, and the
  * engine and the tracker are driven by hand, so tests are fast and exact.
  */
-import path from 'node:path';
 import { type BotApp, createBotApp } from '../../src/channels/teams/app';
 import { FakeClock } from '../../src/clock';
 import { type BotConfig, RETIREMENT_DEFAULTS, type ServiceConfig } from '../../src/config';
@@ -14,8 +13,7 @@ import { MemoryStorage } from '../../src/storage/memoryStorage';
 import type { Storage } from '../../src/storage/storage';
 import { messageActivity, postActivity, type Where, type Who } from './activities';
 import { LoopbackConnector } from './connector';
-
-const ROOT = path.resolve(__dirname, '../..');
+import { serviceConfig } from './service';
 
 export interface Stack {
   clock: FakeClock;
@@ -39,20 +37,6 @@ export interface Stack {
   /** Runs until no operation is pending, then lets the tracker update the messages. */
   settle(): Promise<void>;
   close(): Promise<void>;
-}
-
-export function serviceConfig(overrides: Partial<ServiceConfig> = {}): ServiceConfig {
-  return {
-    port: 0,
-    host: '127.0.0.1',
-    provider: 'local',
-    demoData: true,
-    durationScale: 1,
-    catalogueFile: path.join(ROOT, 'catalogue/promptflow-runtime-stable.json'),
-    workspaceFile: path.join(ROOT, 'catalogue/local-workspace.json'),
-    maxBodyBytes: 256 * 1024,
-    ...overrides,
-  };
 }
 
 export function botConfig(overrides: Partial<BotConfig> = {}): BotConfig {
@@ -83,7 +67,7 @@ export async function startStack(
   const log = options.log ?? createLogger(process.env.TEST_LOG === '1' ? 'debug' : 'silent');
   const serviceStorage = options.storage?.service ?? new MemoryStorage();
   const service = createRuntimeServiceApp({
-    config: serviceConfig(options.service),
+    config: serviceConfig({ demoData: true, ...options.service }),
     storage: serviceStorage,
     log,
     clock,

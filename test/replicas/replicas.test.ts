@@ -228,12 +228,14 @@ describe('replicas that share only a storage account', () => {
     expect(published.status).toBe(201);
 
     const outbox = new Outbox(botStorage, systemClock);
-    const deadline = Date.now() + 90_000;
     const cards = () => conversations.flatMap((id) => connector.accepted(id));
-    while (cards().length < conversations.length || (await outbox.pending()) > 0) {
-      if (Date.now() > deadline) throw new Error(`${cards().length} of ${conversations.length} cards after 90 s`);
-      await new Promise((r) => setTimeout(r, 250));
-    }
+    await vi.waitFor(
+      async () => {
+        if (cards().length < conversations.length || (await outbox.pending()) > 0)
+          throw new Error(`${cards().length} of ${conversations.length} cards after 90 s`);
+      },
+      { interval: 250, timeout: 90_000 },
+    );
     for (const id of conversations) expect(connector.accepted(id), id).toHaveLength(1);
     // Both bots together kept within the one budget: the connector never had to refuse a send.
     expect(conversations.flatMap((id) => connector.rejected(id))).toEqual([]);

@@ -7,7 +7,7 @@
 import { promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { ServiceEvent } from '../../src/domain/runtime';
 import { createLogger } from '../../src/logger';
 import { createRuntimeServiceApp, type RuntimeServiceApp } from '../../src/service/app';
@@ -54,15 +54,18 @@ function expectAcceptedOrRefused(responses: TestResponse[]): TestResponse[] {
 }
 
 async function waitUntilEnded(s: Loaded, operationIds: string[]): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  for (const id of operationIds) {
-    for (;;) {
-      const op = await s.app.engine.getOperation(id);
-      if (op && (op.status === 'Succeeded' || op.status === 'Failed')) break;
-      if (Date.now() > deadline) throw new Error(`operation ${id} is still ${op?.status}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
+  const open = new Set(operationIds);
+  await vi.waitFor(
+    async () => {
+      for (const id of open) {
+        const op = await s.app.engine.getOperation(id);
+        if (!op || (op.status !== 'Succeeded' && op.status !== 'Failed'))
+          throw new Error(`operation ${id} is still ${op?.status}`);
+        open.delete(id);
+      }
+    },
+    { interval: 50, timeout: 60_000 },
+  );
 }
 
 async function allEvents(s: Loaded): Promise<ServiceEvent[]> {

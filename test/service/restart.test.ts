@@ -2,15 +2,17 @@
  * The real service as a child process: what is stored survives a restart, and an operation whose
  * process was killed with SIGKILL is finished by the next process on the same data folder.
  *
- * Started with `node --import tsx` rather than `npx tsx`, so that the pid we SIGKILL is the service
- * itself and not an npm wrapper that would leave the service running.
+ * Started as `node dist/src/serviceMain.js` (the compiled service, helpers/compiled.ts) rather than
+ * through npm or npx, so that the pid we SIGKILL is the service itself and not a wrapper that would
+ * leave the service running.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { promises as fsp } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { describe, it, type TestContext } from 'vitest';
+import { describe, it, type TestContext, vi } from 'vitest';
+import { COMPILED } from '../helpers/compiled';
 import { ACTORS, automatic, ROOT, sendRequest } from '../helpers/service';
 
 interface Service {
@@ -59,7 +61,7 @@ async function startService(dir: string, scale: number, track: (child: ChildProc
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const name of ['RUNTIME_SERVICE_TOKEN', 'RUNTIME_SERVICE_URL', 'RUNTIME_SERVICE_HOST', 'STORAGE', 'DEMO_DATA'])
     delete env[name];
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/serviceMain.ts'], {
+  const child = spawn(process.execPath, [COMPILED.service], {
     cwd: ROOT,
     env: {
       ...env,
@@ -83,28 +85,29 @@ async function startService(dir: string, scale: number, track: (child: ChildProc
     child.once('exit', (code, signal) => resolve({ code, signal })),
   );
   const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`the service exited with ${child.exitCode}: ${output}`);
-    try {
-      if ((await fetch(`${url}/healthz`)).ok) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) throw new Error(`the service did not start: ${output}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  await vi.waitFor(
+    async () => {
+      if (child.exitCode !== null) throw new Error(`the service exited with ${child.exitCode}: ${output}`);
+      // false: not listening yet
+      const healthy = await fetch(`${url}/healthz`).then(
+        (res) => res.ok,
+        () => false,
+      );
+      if (!healthy) throw new Error(`the service did not start: ${output}`);
+    },
+    { timeout: 20_000, interval: 100 },
+  );
   return { child, url, output: () => output, exited };
 }
 
 /** Polls until `check` passes or the real-time budget runs out; returns the last response. */
 async function until<T>(fetchValue: () => Promise<T>, check: (value: T) => boolean, ms: number): Promise<T> {
-  const deadline = Date.now() + ms;
-  let value = await fetchValue();
-  while (!check(value) && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 100));
+  let value!: T;
+  const passed = async () => {
     value = await fetchValue();
-  }
+    if (!check(value)) throw new Error('not yet');
+  };
+  await vi.waitFor(passed, { timeout: ms, interval: 100 }).catch(() => undefined); // the caller's expect explains
   return value;
 }
 

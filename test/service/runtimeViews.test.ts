@@ -34,7 +34,7 @@ function random(seed: number): () => number {
 
 const TYPES = ['automatic', 'computeInstance', 'managedOnlineDeployment'] as const;
 const NAME_CHARS = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-';
-const PEOPLE = Object.values(ACTORS);
+const EVERYONE = Object.values(ACTORS);
 
 function randomRecords(rand: () => number, count: number, tags: string[], now: number): RuntimeRecord[] {
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)];
@@ -53,7 +53,7 @@ function randomRecords(rand: () => number, count: number, tags: string[], now: n
       name,
       type,
       status: pick([...KNOWN_STATUSES, 'SomethingNew']),
-      owner: pick(PEOPLE),
+      owner: pick(EVERYONE),
       createdOn: ago(90 * 24 * 60),
       modifiedOn: ago(24 * 60),
       ...(rand() < 0.7 ? { imageVersion: rand() < 0.9 ? pick(tags) : 'custom' } : {}),
@@ -65,7 +65,7 @@ function randomRecords(rand: () => number, count: number, tags: string[], now: n
               id: `op-${name}`,
               kind: 'install' as const,
               status: 'Running' as const,
-              requestedBy: pick(PEOPLE),
+              requestedBy: pick(EVERYONE),
               createdOn: ago(10),
             },
           }
@@ -76,7 +76,7 @@ function randomRecords(rand: () => number, count: number, tags: string[], now: n
               id: `last-${name}`,
               kind: pick(['reset', 'upgrade', 'stop'] as const),
               status: pick(['Succeeded', 'Failed'] as const),
-              requestedBy: pick(PEOPLE),
+              requestedBy: pick(EVERYONE),
               createdOn: ended,
               endedOn: ended,
             },

@@ -109,7 +109,9 @@ describe('FileStorage on disk', () => {
       // Let each finish some increments, then kill it wherever it is.
       await Promise.all(
         hammers.map(async (h) => {
-          while (h.out.length < 1 + 20 + round * 7) await new Promise((r) => setTimeout(r, 5));
+          await expect
+            .poll(() => h.out.length, { interval: 5, timeout: 20_000 })
+            .toBeGreaterThanOrEqual(1 + 20 + round * 7);
           h.child.kill('SIGKILL');
           await h.exited;
           done += h.out.length - 1;

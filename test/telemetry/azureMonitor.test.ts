@@ -10,11 +10,11 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import net from 'node:net';
 import path from 'node:path';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { AppInsightsIngestion } from '../helpers/appInsightsIngestion';
+import { COMPILED } from '../helpers/compiled';
 
 const ROOT = path.resolve(__dirname, '../..');
-const TSX_CLI = path.join(ROOT, 'node_modules/tsx/dist/cli.mjs');
 const IKEY = '11111111-2222-3333-4444-555555555555';
 const TRACE_ID = '0af7651916cd43dd8448eb211c80319c';
 const CALLER_SPAN = 'b7ad6b7169203331';
@@ -34,13 +34,14 @@ async function freePort(): Promise<number> {
 }
 
 async function waitForReady(): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    if (child.exitCode !== null) throw new Error(`the service exited (${child.exitCode}):\n${output.join('')}`);
-    const ready = await fetch(`${serviceUrl}/readyz`).catch(() => undefined);
-    if (ready?.status === 200) return;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`the service did not become ready:\n${output.join('')}`);
+  await vi.waitFor(
+    async () => {
+      if (child.exitCode !== null) throw new Error(`the service exited (${child.exitCode}):\n${output.join('')}`);
+      const ready = await fetch(`${serviceUrl}/readyz`).catch(() => undefined);
+      if (ready?.status !== 200) throw new Error(`the service did not become ready:\n${output.join('')}`);
+    },
+    { timeout: 40_000, interval: 100 },
+  );
 }
 
 beforeAll(async () => {
@@ -52,7 +53,7 @@ beforeAll(async () => {
       ([key]) => !/^(OTEL_|APPLICATIONINSIGHTS_|APPLICATION_INSIGHTS_|RUNTIME_)/.test(key),
     ),
   );
-  child = spawn(process.execPath, [TSX_CLI, '--no-deprecation', 'src/serviceMain.ts'], {
+  child = spawn(process.execPath, ['--no-deprecation', COMPILED.service], {
     cwd: ROOT,
     env: {
       ...inherited,

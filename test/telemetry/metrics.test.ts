@@ -5,7 +5,7 @@
  * throttling loopback connector.
  */
 import type { DataPoint, Histogram } from '@opentelemetry/sdk-metrics';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type FanoutStack, startFanoutStack, conversationId } from '../helpers/fanoutStack';
 import { startStack, type Stack } from '../helpers/stack';
 import { type TestTelemetry, startTestTelemetry } from '../helpers/telemetry';
@@ -125,10 +125,13 @@ describe('the outbox', () => {
     });
     expect(total(throttled)).toBe(3);
 
-    while ((await sender.notifications.outbox.pending()) > 0) {
-      await new Promise((r) => setTimeout(r, 100));
-      await sender.notifications.worker.tick();
-    }
+    await vi.waitFor(
+      async () => {
+        await sender.notifications.worker.tick();
+        expect(await sender.notifications.outbox.pending()).toBe(0);
+      },
+      { interval: 100, timeout: 10_000 },
+    );
     expect(total(await pointsWith('bot.notification.sends', { 'notification.outcome': 'sent' }))).toBe(3);
     expect((await otel.points('bot.outbox.depth')).map((p) => p.value)).toEqual(expect.arrayContaining([0]));
     expect(fanout.connector.sent(conversationId(0))).toHaveLength(1);

@@ -16,7 +16,8 @@ import { serviceUrlTemplate, tracedFetch } from '../../src/telemetry/httpClient'
 import { startTelemetry } from '../../src/telemetry/setup';
 import { traceStorage } from '../../src/telemetry/storage';
 import { inSpan } from '../../src/telemetry/tracer';
-import { attachBot, serviceConfig, type Stack } from '../helpers/stack';
+import { serviceConfig } from '../helpers/service';
+import { attachBot, type Stack } from '../helpers/stack';
 
 /** Modules that only a started SDK needs. */
 const SDK_MODULES =
@@ -35,7 +36,7 @@ beforeAll(async () => {
   const clock = new FakeClock(Date.parse('2026-11-23T09:00:00Z'));
   const log = createLogger('debug', {}, (line) => logs.push(line));
   const service = createRuntimeServiceApp({
-    config: serviceConfig(),
+    config: serviceConfig({ demoData: true }),
     storage: new MemoryStorage(),
     log,
     clock,

@@ -86,7 +86,7 @@ describe('Teams app manifest', () => {
 
   it('should write a zip with the manifest and icons through npm run package', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'pkg-'));
-    execFileSync('npx', ['tsx', 'scripts/package.ts'], {
+    execFileSync(process.execPath, ['--import', 'tsx', 'scripts/package.ts'], {
       cwd: ROOT,
       env: {
         ...process.env,
@@ -106,7 +106,7 @@ describe('Teams app manifest', () => {
   it('should take the bot id from BOT_ID, the Agents Toolkit provisioning output, over a local .env', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'pkg-'));
     const toolkitBotId = '7e2d4c6a-1b3f-4a5e-9c8d-0f1e2d3c4b5a';
-    execFileSync('npx', ['tsx', 'scripts/package.ts'], {
+    execFileSync(process.execPath, ['--import', 'tsx', 'scripts/package.ts'], {
       cwd: ROOT,
       env: {
         ...process.env,

@@ -31,7 +31,8 @@ describe('audit export script', () => {
 
   async function exportAudit(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
     try {
-      const { stdout, stderr } = await run('npx', ['tsx', 'scripts/auditExport.ts', ...args], {
+      // node --import tsx, not npx tsx: one process instead of three (npx, the tsx CLI, node).
+      const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', 'scripts/auditExport.ts', ...args], {
         cwd: ROOT,
         env: { ...process.env, DATA_DIR: dataDir, STORAGE: 'file' },
       });

@@ -40,10 +40,10 @@ describe('OperationTracker during a storage outage', () => {
         createLogger('debug', {}, (line) => logs.push(line)),
       );
       tracker.start(5);
-      while (storage.lists < 3) await new Promise((r) => setTimeout(r, 5));
+      await expect.poll(() => storage.lists, { interval: 5, timeout: 10_000 }).toBeGreaterThanOrEqual(3);
       storage.down = false;
       const failedRounds = storage.lists;
-      while (storage.lists < failedRounds + 2) await new Promise((r) => setTimeout(r, 5));
+      await expect.poll(() => storage.lists, { interval: 5, timeout: 10_000 }).toBeGreaterThanOrEqual(failedRounds + 2);
       await new Promise((r) => setImmediate(r));
       expect(escaped).toEqual([]);
       const warnings = logs.map((l) => JSON.parse(l)).filter((l) => l.msg === 'tracking round failed; will retry');

@@ -15,22 +15,11 @@
  * object id. Typed messages are another matter: the Playground sends them as its configured current user
  * whatever the UI says, so the window refuses to send them (a test that typed there would act as Alex).
  */
-import path from 'node:path';
 import type { Route } from 'playwright-core';
 import { openPlayground, type OpenOptions, type PlaygroundPage, type UiMessage } from '../harness/browser';
-import { PEOPLE, type ProductStack, ROOT, startProductStack } from './productStack';
-
-export { PEOPLE, productPlaygroundYaml, ROOT } from './productStack';
-export const DEMO_POLICY = path.join(ROOT, 'playground/policy.yaml');
+import type { PEOPLE } from '../../helpers/activities';
 
 export type Person = (typeof PEOPLE)[keyof typeof PEOPLE];
-
-export type ApprovalStack = ProductStack;
-
-/** The product stack with the demo policy (or another policy file). */
-export function startApprovalStack(policyFile = DEMO_POLICY): Promise<ApprovalStack> {
-  return startProductStack({ policyFile });
-}
 
 interface ConfigUser {
   id: string;

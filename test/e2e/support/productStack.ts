@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { vi } from 'vitest';
 import { type BotApp, createBotApp } from '../../../src/channels/teams/app';
 import type { Clock } from '../../../src/clock';
 import { type BotConfig, RETIREMENT_DEFAULTS } from '../../../src/config';
@@ -12,7 +13,8 @@ import { createLogger } from '../../../src/logger';
 import { createRuntimeServiceApp, type RuntimeServiceApp } from '../../../src/service/app';
 import { localTimings } from '../../../src/service/providers/local/localProvider';
 import { MemoryStorage } from '../../../src/storage/memoryStorage';
-import { serviceConfig } from '../../helpers/stack';
+import { PEOPLE } from '../../helpers/activities';
+import { serviceConfig } from '../../helpers/service';
 
 export const ROOT = path.resolve(__dirname, '../../..');
 
@@ -20,13 +22,6 @@ export const ROOT = path.resolve(__dirname, '../../..');
 export function productPlaygroundYaml(): string {
   return readFileSync(path.join(ROOT, 'playground/.m365agentsplayground.yml'), 'utf8');
 }
-
-/** People of the product's Playground config (playground/.m365agentsplayground.yml). */
-export const PEOPLE = {
-  alex: { id: 'user-id-0', name: 'Alex Wilber', aadObjectId: '00000000-0000-0000-0000-0000000000020' },
-  megan: { id: 'user-id-1', name: 'Megan Bowen', aadObjectId: '00000000-0000-0000-0000-0000000000021' },
-  adele: { id: 'user-id-2', name: 'Adele Vance', aadObjectId: '00000000-0000-0000-0000-0000000000022' },
-} as const;
 
 export const TEAM = { name: 'ML Platform', channelName: 'Runtime Ops', channelId: 'channel-runtime-ops-id' } as const;
 
@@ -184,12 +179,13 @@ export async function createRuntimeViaApi(
 
 /** GET /v1/operations/{id} until it ends; returns its final status. */
 export async function waitForOperation(serviceUrl: string, id: string, timeoutMs = 30_000): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const res = await fetch(`${serviceUrl}/v1/operations/${encodeURIComponent(id)}`);
-    const op = (await res.json()) as { status?: string };
-    if (op.status === 'Succeeded' || op.status === 'Failed') return op.status;
-    if (Date.now() > deadline) throw new Error(`operation ${id} still ${op.status} after ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
+  return vi.waitFor(
+    async () => {
+      const res = await fetch(`${serviceUrl}/v1/operations/${encodeURIComponent(id)}`);
+      const op = (await res.json()) as { status?: string };
+      if (op.status === 'Succeeded' || op.status === 'Failed') return op.status;
+      throw new Error(`operation ${id} still ${op.status} after ${timeoutMs} ms`);
+    },
+    { interval: 200, timeout: timeoutMs },
+  );
 }

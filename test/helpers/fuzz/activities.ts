@@ -6,7 +6,7 @@
  */
 import { Verb } from '../../../src/core/actions/verbs';
 import { COMMANDS } from '../../../src/core/commands/registry';
-import { messageActivity, type Who } from '../activities';
+import { messageActivity, PEOPLE, type Who } from '../activities';
 import { DEMO_RUNTIMES, type Hostile } from './hostile';
 import type { Random } from './random';
 
@@ -67,7 +67,7 @@ const CARD_FIELDS = [
   'topic',
   'verb',
 ];
-const PEOPLE: Who[] = ['alex', 'megan', 'adele'];
+const WHO = Object.keys(PEOPLE) as Who[];
 
 /**
  * Feed tokens are planted where a person types (message text, card inputs, attached files), through
@@ -118,7 +118,7 @@ export class ActivityFuzzer {
   message(text: unknown, extra: Record<string, unknown> = {}): Record<string, unknown> {
     const r = this.r;
     const where = r.chance(0.7) ? ({ kind: 'personal' } as const) : ({ kind: 'channel' } as const);
-    const activity = messageActivity(this.serviceUrl, '', r.pick(PEOPLE), where);
+    const activity = messageActivity(this.serviceUrl, '', r.pick(WHO), where);
     const said = typeof text === 'string' && where.kind === 'channel' ? `<at>Runtime Bot</at> ${text}` : text;
     return { ...activity, text: said, ...extra };
   }

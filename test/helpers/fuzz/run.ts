@@ -14,12 +14,12 @@
  * it. FUZZ_ACTIVITIES and FUZZ_REQUESTS change the counts of the whole stream, for a longer run by hand.
  */
 import http from 'node:http';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Verb } from '../../../src/core/actions/verbs';
 import { createLogger } from '../../../src/logger';
 import { visibleText } from '../../channels/teams/support';
 import { messageActivity, postActivity } from '../activities';
+import { DEMO_POLICY } from '../approvalStack';
 import { startEventLoopProbe } from '../eventLoopProbe';
 import { RecordingStorage } from '../leaks';
 import { type Stack, startStack } from '../stack';
@@ -33,7 +33,6 @@ const ACTIVITIES = Number(process.env.FUZZ_ACTIVITIES ?? 10_000);
 const REQUESTS = Number(process.env.FUZZ_REQUESTS ?? 2_000);
 const CONCURRENCY = 4;
 const BLOCK_LIMIT_MS = 100;
-const DEMO_POLICY = path.resolve(__dirname, '../../../playground/policy.yaml');
 const TOKEN = /pfTok[A-Za-z0-9]{16}/gi;
 /** What only a bug writes: a stack frame, an exception's name, a value turned into text by accident. */
 const BROKEN = [

@@ -121,12 +121,12 @@ describe('the read model', () => {
     const put = await sendRequest(a.url, 'PUT', '/v1/runtimes/rm-timer', { actor: ACTORS.alex, body: automatic() });
     expect(put.status).toBe(202);
     // No hand-driven tailing here: B's tail of the log must bring the change.
-    let status: string | undefined;
-    for (let i = 0; i < 200 && status !== 'Running'; i++) {
-      await new Promise((r) => setTimeout(r, 25));
-      status = (await sendRequest(b.url, 'GET', '/v1/runtimes/rm-timer')).json?.status;
-    }
-    expect(status).toBe('Running');
+    await expect
+      .poll(async () => (await sendRequest(b.url, 'GET', '/v1/runtimes/rm-timer')).json?.status, {
+        interval: 25,
+        timeout: 5_000,
+      })
+      .toBe('Running');
   });
 
   it('should read storage once at a cold start, and not at all to answer reads', async () => {
@@ -267,23 +267,16 @@ describe('the read model', () => {
     apps.push(app);
     const url = await app.start();
     const status = async () => (await sendRequest(url, 'GET', '/v1/summary')).status;
-    const until = async (want: number) => {
-      for (let i = 0; i < 200; i++) {
-        if ((await status()) === want) return want;
-        await new Promise((r) => setTimeout(r, 25));
-      }
-      return status();
-    };
     expect(await status()).toBe(200);
     storage.down = true;
     expect(await status()).toBe(200); // from memory, while the lag is within its bound
-    expect(await until(503)).toBe(503);
+    await expect.poll(status, { interval: 25, timeout: 5_000 }).toBe(503);
     const refused = await sendRequest(url, 'GET', '/v1/runtimes/chat-dev');
     expect(refused.status).toBe(503);
     expect(refused.json).toMatchObject({ code: 'storage_unavailable' });
     expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
     storage.down = false;
-    expect(await until(200)).toBe(200);
+    await expect.poll(status, { interval: 25, timeout: 5_000 }).toBe(200);
   });
 });
 

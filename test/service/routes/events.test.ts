@@ -268,7 +268,7 @@ describe('GET /v1/events: many streams', () => {
     const logReads = () => storage.count('read', 'event-pages/') + storage.count('read', 'event-log/');
     const polls0 = tail.polls;
     storage.reset();
-    while (tail.polls < polls0 + 4) await new Promise((r) => setTimeout(r, 50));
+    await expect.poll(() => tail.polls, { interval: 50, timeout: 10_000 }).toBeGreaterThanOrEqual(polls0 + 4);
     const reads = logReads();
     const polls = tail.polls - polls0;
     // One page read per poll (and one for a poll that was under way at the reset), not one per stream.
@@ -336,12 +336,9 @@ describe('GET /v1/events: many streams', () => {
 
     // A closed stream frees its place.
     a1.close();
-    let b3 = await connect(s, '', {}, '127.0.0.2');
-    for (let i = 0; i < 20 && b3.status !== 200; i++) {
-      await new Promise((r) => setTimeout(r, 50));
-      b3 = await connect(s, '', {}, '127.0.0.2');
-    }
-    expect(b3.status).toBe(200);
+    await expect
+      .poll(async () => (await connect(s, '', {}, '127.0.0.2')).status, { interval: 50, timeout: 2_000 })
+      .toBe(200);
     // The page API is not a stream: it stays open to everyone.
     expect((await s.request('GET', '/v1/events?after=0&limit=1')).status).toBe(200);
   });

@@ -200,7 +200,7 @@ describe.skipIf(!has)('registry watcher against docker-registry', () => {
     const reg = await registry();
     await reg.push(REPO, '20261201.v1');
     const { app } = await replica(reg.url, { runWorkers: true, clock: { now: () => Date.now() } });
-    for (let i = 0; i < 100 && !(await app.registry!.state())?.seeded; i++) await new Promise((r) => setTimeout(r, 50));
+    await expect.poll(async () => (await app.registry!.state())?.seeded, { interval: 50, timeout: 5_000 }).toBe(true);
     expect(await app.registry!.state()).toMatchObject({ seeded: true, consecutiveFailures: 0 });
     expect(await app.versions.has('20261201.v1')).toBe(true);
   });

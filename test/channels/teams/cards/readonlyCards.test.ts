@@ -29,6 +29,7 @@ import type {
   VersionsReport,
 } from '../../../../src/domain/runtime';
 import { cardActions, cardStrings, validateCard } from '../../../helpers/cardValidation';
+import { ACTORS } from '../../../helpers/service';
 
 const NOW = Date.parse('2026-03-02T12:00:00Z');
 /** Prompt flow's retirement as the lines show it: a month before, and after the day. */
@@ -72,11 +73,6 @@ function userText(s: Scenario, text: string): string {
 }
 
 // ---- fixtures ---------------------------------------------------------------------------------
-
-const PEOPLE = {
-  alex: { objectId: 'oid-alex', name: 'Alex Wilber' },
-  megan: { objectId: 'oid-megan', name: 'Megan Bowen' },
-};
 
 const PIP_DETAILS = [
   'ERROR: Cannot install promptflow-tools==1.4.0 and openai==0.27.0 because these package versions have conflicting dependencies.',
@@ -140,7 +136,7 @@ function runtime(i: number, s: Scenario = 'typical', over: Partial<Runtime> = {}
       id: `op-a-${i}`,
       kind: 'install',
       status: 'Running',
-      requestedBy: PEOPLE.megan,
+      requestedBy: ACTORS.megan,
       createdOn: at(-3),
     };
   if (i % 3 === 1)
@@ -148,7 +144,7 @@ function runtime(i: number, s: Scenario = 'typical', over: Partial<Runtime> = {}
       id: `op-l-${i}`,
       kind: 'reset',
       status: i % 2 ? 'Succeeded' : 'Failed',
-      requestedBy: PEOPLE.alex,
+      requestedBy: ACTORS.alex,
       createdOn: at(-90),
       endedOn: at(-80),
       ...(i % 2 ? {} : { error: err(s, 'ResetFailed') }),

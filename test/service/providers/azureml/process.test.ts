@@ -17,10 +17,10 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeAzureMl } from '../../../helpers/azureml/fakeAzureMl';
 import { AML_SCOPE, ARM_SCOPE, TokenEndpoint } from '../../../helpers/azureml/tokenEndpoint';
+import { COMPILED } from '../../../helpers/compiled';
 import { sendRequest } from '../../../helpers/service';
 
 const ROOT = path.resolve(__dirname, '../../../..');
-const TSX_CLI = path.join(ROOT, 'node_modules/tsx/dist/cli.mjs');
 const TIMEOUT_MS = 60_000;
 
 let tokens: TokenEndpoint;
@@ -101,7 +101,7 @@ beforeAll(async () => {
 
   const port = await freePort();
   serviceUrl = `http://127.0.0.1:${port}`;
-  child = spawn(process.execPath, [TSX_CLI, '--no-deprecation', 'src/serviceMain.ts'], {
+  child = spawn(process.execPath, ['--no-deprecation', COMPILED.service], {
     cwd: ROOT,
     env: childEnv(port, baseUrl),
     stdio: ['ignore', 'pipe', 'pipe'],
