@@ -9,6 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RuntimeClient } from '../../src/client/runtimeClient';
 import { errorText } from '../../src/core/errorText';
 import { AppError, ErrorCode, RuntimeServiceError } from '../../src/errors';
+import { markup } from '../helpers/textMarkup';
 
 interface Seen {
   method: string;
@@ -197,7 +198,7 @@ describe('retries', () => {
     expect(server.seen.map((s) => s.headers['idempotency-key'])).toEqual(['key-9', 'key-9', 'key-9']);
     expect(server.seen[1].at - server.seen[0].at).toBeGreaterThanOrEqual(950);
     expect(error.code).toBe(ErrorCode.Overloaded);
-    expect(errorText(error, 'corr-1')).toBe(
+    expect(markup(errorText(error, 'corr-1'))).toBe(
       'Too many changes are arriving at once. Try again in a few seconds: sending the same request again is safe.',
     );
   });

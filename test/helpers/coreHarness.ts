@@ -29,6 +29,8 @@ import { AppError } from '../../src/errors';
 import { createLogger } from '../../src/logger';
 import { MemoryStorage } from '../../src/storage/memoryStorage';
 import { ACTORS, startTestService, type TestService } from './service';
+import type { Text } from '../../src/core/text';
+import { markup } from './textMarkup';
 
 /** The demo workspace's people as the chat knows them (Entra object ids), plus a viewer. */
 export const USERS = {
@@ -204,19 +206,9 @@ export function as<K extends Reply['kind']>(reply: Reply, kind: K): Extract<Repl
   return reply as Extract<Reply, { kind: K }>;
 }
 
-/** A reply's words as plain text, whether the core gives a string or structured runs. */
+/** A reply's words, code in backquotes and emphasis in double stars (test/helpers/textMarkup.ts). */
 export function textOf(reply: Reply): string {
-  return plain((reply as { text?: unknown }).text);
-}
-
-function plain(value: unknown): string {
-  if (typeof value === 'string') return value;
-  if (Array.isArray(value)) return value.map(plain).join('');
-  if (value && typeof value === 'object') {
-    const v = value as Record<string, unknown>;
-    return plain(v.text ?? v.runs ?? v.value ?? '');
-  }
-  return '';
+  return markup((reply as { text: Text }).text);
 }
 
 /** The coded error a handler refused with (it must refuse: a reply fails the test). */

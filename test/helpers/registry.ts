@@ -6,10 +6,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { vi } from 'vitest';
+import { freePort } from './freePort';
 
 export const DOCKER_REGISTRY = '/usr/bin/docker-registry';
 export const hasDockerRegistry = (): boolean => existsSync(DOCKER_REGISTRY);
@@ -134,16 +134,4 @@ async function pushBlob(url: string, repository: string, blob: Buffer): Promise<
   });
   if (res.status !== 201) throw new Error(`blob PUT answered ${res.status}: ${await res.text()}`);
   return digest;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }

@@ -13,7 +13,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { promises as fs, mkdtempSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { vi } from 'vitest';
@@ -22,6 +21,7 @@ import type { Storage } from '../../src/storage/storage';
 import { type Azurite, startAzurite } from './azurite';
 import { COMPILED } from './compiled';
 import { startStorageGate, type StorageGate } from './storageGate';
+import { freePort } from './freePort';
 
 export const SERVICE_MAIN = COMPILED.service;
 export const BOT_MAIN = COMPILED.bot;
@@ -266,15 +266,4 @@ async function stopChild(run: ChildRun): Promise<void> {
   const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
   await run.exited;
   clearTimeout(timer);
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }

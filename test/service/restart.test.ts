@@ -8,29 +8,18 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { promises as fsp } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, it, type TestContext, vi } from 'vitest';
 import { COMPILED } from '../helpers/compiled';
 import { ACTORS, automatic, ROOT, sendRequest } from '../helpers/service';
+import { freePort } from '../helpers/freePort';
 
 interface Service {
   child: ChildProcess;
   url: string;
   output: () => string;
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** Children and data folders of one test; the tests run concurrently, so each cleans up its own. */

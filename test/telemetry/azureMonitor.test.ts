@@ -8,11 +8,11 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { AppInsightsIngestion } from '../helpers/appInsightsIngestion';
 import { COMPILED } from '../helpers/compiled';
+import { freePort } from '../helpers/freePort';
 
 const ROOT = path.resolve(__dirname, '../..');
 const IKEY = '11111111-2222-3333-4444-555555555555';
@@ -24,14 +24,6 @@ let child: ChildProcess;
 let exited: Promise<unknown>;
 let serviceUrl: string;
 const output: string[] = [];
-
-async function freePort(): Promise<number> {
-  const server = net.createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 async function waitForReady(): Promise<void> {
   await vi.waitFor(

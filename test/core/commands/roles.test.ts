@@ -2,6 +2,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { rolesCommand } from '../../../src/core/commands/roles';
 import { as, type Core, only, POLICY, refusal, startCore, textOf, USERS } from '../../helpers/coreHarness';
+import { markup } from '../../helpers/textMarkup';
 
 let core: Core;
 afterEach(() => core.close());
@@ -24,7 +25,7 @@ describe('roles', () => {
       only(await core.command(rolesCommand, `roles grant ${USERS.isaiah.id} dataScientist`, { who: 'megan' })),
       'roles',
     );
-    expect(reply.notice).toContain('Granted dataScientist to');
+    expect(markup(reply.notice ?? [])).toContain('Granted dataScientist to');
     expect(rolesOf(reply, USERS.isaiah.id)).toEqual(['dataScientist']);
     expect(await core.deps.policy.hasRole(USERS.isaiah.id, 'dataScientist')).toBe(true);
     expect((await core.auditEntries()).at(-1)).toMatchObject({

@@ -8,12 +8,12 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { cpSync, mkdirSync, readdirSync, symlinkSync } from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ROOT, STAGED_FILES } from '../../../scripts/build';
 import { messageActivity, postActivity } from '../../helpers/activities';
 import { LoopbackConnector } from '../../helpers/connector';
+import { freePort } from '../../helpers/freePort';
 
 const START_TIMEOUT_MS = 60_000;
 /** Settings of the product, and of the SDKs it uses, that must not leak from the test's environment. */
@@ -35,14 +35,6 @@ export function linkedFolder(folder: string, distDir: string): string {
   for (const file of STAGED_FILES.filter((f) => f !== 'dist')) cpSync(path.join(ROOT, file), path.join(folder, file));
   symlinkSync(path.join(ROOT, 'node_modules'), path.join(folder, 'node_modules'), 'junction');
   return folder;
-}
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 async function stop(child: ChildProcess): Promise<void> {

@@ -12,13 +12,13 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeAzureMl } from '../../../helpers/azureml/fakeAzureMl';
 import { AML_SCOPE, ARM_SCOPE, TokenEndpoint } from '../../../helpers/azureml/tokenEndpoint';
 import { COMPILED } from '../../../helpers/compiled';
 import { sendRequest } from '../../../helpers/service';
+import { freePort } from '../../../helpers/freePort';
 
 const ROOT = path.resolve(__dirname, '../../../..');
 const TIMEOUT_MS = 60_000;
@@ -29,15 +29,6 @@ let child: ChildProcess | undefined;
 let exited: Promise<number | null> | undefined;
 let serviceUrl: string;
 const output: string[] = [];
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 /** The child's environment: the test process's, without anything that configures the service or an identity. */
 function childEnv(port: number, apiUrl: string): NodeJS.ProcessEnv {
