@@ -5,7 +5,7 @@
  * honoured, capped; otherwise the delay grows exponentially with bounded jitter, so that many
  * clients that failed together do not retry together.
  *
- * Why not cockatiel (a dependency, unused): its retry has no Retry-After, its timers and circuit
+ * Why not cockatiel (tried, then removed): its retry has no built-in Retry-After, its timers and circuit
  * breaker read `Date.now()` and `setTimeout` rather than our injectable Clock and sleep, and it has
  * no delay function for stored schedules, which are half of our retries. This is the small part
  * we need, in one place.
