@@ -25,6 +25,13 @@ const CONVERSATION_FIELDS = ['id', 'name', 'conversationType', 'tenantId'];
 
 export type ActivityReading = { activity: Activity } | { problem: string };
 
+/**
+ * Ids a reply puts in the Bot Connector's URL path (`/v3/conversations/{id}/activities/{replyToId}`).
+ * Teams' own are well under this; a longer one would make every reply fail at the connector
+ * (an overlong request line), so the activity cannot be answered and is refused at the door.
+ */
+export const MAX_ID_LENGTH = 512;
+
 export function readActivity(body: unknown): ActivityReading {
   if (!isRecord(body) || typeof body.type !== 'string' || !body.type)
     return { problem: 'The body must be a Bot Framework activity with a type.' };
@@ -34,6 +41,15 @@ export function readActivity(body: unknown): ActivityReading {
   const conversation = texts(activity.conversation, CONVERSATION_FIELDS);
   const isGroup = isRecord(activity.conversation) ? activity.conversation.isGroup : undefined;
   if (!conversation?.id) return { problem: 'The activity has no conversation id.' };
+  for (const [what, id] of [
+    ['conversation id', conversation.id],
+    ['id', activity.id],
+    ['replyToId', activity.replyToId],
+  ] as const)
+    if (typeof id === 'string' && id.length > MAX_ID_LENGTH)
+      return {
+        problem: `The activity's ${what} is longer than ${MAX_ID_LENGTH} characters: no reply could address it.`,
+      };
   activity.conversation = { ...conversation, ...(typeof isGroup === 'boolean' ? { isGroup } : {}) };
   if (typeof activity.serviceUrl !== 'string' || !/^https?:\/\/[^\s/]+/i.test(activity.serviceUrl))
     return { problem: 'The activity has no http(s) service URL to answer at.' };

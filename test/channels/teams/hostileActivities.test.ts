@@ -140,6 +140,17 @@ describe('fields of the wrong type', () => {
       { serviceUrl: { href: 'x' } },
       'The activity has no http(s) service URL to answer at.',
     ],
+    // Found by the fuzz test (seed 429046339): the reply's URL grew past what the connector takes.
+    [
+      'a message id of 3,000 emoji',
+      { id: '😀'.repeat(3000) },
+      "The activity's id is longer than 512 characters: no reply could address it.",
+    ],
+    [
+      'a conversation id of 600 characters',
+      { conversation: { id: 'a'.repeat(600), conversationType: 'personal' } },
+      "The activity's conversation id is longer than 512 characters: no reply could address it.",
+    ],
   ])('should refuse an activity with %s with 400 and the reason', async (_what, fields, message) => {
     const { stack: s, logs } = await start();
     const answer = await postActivity(s.botUrl, { ...messageActivity(s.connector.url, 'status'), ...fields });
