@@ -83,19 +83,24 @@ export async function startFanoutStack(options: {
   );
   for (const bot of replicas) await bot.start();
   const references = new ConversationStore(botStorages[0], ['127.0.0.1']);
-  for (let i = 0; i < options.conversations; i++) {
-    const id = conversationId(i);
-    const key = await references.save({
-      channelId: 'msteams',
-      serviceUrl: connector.url,
-      conversation: { id, conversationType: 'channel', isGroup: true, name: `conv ${i}` },
-      bot: { id: 'bot', name: 'Runtime bot' },
-    });
-    await replicas[0].notifications.subscriptions.subscribe(key!, { id, type: 'channel' }, ['versions'], {
-      id: FANOUT_ACTOR.objectId,
-      name: FANOUT_ACTOR.name,
-    });
-  }
+  // Sixteen at a time: one record per conversation, nothing shared, and on Blob each write is a round trip.
+  let next = 0;
+  const subscribeNext = async () => {
+    for (let i = next++; i < options.conversations; i = next++) {
+      const id = conversationId(i);
+      const key = await references.save({
+        channelId: 'msteams',
+        serviceUrl: connector.url,
+        conversation: { id, conversationType: 'channel', isGroup: true, name: `conv ${i}` },
+        bot: { id: 'bot', name: 'Runtime bot' },
+      });
+      await replicas[0].notifications.subscriptions.subscribe(key!, { id, type: 'channel' }, ['versions'], {
+        id: FANOUT_ACTOR.objectId,
+        name: FANOUT_ACTOR.name,
+      });
+    }
+  };
+  await Promise.all(Array.from({ length: 16 }, subscribeNext));
   await replicas[0].notifications.notifier.pollEvents(); // the cursor starts at the log's head
   return {
     service,
