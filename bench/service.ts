@@ -30,7 +30,7 @@ const GET_SAMPLES = 200;
 const SUMMARY_SAMPLES = 20;
 const MB = 2 ** 20;
 const CREATES = 100;
-const CREATE_ROUNDS = 3;
+const CREATE_ROUNDS = 2;
 
 /** The storage kinds measured, and what each row is called. */
 const STORAGES: { kind: StorageKind; label: string }[] = [
@@ -162,7 +162,7 @@ export async function run(): Promise<SectionResult> {
     for (const { kind, label, large } of servers) {
       if (kind === 'memory') continue;
       const { concurrent, sequential, unfinished } = await creates(large, kind);
-      const wall = (c: Creates[]) => median(c.map((r) => r.seconds));
+      const wall = (c: Creates[]) => c.reduce((sum, r) => sum + r.seconds, 0) / c.length;
       const errors = [...concurrent, ...sequential].flatMap((c) => Object.entries(c.errors));
       figures.push(
         f(
@@ -183,7 +183,7 @@ export async function run(): Promise<SectionResult> {
       notes.push(
         `${label}: ${CREATE_ROUNDS} alternating rounds of ${CREATES} creates one at a time and ${CREATES} at once ` +
           `(PUT /v1/runtimes/{name} with an acting user and an Idempotency-Key, on the server at ${at(LARGE)}), ` +
-          `wall time the median round; ${errors.length ? `errors: ${errors.map(([s, n]) => `${n}×${s}`).join(', ')}` : 'every create answered 202'}; ` +
+          `wall time the mean of the rounds; ${errors.length ? `errors: ${errors.map(([s, n]) => `${n}×${s}`).join(', ')}` : 'every create answered 202'}; ` +
           `${unfinished ? `${unfinished} accepted operations failed or did not end within 2 minutes` : 'every accepted operation ended Succeeded'}.`,
       );
     }
