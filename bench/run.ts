@@ -3,7 +3,7 @@
  * Node process (so memory figures and JIT state do not leak from one section into the next); progress
  * goes to stderr, and at the end the Markdown report goes to stdout and to disk. A full run writes
  * bench/results/latest.json (the source of the README figures) and latest.md; a run of some
- * sections writes bench/results/partial.json and partial.md instead.
+ * sections writes bench/results/partial.json and partial.md instead (ignored by git).
  * Sections: turns, cards, fanout, service, startup, telemetry.
  */
 import { execFileSync, spawn } from 'node:child_process';
