@@ -11,12 +11,14 @@
  * target) and system calls per turn (strace) are counted in windows of their own.
  *
  * The storage kind is a parameter of a row (`productRow`): the product reads STORAGE and its
- * settings from the environment, as `npm start` does. The Blob (Azurite) row goes at BLOB_ROW below.
+ * settings from the environment, as `npm start` does. The Blob row runs the same product on
+ * Azurite, started for this section and stopped at its end (bench/lib/blob.ts).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { messageActivity } from '../test/helpers/activities';
+import { type Azurite, AZURITE_NOTE, blobEnv, startAzurite } from './lib/blob';
 import { CountingConnector } from './lib/connector';
 import { forkTarget, type Target } from './lib/fork';
 import { Client, closedLoop, freePort, type LoopResult } from './lib/http';
@@ -75,17 +77,16 @@ function productRow(storage: string, label: string, extraEnv: NodeJS.ProcessEnv 
   };
 }
 
-const STATUS_ROWS: StatusRow[] = [
-  productRow('file', 'status, as shipped (file storage)'),
-  // BLOB_ROW — with Azurite started for the section (test/helpers/azurite.ts, startAzurite(), and
-  // disposed of in the `finally`), the same product on Blob:
-  //   productRow('blob', 'status on Blob storage (Azurite)', {
-  //     AZURE_STORAGE_CONNECTION_STRING: azurite.connectionString,
-  //     AZURE_STORAGE_CONTAINER: 'bench-turns',
-  //     SECRETS_KEY: randomBytes(32).toString('base64'),
-  //   }),
-  { label: 'status, memory storage, errors-only logs, workers off (the old bench)', kind: 'bot' },
-];
+/** The status rows, side by side in one run: the product on file and on Blob, and the old bench. */
+function statusRows(azurite: Azurite): StatusRow[] {
+  return [
+    productRow('file', FILE_ROW),
+    productRow('blob', BLOB_ROW, blobEnv(azurite, 'bench-turns')),
+    { label: 'status, memory storage, errors-only logs, workers off (the old bench)', kind: 'bot' },
+  ];
+}
+const FILE_ROW = 'status, as shipped (file storage)';
+const BLOB_ROW = 'status, as shipped on Blob storage (Azurite)';
 
 interface Measured {
   throughput: number;
@@ -107,11 +108,12 @@ export async function run(): Promise<SectionResult> {
   const connector = new CountingConnector();
   await connector.start();
   const client = new Client(CONCURRENCY);
+  const azurite = await startAzurite();
   const bare = await forkTarget('restify');
   const echo = await forkTarget('echo');
   const rows: { row: StatusRow; target: Target }[] = [];
   try {
-    for (const row of STATUS_ROWS) {
+    for (const row of statusRows(azurite)) {
       const env = row.env ? await row.env() : undefined;
       rows.push({ row, target: await forkTarget(row.kind, { runtimes: RUNTIMES, ...(env ? { env } : {}) }) });
     }
@@ -214,6 +216,21 @@ export async function run(): Promise<SectionResult> {
           ),
         );
     }
+    // Issue 16: the same ratio to the echo bot within 20 % on Blob and on file.
+    const ratioOf = (label: string) => {
+      const row = rows.find((r) => r.row.label === label);
+      return row ? measured.get(row.target)!.throughput / e.throughput : Number.NaN;
+    };
+    figures.push(
+      f(
+        'status on Blob against file: throughput ratio to the echo bot',
+        ratioOf(BLOB_ROW),
+        '× echo',
+        'on file storage',
+        ratioOf(FILE_ROW),
+        'higher',
+      ),
+    );
     figures.push(f('echo bot throughput', e.throughput, 'turns/s', 'bare restify', b.throughput, 'higher'));
 
     notes.push(
@@ -227,8 +244,13 @@ export async function run(): Promise<SectionResult> {
       'As shipped: the bot and the embedded runtime service in one process, wired as src/index.ts, configured by ' +
         'loadConfig() from STORAGE=file, a fresh DATA_DIR, POLICY_FILE=playground/policy.yaml, DEMO_DATA=false and ' +
         `${RUNTIMES} runtimes already on disk, LOG_LEVEL unset (info; the log lines go to /dev/null), background ` +
-        'workers on (engine, read model tail, tracker, notifier, outbox, approvals sweep, policy watcher).',
+        'workers on (engine, read model tail, tracker, notifier, outbox, approvals sweep, policy watcher). ' +
+        `The Blob row is the same with STORAGE=blob, AZURE_STORAGE_CONNECTION_STRING for Azurite, a container of its ` +
+        `own and SECRETS_KEY set (required with blob). Writing the ${RUNTIMES} runtimes before start-up took ` +
+        rows.map((r) => `${r.target.seedSeconds.toFixed(1)} s for "${r.row.label}"`).join(', ') +
+        ' (16 batches in flight through the storage interface).',
     );
+    notes.push(AZURITE_NOTE);
     for (const { row, target } of rows) {
       const c = counted.get(target)!;
       if (c.storagePerTurn)
@@ -263,6 +285,7 @@ export async function run(): Promise<SectionResult> {
     client.close();
     for (const t of [bare, echo, ...rows.map((r) => r.target)]) await t.stop();
     for (const { row } of rows) row.cleanup?.();
+    await azurite.dispose();
     await connector.stop();
   }
 }

@@ -2,11 +2,18 @@
  * Fan-out: one version notice to 1,000 subscribed conversations, drained by two bot replicas through
  * a loopback connector that enforces Teams' limits, at the default global cap (src/config.ts). The
  * baseline is the floor those limits allow: delivered / globalPerSecond seconds. Once clean, once
- * with the faults of test/helpers/fanoutStack.ts (429s, 412s, 502/504s, 10 conversations gone).
+ * with the faults of test/helpers/fanoutStack.ts (429s, 412s, 502/504s, 10 conversations gone), on
+ * file storage (a fresh folder) and on Blob storage (Azurite, a fresh container), each replica with
+ * a storage client of its own on the shared folder or container, as separate processes would have.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { loadConfig } from '../src/config';
+import { createStorage, type StorageSettings } from '../src/storage';
 import { BLOCKED, FAULTS, startFanoutStack } from '../test/helpers/fanoutStack';
 import type { FaultPlan } from '../test/helpers/throttledConnector';
+import { type Azurite, AZURITE_NOTE, blobSettings, startAzurite } from './lib/blob';
 import { figure, type Figure, type SectionResult } from './lib/stats';
 
 const SECTION = 'Fan-out';
@@ -22,11 +29,32 @@ interface Outcome {
   maxRate: number;
 }
 
-async function fanOut(globalPerSecond: number, faults?: FaultPlan): Promise<Outcome> {
+/** Where a run's items go: a fresh folder or a fresh container, so that no run sees another's. */
+interface Backend {
+  label: string;
+  settings(run: string): StorageSettings;
+}
+
+function backends(azurite: Azurite, dirs: string[]): Backend[] {
+  return [
+    {
+      label: 'file storage',
+      settings(run) {
+        const dir = mkdtempSync(path.join(os.tmpdir(), `bench-fanout-${run}-`));
+        dirs.push(dir);
+        return { storage: 'file', dataDir: dir };
+      },
+    },
+    { label: 'Blob storage (Azurite)', settings: (run) => blobSettings(azurite, `bench-fanout-${run}`) },
+  ];
+}
+
+async function fanOut(globalPerSecond: number, settings: StorageSettings, faults?: FaultPlan): Promise<Outcome> {
   const stack = await startFanoutStack({
     conversations: CONVERSATIONS,
     globalPerSecond,
     ...(faults ? { faults } : {}),
+    storage: (area) => createStorage(settings, area),
   });
   try {
     const { connector } = stack;
@@ -57,35 +85,50 @@ export async function run(): Promise<SectionResult> {
   const faults = FAULTS;
   const figures: Figure[] = [];
   const notes: string[] = [];
-  for (const [label, plan] of [
-    ['no faults', undefined],
-    ['with faults', faults],
-  ] as const) {
-    const o = await fanOut(cap, plan);
-    const floor = o.delivered / cap;
-    figures.push(
-      figure(
-        SECTION,
-        `version notice to ${CONVERSATIONS.toLocaleString('en-US')} conversations, ${label}`,
-        o.seconds,
-        's',
-        { name: `floor: ${o.delivered} cards at ${cap}/s`, value: floor },
-        'lower',
-      ),
-    );
-    const refused = Object.entries(o.refused).map(([why, n]) => `${n}×${why}`);
-    notes.push(
-      `${label}: ${o.delivered} cards delivered, at most ${o.maxRate} in any second; refused attempts: ` +
-        `${refused.length ? refused.join(', ') : 'none'}.` +
-        (o.problems.length ? ` CHECK FAILED: ${o.problems.join('; ')}.` : ' No loss, no duplicate.'),
-    );
-    if (!plan && o.throttled)
-      notes.push(
-        `With no fault injected the connector still throttled ${o.throttled} sends: each conversation gets one card, so ` +
-          `it was the global cap. The outbox reserves ${cap} per 1.1 s in storage before it sends; a reservation and the ` +
-          "send's arrival drift apart by more than that margin when the replicas' event loop is busy. The sends were retried.",
-      );
+  const dirs: string[] = [];
+  const azurite = await startAzurite();
+  try {
+    for (const backend of backends(azurite, dirs))
+      for (const [label, plan] of [
+        ['no faults', undefined],
+        ['with faults', faults],
+      ] as const) {
+        const run = `${backend.label.split(' ')[0].toLowerCase()}-${plan ? 'faults' : 'clean'}`;
+        const o = await fanOut(cap, backend.settings(run), plan);
+        const floor = o.delivered / cap;
+        const name = `${backend.label}: version notice to ${CONVERSATIONS.toLocaleString('en-US')} conversations, ${label}`;
+        figures.push(
+          figure(
+            SECTION,
+            name,
+            o.seconds,
+            's',
+            { name: `floor: ${o.delivered} cards at ${cap}/s`, value: floor },
+            'lower',
+          ),
+        );
+        const refused = Object.entries(o.refused).map(([why, n]) => `${n}×${why}`);
+        notes.push(
+          `${backend.label}, ${label}: ${o.delivered} cards delivered, at most ${o.maxRate} in any second; refused ` +
+            `attempts: ${refused.length ? refused.join(', ') : 'none'}.` +
+            (o.problems.length ? ` CHECK FAILED: ${o.problems.join('; ')}.` : ' No loss, no duplicate.'),
+        );
+        if (!plan && o.throttled)
+          notes.push(
+            `${backend.label}: with no fault injected the connector still throttled ${o.throttled} sends: each ` +
+              `conversation gets one card, so it was the global cap. The outbox reserves ${cap} per 1.1 s in storage ` +
+              "before it sends; a reservation and the send's arrival drift apart by more than that margin when the " +
+              "replicas' event loop is busy. The sends were retried.",
+          );
+      }
+  } finally {
+    await azurite.dispose();
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
   }
-  notes.push(`Two replicas drain one shared outbox in real time; global cap ${cap}/s (the default in src/config.ts).`);
+  notes.push(
+    `Two replicas drain one shared outbox in real time; global cap ${cap}/s (the default in src/config.ts). Each ` +
+      'run has a fresh folder or container; each replica and the service open their own storage client on it.',
+  );
+  notes.push(AZURITE_NOTE);
   return { section: SECTION, seconds: (Date.now() - started) / 1000, figures, notes };
 }

@@ -81,7 +81,9 @@ export function runtimeRecord(i: number, tags: readonly string[], now: number): 
       packages: ['openai>=1.30', 'tiktoken', 'azure-search-documents==11.4.0'],
       packagesInstalled: status !== 'Failed',
       computeName: `${base.name}-serverless`,
-      lastUsedOn: ago(5 + (i % 50)), // the idle shutdown is 6 to 235 minutes away: none is due during a run
+      // The idle shutdown (which deletes an automatic runtime) is 51 to 240 minutes away: none falls due
+      // during a run, even one that spends many minutes seeding 10,000 runtimes on Blob storage.
+      lastUsedOn: ago(i % 10),
     };
   if (kind === 'computeInstance')
     return {
@@ -107,14 +109,27 @@ export function catalogueTags(catalogueFile: string): string[] {
   return sortImageVersions((catalogue.versions ?? []).map((v) => v.tag));
 }
 
-/** Writes runtimes 0..n-1 under the service's `runtimes/` prefix in one batch, create-only. */
+/** Batches written at once while seeding: a remote store (Blob) answers each write in a round trip. */
+const SEED_CONCURRENCY = 16;
+const SEED_BATCH = 25;
+
+/**
+ * Writes runtimes 0..n-1 under the service's `runtimes/` prefix, create-only, through the storage
+ * interface: batches of SEED_BATCH, SEED_CONCURRENCY of them in flight (what several writers do).
+ */
 export async function seedRuntimes(storage: Storage, n: number, tags: readonly string[], now: number): Promise<void> {
-  const items: StoreItems = {};
-  for (let i = 0; i < n; i++) {
-    const record = runtimeRecord(i, tags, now);
-    items[`runtimes/${record.name.toLowerCase()}`] = { ...record, eTag: IF_NONE_MATCH };
-  }
-  await storage.write(items);
+  let next = 0;
+  const writer = async () => {
+    while (next < n) {
+      const items: StoreItems = {};
+      for (const end = Math.min(n, next + SEED_BATCH); next < end; next++) {
+        const record = runtimeRecord(next, tags, now);
+        items[`runtimes/${record.name.toLowerCase()}`] = { ...record, eTag: IF_NONE_MATCH };
+      }
+      await storage.write(items);
+    }
+  };
+  await Promise.all(Array.from({ length: SEED_CONCURRENCY }, writer));
 }
 
 /** The runtimes as the service answers them (latest version, outdated, idle shutdown filled in). */

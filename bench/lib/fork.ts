@@ -13,6 +13,8 @@ export interface Target {
   url: string;
   /** Memory after start-up, before any runtimes were written (after GC). */
   before: Memory;
+  /** Seconds spent writing the runtimes before start-up (0 when none were written). */
+  seedSeconds: number;
   /** The embedded runtime service of a bot target. */
   serviceUrl?: string;
   memory(): Promise<Memory>;
@@ -39,7 +41,7 @@ export async function forkTarget(kind: TargetKind, options: ForkOptions = {}): P
     execArgv: ['--expose-gc', '--no-deprecation', '--import', 'tsx'],
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
-  type Ready = { url: string; before: Memory; serviceUrl?: string };
+  type Ready = { url: string; before: Memory; serviceUrl?: string; seedSeconds?: number };
   const ready = await new Promise<Ready>((resolve, reject) => {
     child.once('message', (m) => resolve(m as Ready));
     child.once('exit', (code) => reject(new Error(`target ${kind} exited with ${code} before listening`)));
@@ -60,6 +62,7 @@ export async function forkTarget(kind: TargetKind, options: ForkOptions = {}): P
     pid: child.pid!,
     url: ready.url,
     before: ready.before,
+    seedSeconds: ready.seedSeconds ?? 0,
     ...(ready.serviceUrl ? { serviceUrl: ready.serviceUrl } : {}),
     memory: () => ask('memory', (m) => m.memory as Memory | undefined),
     storage: () => ask('storage', (m) => m.storage as StorageUse | undefined),

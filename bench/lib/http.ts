@@ -20,7 +20,13 @@ export class Client {
     this.agent = new http.Agent({ keepAlive: true, maxSockets });
   }
 
-  request(method: string, url: string, body?: unknown, timeoutMs = 30_000): Promise<Answer> {
+  request(
+    method: string,
+    url: string,
+    body?: unknown,
+    timeoutMs = 30_000,
+    headers: Record<string, string> = {},
+  ): Promise<Answer> {
     const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
     const started = performance.now();
     return new Promise((resolve, reject) => {
@@ -30,7 +36,10 @@ export class Client {
           method,
           agent: this.agent,
           timeout: timeoutMs,
-          headers: payload ? { 'Content-Type': 'application/json', 'Content-Length': payload.length } : {},
+          headers: {
+            ...headers,
+            ...(payload ? { 'Content-Type': 'application/json', 'Content-Length': payload.length } : {}),
+          },
         },
         (res) => {
           const chunks: Buffer[] = [];

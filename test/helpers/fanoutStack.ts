@@ -11,6 +11,7 @@ import { createLogger } from '../../src/logger';
 import { createRuntimeServiceApp, type RuntimeServiceApp } from '../../src/service/app';
 import { localTimings } from '../../src/service/providers/local/localProvider';
 import { MemoryStorage } from '../../src/storage/memoryStorage';
+import type { Storage } from '../../src/storage/storage';
 import { serviceConfig } from './service';
 import { botConfig } from './stack';
 import { type FaultPlan, randomFaults, ThrottledConnector } from './throttledConnector';
@@ -45,9 +46,16 @@ export async function startFanoutStack(options: {
   conversations: number;
   globalPerSecond: number;
   faults?: FaultPlan;
+  /**
+   * Opens the storage of the service and of each bot replica (called once per program, as separate
+   * processes would); the bench runs the stack on file and Blob. Default: one memory store per area.
+   */
+  storage?: (area: 'bot' | 'service') => Promise<Storage>;
 }): Promise<FanoutStack> {
   const log = createLogger('silent');
-  const botStorage = new MemoryStorage();
+  const memory = { bot: new MemoryStorage(), service: new MemoryStorage() };
+  const open = options.storage ?? (async (area: 'bot' | 'service') => memory[area]);
+  const botStorages = [await open('bot'), await open('bot')];
   const connector = new ThrottledConnector({
     globalPerSecond: options.globalPerSecond,
     ...(options.faults ? { faults: options.faults } : {}),
@@ -56,18 +64,18 @@ export async function startFanoutStack(options: {
   await connector.start();
   const service = createRuntimeServiceApp({
     config: serviceConfig({ demoData: true }),
-    storage: new MemoryStorage(),
+    storage: await open('service'),
     log,
     timings: localTimings(0),
     runWorkers: false,
   });
   const serviceUrl = await service.start();
-  const replicas = [0, 1].map(() =>
+  const replicas = botStorages.map((storage) =>
     createBotApp({
       config: botConfig({
         notifications: { idleWarningMinutes: 15, globalSendsPerSecond: options.globalPerSecond },
       }),
-      storage: botStorage,
+      storage,
       log,
       serviceUrl,
       clock: systemClock,
@@ -75,20 +83,25 @@ export async function startFanoutStack(options: {
     }),
   );
   for (const bot of replicas) await bot.start();
-  const references = new ConversationStore(botStorage, ['127.0.0.1']);
-  for (let i = 0; i < options.conversations; i++) {
-    const id = conversationId(i);
-    const key = await references.save({
-      channelId: 'msteams',
-      serviceUrl: connector.url,
-      conversation: { id, conversationType: 'channel', isGroup: true, name: `conv ${i}` },
-      bot: { id: 'bot', name: 'Runtime bot' },
-    });
-    await replicas[0].notifications.subscriptions.subscribe(key!, { id, type: 'channel' }, ['versions'], {
-      id: FANOUT_ACTOR.objectId,
-      name: FANOUT_ACTOR.name,
-    });
-  }
+  const references = new ConversationStore(botStorages[0], ['127.0.0.1']);
+  // Sixteen at a time: one record per conversation, nothing shared, and on Blob each write is a round trip.
+  let next = 0;
+  const subscribeNext = async () => {
+    for (let i = next++; i < options.conversations; i = next++) {
+      const id = conversationId(i);
+      const key = await references.save({
+        channelId: 'msteams',
+        serviceUrl: connector.url,
+        conversation: { id, conversationType: 'channel', isGroup: true, name: `conv ${i}` },
+        bot: { id: 'bot', name: 'Runtime bot' },
+      });
+      await replicas[0].notifications.subscriptions.subscribe(key!, { id, type: 'channel' }, ['versions'], {
+        id: FANOUT_ACTOR.objectId,
+        name: FANOUT_ACTOR.name,
+      });
+    }
+  };
+  await Promise.all(Array.from({ length: 16 }, subscribeNext));
   await replicas[0].notifications.notifier.pollEvents(); // the cursor starts at the log's head
   return {
     service,
