@@ -17,7 +17,7 @@ import { type OperationKind, type Person, RUNTIME_NAME } from '../../domain/runt
 import { AppError, ErrorCode } from '../../errors';
 import type { Logger } from '../../logger';
 import { IDLE_POLL_MS, PollLoop } from '../../infra/pollLoop';
-import { backoff, Collection, UNCHANGED, withoutEtag } from '../../storage/collection';
+import { backoff, Collection, type Stored, UNCHANGED, withoutEtag } from '../../storage/collection';
 import { isEtagConflict, type Storage } from '../../storage/storage';
 import { type BackoffPolicy, backoffDelay } from '../../infra/retry';
 import { RecordLeases } from '../../storage/lease';
@@ -57,6 +57,13 @@ export interface EngineOptions {
   sweepMs?: number;
   /** A step that throws an unexpected error is retried this many times before the operation fails. */
   maxStepRetries?: number;
+}
+
+/** What one call of `advance` did. */
+export interface Advanced {
+  ran: boolean;
+  /** The operation as this process last wrote it, when it wrote it. */
+  last?: OperationRecord;
 }
 
 interface IdempotencyRecord {
@@ -186,13 +193,16 @@ export class OperationEngine {
         if (!isEtagConflict(error)) throw error;
         continue; // someone changed the runtime in between: evaluate again with fresh state
       }
-      await this.operations.create(op.id, { ...op, ...traceparentField() }); // later steps link to this request
+      // Created leased to this process, which runs the first step at once: no second write to take it.
+      const leased = { ...op, lease: this.leases.hold() };
+      await this.operations.create(op.id, { ...leased, ...traceparentField() }); // later steps link to this request
       // Announced before any worker can find it, so that `operation.started` comes first.
       await this.events.append('operation.started', { operation: summarize(op), runtimeName: op.runtimeName });
       await this.pending.put(op.id, { since: op.createdOn });
       this.log.info('operation accepted', { operationId: op.id, kind: op.kind, runtime: op.runtimeName });
+      let latest: OperationRecord = leased;
       try {
-        await this.advance(op.id);
+        latest = (await this.advance(op.id)).last ?? latest;
       } catch (error) {
         // Accepted is accepted: the workers retry the step, and the client gets its operation.
         this.log.warn('the first step of an accepted operation failed; a worker retries it', {
@@ -201,7 +211,7 @@ export class OperationEngine {
         });
       }
       this.steps?.wake(); // its next steps are due soon
-      return { operation: (await this.operations.get(op.id)) ?? op, created: true };
+      return { operation: latest, created: true };
     }
     throw new AppError(
       ErrorCode.Overloaded,
@@ -224,7 +234,7 @@ export class OperationEngine {
     const ids = await this.pending.ids();
     let ran = 0;
     for (const id of ids) {
-      if (await this.advance(id)) ran++;
+      if ((await this.advance(id)).ran) ran++;
     }
     return { ran, pending: ids.length };
   }
@@ -312,11 +322,14 @@ export class OperationEngine {
     await Promise.all(loops.map((loop) => loop.stop()));
   }
 
-  /** Advances one operation as far as it can go now. Returns true when a step ran. */
-  async advance(id: string): Promise<boolean> {
+  /**
+   * Advances one operation as far as it can go now. Says whether a step ran, and the record as
+   * this process last wrote it (when it wrote one).
+   */
+  async advance(id: string): Promise<Advanced> {
     // A second caller here (a tick while the request runs the first step) would run the next step
     // under the same owner's lease, and its events could overtake this one's.
-    if (this.advancing.has(id)) return false;
+    if (this.advancing.has(id)) return { ran: false };
     this.advancing.add(id);
     try {
       return await this.advanceOnce(id);
@@ -325,49 +338,68 @@ export class OperationEngine {
     }
   }
 
-  private async advanceOnce(id: string): Promise<boolean> {
+  private async advanceOnce(id: string): Promise<Advanced> {
     let ran = false;
+    let last: OperationRecord | undefined;
     for (let guard = 0; guard < 20; guard++) {
       const op = await this.operations.get(id);
       if (!op) {
         await this.pending.delete(id);
-        return ran;
+        return { ran, last };
       }
       if (TERMINAL.has(op.status)) {
         await this.finish(op);
-        return ran;
+        return { ran, last };
       }
       const now = this.clock.now();
-      if (op.dueAt > now) return ran;
-      const leased = await this.leases.take(id, op);
-      if (!leased) return ran;
-      // Storage writes return no eTag: read it back, and make sure the lease is still ours.
-      const mine = await this.operations.get(id);
-      if (!mine || mine.lease?.owner !== this.owner || mine.lease.until !== leased.lease?.until) return ran;
-      const eTag = mine.eTag;
-      const outcome = await traceStep(leased, () => this.runStep(leased));
+      if (op.dueAt > now) return { ran, last };
+      const leased = await this.lease(id, op);
+      if (!leased) return { ran, last };
+      const outcome = await traceStep(leased.record, () => this.runStep(leased.record));
       ran = true;
-      const next = applyOutcome(leased, outcome, this.clock.now());
+      const next = applyOutcome(leased.record, outcome, this.clock.now());
+      // Still leased, and for a full term again: the next step, here or elsewhere, waits until this
+      // step's events are out, and a next step due at once runs here without taking the lease anew.
+      const stored = TERMINAL.has(next.status) ? next : { ...next, lease: this.leases.hold() };
       try {
-        // Still leased: the next step, here or elsewhere, waits until this step's events are out.
-        const stored = TERMINAL.has(next.status) ? next : { ...next, lease: leased.lease };
-        await this.operations.replace(id, stored, eTag);
+        await this.operations.replace(id, stored, leased.eTag);
       } catch (error) {
-        if (isEtagConflict(error)) return ran; // our lease expired and another worker took over
+        if (isEtagConflict(error)) return { ran, last }; // our lease expired and another worker took over
         throw error;
       }
-      recordOperationEnd(leased, next);
-      await this.publish(leased, next, outcome);
+      last = stored;
+      recordOperationEnd(leased.record, next);
+      await this.publish(leased.record, next, outcome);
       if (TERMINAL.has(next.status)) {
         await this.finish(next);
-        return ran;
+        return { ran, last };
       }
       if (next.dueAt > this.clock.now()) {
         await this.leases.release(id); // any worker may run the next step when it is due
-        return ran;
+        const { lease: _lease, ...released } = stored;
+        return { ran, last: released };
       }
     }
-    return ran;
+    return { ran, last };
+  }
+
+  /**
+   * The operation as read, leased to this process, and the eTag that fences the step's write.
+   * A lease this process still holds for more than half its term (the previous step's write
+   * renewed it, or submit created the record with it) is used as it is: the record just read is
+   * the fence. Otherwise the lease is taken, and the record read again for its eTag (storage
+   * writes return none), making sure the lease is still ours.
+   */
+  private async lease(
+    id: string,
+    op: Stored<OperationRecord>,
+  ): Promise<{ record: OperationRecord; eTag: string } | undefined> {
+    if (this.leases.keeps(op)) return { record: withoutEtag(op), eTag: op.eTag };
+    const leased = await this.leases.take(id, op);
+    if (!leased) return undefined;
+    const mine = await this.operations.get(id);
+    if (!mine || mine.lease?.owner !== this.owner || mine.lease.until !== leased.lease?.until) return undefined;
+    return { record: leased, eTag: mine.eTag };
   }
 
   /** Deletes idempotency records past IDEMPOTENCY_TTL_MS; at most once an hour per process. */
@@ -389,8 +421,12 @@ export class OperationEngine {
 
   private async runStep(op: OperationRecord): Promise<StepOutcome> {
     if (op.phase === 'begin') {
-      const record = await this.runtimes.get(op.runtimeKey);
-      if (record?.activeOperation?.id !== op.id) {
+      // A lock once released never names this operation again, so the read model's word that it
+      // does is enough (submit's read-back put it there); only a doubt costs a read.
+      const locked =
+        this.index.get(op.runtimeKey)?.activeOperation?.id === op.id ||
+        (await this.runtimes.get(op.runtimeKey))?.activeOperation?.id === op.id;
+      if (!locked) {
         const abandoned = this.clock.now() - Date.parse(op.createdOn) > ABANDON_AFTER_MS;
         if (!abandoned) return { message: 'Waiting for the runtime lock', next: { phase: 'begin', waitMs: 1000 } };
         return {
@@ -445,10 +481,16 @@ export class OperationEngine {
 
   /** Releases the runtime lock and records the last operation; idempotent. */
   private async finish(op: OperationRecord): Promise<void> {
-    await this.runtimes.update(op.runtimeKey, (r) =>
-      r && r.activeOperation?.id === op.id
-        ? { ...r, activeOperation: undefined, lastOperation: summarize(op) }
-        : UNCHANGED,
+    // Written on the record as the read model has it (this process's last write, read back), so
+    // that most releases cost no read; a stale one only costs a refused write.
+    await this.runtimes.update(
+      op.runtimeKey,
+      (r) =>
+        r && r.activeOperation?.id === op.id
+          ? { ...r, activeOperation: undefined, lastOperation: summarize(op) }
+          : UNCHANGED,
+      undefined,
+      this.index.stored(op.runtimeKey),
     );
     await this.pending.delete(op.id);
   }
