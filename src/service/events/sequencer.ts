@@ -3,9 +3,9 @@
  * a lease lets one of them work at a time, and it is taken only when the inbox holds something,
  * so nothing is written while nothing happens.
  *
- * A round: list the inbox (oldest first), read the head pages, give the waiting events the next
- * numbers, write the pages (eTag-guarded, or create-only for a new page), then delete what was
- * numbered. The page writes are the fence: a holder whose lease lapsed unseen finds the page
+ * A round: list the inbox (oldest first), read the head pages, read the waiting events (those
+ * this process appended are known without a read), give them the next numbers, write the pages
+ * (eTag-guarded, or create-only for a new page), then delete what was numbered. The page writes are the fence: a holder whose lease lapsed unseen finds the page
  * changed and starts over, so two holders never hand out the same number.
  *
  * Crash safety: every paged event keeps its inbox name. A holder that dies after writing a page
@@ -24,6 +24,11 @@ import { Lease } from '../../storage/lease';
 import { IF_NONE_MATCH, isEtagConflict, type Storage } from '../../storage/storage';
 import { type InboxEntry, inboxKey, waitingInInbox } from './inbox';
 import { HEAD_ID, type HeadHint, LOG_META, type PagedEvent, pageKey, type PageStore } from './pages';
+
+/** The events this process appended and has not seen numbered: they need no read of the inbox. */
+export interface LocalAppends {
+  entry(name: string): InboxEntry | undefined;
+}
 
 export interface SequencerOptions {
   owner: string;
@@ -55,6 +60,7 @@ export class Sequencer {
     private readonly clock: Clock,
     private readonly log: Logger,
     private readonly onCommit: (events: PagedEvent[]) => void,
+    private readonly local: LocalAppends,
     private readonly options: SequencerOptions,
   ) {
     this.lease = new Lease(storage, LEASE_KEY, options.owner, clock, options.leaseMs);
@@ -78,8 +84,12 @@ export class Sequencer {
       const wasHolding = this.lease.held();
       if (!(await this.lease.hold())) return new Set(waiting);
       if (!wasHolding) this.forgetHead(); // another holder may have written since we last did
+      const names = waiting.slice(0, this.pages.size);
       try {
-        await this.round(waiting.slice(0, this.pages.size));
+        await this.round(names);
+        // All that was listed is numbered: what came since is another wake's (a local append) or
+        // the next poll's, so the round is not followed by a listing that would find nothing.
+        if (names.length === waiting.length) return new Set();
       } catch (error) {
         if (!isEtagConflict(error)) throw error;
         // Another holder wrote meanwhile (our lease lapsed unseen, or clocks disagree): look again.
@@ -105,14 +115,17 @@ export class Sequencer {
     const head = await this.pages.headPage(Math.max(this.headNumber ?? hint.page, hint.page));
     const done = await this.recentNames(head.page, head.stored?.events ?? [], hint.oldest);
     const fresh = names.filter((name) => !done.has(name));
-    const found = fresh.length ? await this.storage.read(fresh.map(inboxKey)) : {};
+    // What this process appended is known; a name numbered and deleted by a holder since the
+    // listing is in `done` or, if it was numbered after the head page was read, fails the page write.
+    const unknown = fresh.filter((name) => !this.local.entry(name));
+    const found = unknown.length ? await this.storage.read(unknown.map(inboxKey)) : {};
     let page = head.page;
     let events = head.stored?.events ?? [];
     let eTag = head.stored?.eTag;
     let nextId = head.last + 1;
     const written: PagedEvent[] = [];
     for (const name of fresh) {
-      const entry = found[inboxKey(name)] as unknown as InboxEntry | undefined;
+      const entry = this.local.entry(name) ?? (found[inboxKey(name)] as unknown as InboxEntry | undefined);
       if (!entry) continue; // numbered and deleted by another holder since we listed it
       if (events.length === this.pages.size) {
         // Full (the head page never is when a round starts, so this round filled it): next page.
