@@ -82,7 +82,7 @@ export class EventLog {
   /** Inbox names this process wrote and does not know to be numbered, with the number of their write. */
   private readonly unsequenced = new Map<string, number>();
   /** What those names hold: the sequencer numbers them without reading them back. */
-  private readonly entries = new Map<string, InboxEntry>();
+  private readonly entries = new Map<string, InboxEntry[]>();
   private readonly writing = new Set<Promise<unknown>>();
   private writes = 0;
   private readonly sequencing: Rerun;
@@ -120,9 +120,20 @@ export class EventLog {
 
   /** Puts an event in the inbox; it gets its id a moment later (see `settled`). */
   async append(type: ServiceEventType, data: Record<string, unknown>): Promise<void> {
+    await this.appendAll([{ type, data }]);
+  }
+
+  /**
+   * Puts events in the inbox with one write, in this order; they get consecutive ids in one round.
+   * For the events of one moment (a step's change and the operation's end): one write, not one each.
+   */
+  async appendAll(events: { type: ServiceEventType; data: Record<string, unknown> }[]): Promise<void> {
+    if (events.length === 0) return;
+    if (events.length > this.pages.size) throw new Error(`at most ${this.pages.size} events can be appended together`);
     const name = this.writer.nextName();
-    const entry: InboxEntry = { type, time: iso(this.clock.now()), data };
-    const write = this.writer.write(name, entry);
+    const time = iso(this.clock.now());
+    const entries: InboxEntry[] = events.map(({ type, data }) => ({ type, time, data }));
+    const write = this.writer.write(name, entries.length === 1 ? entries[0] : { batch: entries });
     const tracked = write.catch(() => undefined);
     this.writing.add(tracked);
     try {
@@ -131,7 +142,7 @@ export class EventLog {
       this.writing.delete(tracked);
     }
     this.unsequenced.set(name, ++this.writes);
-    this.entries.set(name, entry);
+    this.entries.set(name, entries);
     void this.sequence();
   }
 

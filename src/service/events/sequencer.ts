@@ -22,12 +22,12 @@ import type { Logger } from '../../logger';
 import { Collection, UNCHANGED } from '../../storage/collection';
 import { Lease } from '../../storage/lease';
 import { IF_NONE_MATCH, isEtagConflict, type Storage } from '../../storage/storage';
-import { type InboxEntry, inboxKey, waitingInInbox } from './inbox';
+import { entriesOf, type InboxEntry, type InboxItem, inboxKey, waitingInInbox } from './inbox';
 import { HEAD_ID, type HeadHint, LOG_META, type PagedEvent, pageKey, type PageStore } from './pages';
 
 /** The events this process appended and has not seen numbered: they need no read of the inbox. */
 export interface LocalAppends {
-  entry(name: string): InboxEntry | undefined;
+  entry(name: string): InboxEntry[] | undefined;
 }
 
 export interface SequencerOptions {
@@ -84,12 +84,11 @@ export class Sequencer {
       const wasHolding = this.lease.held();
       if (!(await this.lease.hold())) return new Set(waiting);
       if (!wasHolding) this.forgetHead(); // another holder may have written since we last did
-      const names = waiting.slice(0, this.pages.size);
       try {
-        await this.round(names);
+        const took = await this.round(waiting.slice(0, this.pages.size));
         // All that was listed is numbered: what came since is another wake's (a local append) or
         // the next poll's, so the round is not followed by a listing that would find nothing.
-        if (names.length === waiting.length) return new Set();
+        if (took === waiting.length) return new Set();
       } catch (error) {
         if (!isEtagConflict(error)) throw error;
         // Another holder wrote meanwhile (our lease lapsed unseen, or clocks disagree): look again.
@@ -110,11 +109,12 @@ export class Sequencer {
     this.headNumber = undefined;
   }
 
-  private async round(names: string[]): Promise<void> {
+  /** Numbers at most a page of events from the first of `names`; returns how many names it took. */
+  private async round(listed: string[]): Promise<number> {
     const hint = (this.hint ??= (await this.pages.hint()) ?? (await this.startLog()));
     const head = await this.pages.headPage(Math.max(this.headNumber ?? hint.page, hint.page));
     const done = await this.recentNames(head.page, head.stored?.events ?? [], hint.oldest);
-    const fresh = names.filter((name) => !done.has(name));
+    const fresh = listed.filter((name) => !done.has(name));
     // What this process appended is known; a name numbered and deleted by a holder since the
     // listing is in `done` or, if it was numbered after the head page was read, fails the page write.
     const unknown = fresh.filter((name) => !this.local.entry(name));
@@ -124,21 +124,29 @@ export class Sequencer {
     let eTag = head.stored?.eTag;
     let nextId = head.last + 1;
     const written: PagedEvent[] = [];
-    for (const name of fresh) {
-      const entry = this.local.entry(name) ?? (found[inboxKey(name)] as unknown as InboxEntry | undefined);
-      if (!entry) continue; // numbered and deleted by another holder since we listed it
-      if (events.length === this.pages.size) {
-        // Full (the head page never is when a round starts, so this round filled it): next page.
-        await this.writePage(page, events, eTag);
-        this.fullPages.set(page, new Set(events.map((e) => e.key)));
-        page += 1;
-        events = [];
-        eTag = undefined;
+    let took = 0;
+    for (const name of listed) {
+      const item = found[inboxKey(name)] as unknown as InboxItem | undefined;
+      const entries = done.has(name) ? [] : (this.local.entry(name) ?? (item ? entriesOf(item) : []));
+      // A round numbers at most a page of events (what a crash can leave behind stays in reach).
+      if (written.length + entries.length > this.pages.size) break;
+      took += 1;
+      // No entries: numbered already, or numbered and deleted by another holder since we listed it.
+      for (const entry of entries) {
+        if (events.length === this.pages.size) {
+          // Full (the head page never is when a round starts, so this round filled it): next page.
+          await this.writePage(page, events, eTag);
+          this.fullPages.set(page, new Set(events.map((e) => e.key)));
+          page += 1;
+          events = [];
+          eTag = undefined;
+        }
+        const event: PagedEvent = { id: nextId++, key: name, type: entry.type, time: entry.time, data: entry.data };
+        events = [...events, event];
+        written.push(event);
       }
-      const event: PagedEvent = { id: nextId++, key: name, type: entry.type, time: entry.time, data: entry.data };
-      events = [...events, event];
-      written.push(event);
     }
+    const names = listed.slice(0, took);
     if (written.length) await this.writePage(page, events, eTag);
     this.headNumber = page;
     await this.storage.delete(names.map(inboxKey));
@@ -146,6 +154,7 @@ export class Sequencer {
     for (const name of names) this.numbered.set(name, now);
     if (page > hint.page) await this.startedPage(page);
     if (written.length) this.onCommit(written);
+    return took;
   }
 
   private async writePage(page: number, events: PagedEvent[], eTag: string | undefined): Promise<void> {

@@ -463,18 +463,29 @@ export class OperationEngine {
     }
   }
 
+  /** The step's events, in one append: the runtime's change, then the operation's end. */
   private async publish(before: OperationRecord, after: OperationRecord, outcome: StepOutcome): Promise<void> {
+    const events: Parameters<EventLog['appendAll']>[0] = [];
     if (outcome.runtimeStatus) {
-      const type = outcome.runtimeStatus === 'NotExist' ? 'runtime.deleted' : 'runtime.changed';
-      await this.events.append(type, {
-        runtimeName: after.runtimeName,
-        status: outcome.runtimeStatus,
-        operationId: after.id,
-        message: outcome.message,
+      events.push({
+        type: outcome.runtimeStatus === 'NotExist' ? 'runtime.deleted' : 'runtime.changed',
+        data: {
+          runtimeName: after.runtimeName,
+          status: outcome.runtimeStatus,
+          operationId: after.id,
+          message: outcome.message,
+        },
       });
     }
-    if (TERMINAL.has(after.status) && !TERMINAL.has(before.status)) {
-      await this.events.append('operation.completed', { operation: summarize(after), runtimeName: after.runtimeName });
+    const completed = TERMINAL.has(after.status) && !TERMINAL.has(before.status);
+    if (completed) {
+      events.push({
+        type: 'operation.completed',
+        data: { operation: summarize(after), runtimeName: after.runtimeName },
+      });
+    }
+    await this.events.appendAll(events);
+    if (completed) {
       this.log.info('operation completed', { operationId: after.id, status: after.status, error: after.error });
     }
   }
