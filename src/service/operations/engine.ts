@@ -79,6 +79,8 @@ export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60_000;
 /** Expired idempotency records are looked for at most this often per process. */
 const EXPIRY_SWEEP_MS = 60 * 60_000;
 const SUBMIT_ATTEMPTS = 10;
+/** Steps due at once that run before the operation record is written (see runSteps). */
+const MAX_CHAINED_STEPS = 10;
 /** A step that threw is tried again after 1 s, 2 s, 4 s … (at most a minute), without jitter. */
 const STEP_RETRY: BackoffPolicy = { baseMs: 1000, maxMs: 60_000, jitter: [1, 1] };
 /**
@@ -355,9 +357,8 @@ export class OperationEngine {
       if (op.dueAt > now) return { ran, last };
       const leased = await this.lease(id, op);
       if (!leased) return { ran, last };
-      const outcome = await traceStep(leased.record, () => this.runStep(leased.record));
+      const { next, outcomes } = await this.runSteps(leased.record);
       ran = true;
-      const next = applyOutcome(leased.record, outcome, this.clock.now());
       // Still leased, and for a full term again: the next step, here or elsewhere, waits until this
       // step's events are out, and a next step due at once runs here without taking the lease anew.
       const stored = TERMINAL.has(next.status) ? next : { ...next, lease: this.leases.hold() };
@@ -369,7 +370,7 @@ export class OperationEngine {
       }
       last = stored;
       recordOperationEnd(leased.record, next);
-      await this.publish(leased.record, next, outcome);
+      await this.publish(leased.record, next, outcomes);
       if (TERMINAL.has(next.status)) {
         await this.finish(next);
         return { ran, last };
@@ -381,6 +382,30 @@ export class OperationEngine {
       }
     }
     return { ran, last };
+  }
+
+  /**
+   * Runs the operation's step, and the steps after it that are due at once (a duration of 0), one
+   * after the other without a write between them: steps are safe to repeat, so a crash in the
+   * middle only runs them again from the first, and the record is written once for all of them.
+   * The chain stops where a step waits, the operation ends, or the lease has half its term left.
+   */
+  private async runSteps(leased: OperationRecord): Promise<{ next: OperationRecord; outcomes: StepOutcome[] }> {
+    const outcomes: StepOutcome[] = [];
+    let current = leased;
+    for (;;) {
+      const step = current;
+      const outcome = await traceStep(step, () => this.runStep(step));
+      outcomes.push(outcome);
+      const next = applyOutcome(step, outcome, this.clock.now());
+      const chained =
+        !TERMINAL.has(next.status) &&
+        next.dueAt <= this.clock.now() &&
+        outcomes.length < MAX_CHAINED_STEPS &&
+        this.leases.keeps(leased);
+      if (!chained) return { next, outcomes };
+      current = { ...next, lease: leased.lease };
+    }
   }
 
   /**
@@ -463,10 +488,11 @@ export class OperationEngine {
     }
   }
 
-  /** The step's events, in one append: the runtime's change, then the operation's end. */
-  private async publish(before: OperationRecord, after: OperationRecord, outcome: StepOutcome): Promise<void> {
+  /** The events of the steps just run, in one append: each runtime change, then the operation's end. */
+  private async publish(before: OperationRecord, after: OperationRecord, outcomes: StepOutcome[]): Promise<void> {
     const events: Parameters<EventLog['appendAll']>[0] = [];
-    if (outcome.runtimeStatus) {
+    for (const outcome of outcomes) {
+      if (!outcome.runtimeStatus) continue;
       events.push({
         type: outcome.runtimeStatus === 'NotExist' ? 'runtime.deleted' : 'runtime.changed',
         data: {
