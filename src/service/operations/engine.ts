@@ -195,12 +195,14 @@ export class OperationEngine {
         if (!isEtagConflict(error)) throw error;
         continue; // someone changed the runtime in between: evaluate again with fresh state
       }
-      // Created leased to this process, which runs the first step at once: no second write to take it.
+      // Queued before the record exists: an operation whose record exists is always found by the
+      // workers, even when this process dies right after writing it.
+      await this.pending.put(op.id, { since: op.createdOn });
+      // Created leased to this process, which runs the first step at once: no second write to take
+      // it, and no other worker runs a step before `operation.started` is out.
       const leased = { ...op, lease: this.leases.hold() };
       await this.operations.create(op.id, { ...leased, ...traceparentField() }); // later steps link to this request
-      // Announced before any worker can find it, so that `operation.started` comes first.
       await this.events.append('operation.started', { operation: summarize(op), runtimeName: op.runtimeName });
-      await this.pending.put(op.id, { since: op.createdOn });
       this.log.info('operation accepted', { operationId: op.id, kind: op.kind, runtime: op.runtimeName });
       let latest: OperationRecord = leased;
       try {
@@ -346,7 +348,7 @@ export class OperationEngine {
     for (let guard = 0; guard < 20; guard++) {
       const op = await this.operations.get(id);
       if (!op) {
-        await this.pending.delete(id);
+        await this.dropIfAbandoned(id);
         return { ran, last };
       }
       if (TERMINAL.has(op.status)) {
@@ -425,6 +427,15 @@ export class OperationEngine {
     const mine = await this.operations.get(id);
     if (!mine || mine.lease?.owner !== this.owner || mine.lease.until !== leased.lease?.until) return undefined;
     return { record: leased, eTag: mine.eTag };
+  }
+
+  /**
+   * A queued operation without a record: its submit is between the two writes, or died there.
+   * The queue entry goes once the submit has had ABANDON_AFTER_MS to write the record.
+   */
+  private async dropIfAbandoned(id: string): Promise<void> {
+    const queued = await this.pending.get(id);
+    if (queued && this.clock.now() - Date.parse(queued.since) > ABANDON_AFTER_MS) await this.pending.delete(id);
   }
 
   /** Deletes idempotency records past IDEMPOTENCY_TTL_MS; at most once an hour per process. */
