@@ -390,7 +390,8 @@ export class OperationEngine {
    * Runs the operation's step, and the steps after it that are due at once (a duration of 0), one
    * after the other without a write between them: steps are safe to repeat, so a crash in the
    * middle only runs them again from the first, and the record is written once for all of them.
-   * The chain stops where a step waits, the operation ends, or the lease has half its term left.
+   * The chain stops where a step waits, hands state on, the operation ends, or the lease has half
+   * its term left.
    */
   private async runSteps(leased: OperationRecord): Promise<{ next: OperationRecord; outcomes: StepOutcome[] }> {
     const outcomes: StepOutcome[] = [];
@@ -400,9 +401,11 @@ export class OperationEngine {
       const outcome = await traceStep(step, () => this.runStep(step));
       outcomes.push(outcome);
       const next = applyOutcome(step, outcome, this.clock.now());
+      // A step that hands state to the next one (a write it must not send twice) is stored first.
       const chained =
         !TERMINAL.has(next.status) &&
         next.dueAt <= this.clock.now() &&
+        outcome.next?.state === undefined &&
         outcomes.length < MAX_CHAINED_STEPS &&
         this.leases.keeps(leased);
       if (!chained) return { next, outcomes };
