@@ -10,6 +10,10 @@
  * - a lease on the operation record lets one worker run each step. The worker publishes the
  *   step's events before it lets the lease go, so the next step, on whichever replica, appends
  *   after them: one runtime's events stay in order.
+ *
+ * What a change costs in storage calls is held by test/service/operations/storageCalls.test.ts:
+ * the record is created with the lease, a lease still held is used without a write, steps due at
+ * once share one write of the record and one append of their events.
  */
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../../clock';
