@@ -128,7 +128,17 @@ export class Collection<T extends object> {
     id: string,
     mutate: (current: T | undefined) => T | undefined | typeof UNCHANGED,
     attempts = ATTEMPTS,
+    /**
+     * The record as the caller last read or saw it, with its eTag: when the mutator changes it, it
+     * is written without reading first. Only a successful write is trusted: a stale one costs a
+     * failed write, and a mutator that declines it is asked again about the stored record.
+     */
+    known?: Stored<T>,
   ): Promise<T | undefined> {
+    if (known) {
+      const next = mutate(withoutEtag(known));
+      if (next !== UNCHANGED && next !== undefined && (await this.swap(id, known, next))) return next;
+    }
     return retry({ ...CONFLICT_BACKOFF, attempts }, async (): Promise<Attempt<T | undefined>> => {
       const current = await this.get(id);
       const next = mutate(current ? withoutEtag(current) : undefined);

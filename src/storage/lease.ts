@@ -40,6 +40,20 @@ export class RecordLeases<T extends { lease?: LeaseHold }> {
     return heldByOther(record?.lease, this.owner, this.clock.now());
   }
 
+  /** A hold of this owner for a full term from now, to write into a record. */
+  hold(): LeaseHold {
+    return { owner: this.owner, until: this.clock.now() + this.ms };
+  }
+
+  /**
+   * Whether the record, as read, shows this owner's lease with more than half its term left: the
+   * owner may work on it without taking the lease again, fencing its write with the eTag it read.
+   */
+  keeps(record: T | undefined): boolean {
+    const lease = record?.lease;
+    return lease?.owner === this.owner && lease.until - this.clock.now() > this.ms / 2;
+  }
+
   /** Whether nobody, this owner included, holds the record's lease now. */
   free(record: T | undefined): boolean {
     return !(record?.lease && record.lease.until > this.clock.now());
@@ -54,7 +68,7 @@ export class RecordLeases<T extends { lease?: LeaseHold }> {
     if (this.blocked(read)) return undefined;
     const base = body ?? (read ? withoutEtag(read) : undefined);
     if (!base) throw new Error('RecordLeases.take: nothing to write for an absent record');
-    const leased: T = { ...base, lease: { owner: this.owner, until: this.clock.now() + this.ms } };
+    const leased: T = { ...base, lease: this.hold() };
     return (await this.records.swap(id, read, leased)) ? leased : undefined;
   }
 

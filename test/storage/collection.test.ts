@@ -5,9 +5,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import { AppError, ErrorCode } from '../../src/errors';
-import { Collection, ContentionError } from '../../src/storage/collection';
+import { Collection, ContentionError, UNCHANGED } from '../../src/storage/collection';
 import { MemoryStorage } from '../../src/storage/memoryStorage';
 import { EtagConflictError, IF_NONE_MATCH, type Storage, type StoreItems } from '../../src/storage/storage';
+import { CountingStorage } from '../helpers/countingStorage';
 
 /** A storage where every conditional write to an existing record loses to another writer. */
 class AlwaysLosing extends MemoryStorage {
@@ -63,5 +64,29 @@ describe('Collection under contention', () => {
     const items = new Collection<{ n: number }>(storage, 'counters');
     await Promise.all(Array.from({ length: 8 }, () => items.update('shared', (c) => ({ n: (c?.n ?? 0) + 1 }))));
     expect((await items.get('shared'))?.n).toBe(8);
+  });
+});
+
+describe('Collection.update from a record already read', () => {
+  it('should write on a current one without reading, and read again when it is stale or declined', async () => {
+    const storage = new CountingStorage(new MemoryStorage());
+    const items = new Collection<{ n: number; done?: boolean }>(storage, 'counters');
+    await items.create('c', { n: 1 });
+    const read = (await items.get('c'))!;
+    storage.reset();
+    expect(await items.update('c', (c) => c && { n: c.n + 1 }, undefined, read)).toEqual({ n: 2 });
+    expect(storage.lines()).toEqual(['write counters/c']);
+
+    // `read` is stale now: its write is refused, and the update starts over from the stored record.
+    storage.reset();
+    expect(await items.update('c', (c) => c && { n: c.n + 10 }, undefined, read)).toEqual({ n: 12 });
+    expect(storage.lines()).toEqual(['write counters/c', 'read counters/c', 'write counters/c']);
+
+    // A mutator that declines what it was given is asked again about the stored record.
+    const stale = { ...read, done: true };
+    storage.reset();
+    const next = await items.update('c', (c) => (c && !c.done ? { n: c.n + 1 } : UNCHANGED), undefined, stale);
+    expect(next).toEqual({ n: 13 });
+    expect(storage.lines()).toEqual(['read counters/c', 'write counters/c']);
   });
 });

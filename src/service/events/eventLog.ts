@@ -12,7 +12,9 @@
  *   writes pages, once per round of up to a page of events (not once per change), with eTags, so
  *   a stale holder's write fails. The lease is taken only when the inbox holds something: an idle
  *   log writes nothing.
- * - Who looks at the inbox: the appending process wakes its own sequencer at once; the holder
+ * - Who looks at the inbox: the appending process wakes its own sequencer at once (appends that
+ *   arrive during a round wait for one more round, together), and numbers the events it appended
+ *   itself from memory, reading only the others' from the inbox. The holder
  *   looks every `busyPollMs` (250 ms) while its lease lasts, and so does a process whose own
  *   appends still wait (to take over if the holder died); every other replica looks every
  *   `idlePollMs` (30 s), for events a writer left behind when it died right after appending.
@@ -47,7 +49,7 @@ import type { ServiceEvent, ServiceEventType } from '../../domain/runtime';
 import { createLogger, type Logger } from '../../logger';
 import { Rerun } from '../../infra/rerun';
 import type { Storage } from '../../storage/storage';
-import { InboxWriter } from './inbox';
+import { type InboxEntry, InboxWriter } from './inbox';
 import { type PagedEvent, PageStore } from './pages';
 import { Sequencer } from './sequencer';
 import { EventTail } from './tail';
@@ -79,6 +81,8 @@ export class EventLog {
   private readonly log: Logger;
   /** Inbox names this process wrote and does not know to be numbered, with the number of their write. */
   private readonly unsequenced = new Map<string, number>();
+  /** What those names hold: the sequencer numbers them without reading them back. */
+  private readonly entries = new Map<string, InboxEntry[]>();
   private readonly writing = new Set<Promise<unknown>>();
   private writes = 0;
   private readonly sequencing: Rerun;
@@ -98,7 +102,8 @@ export class EventLog {
     );
     this.pages = new PageStore(storage, options.pageSize ?? 100);
     this.writer = new InboxWriter(storage, clock);
-    this.sequencer = new Sequencer(storage, this.pages, clock, this.log, (events) => this.committed(events), {
+    const local = { entry: (name: string) => this.entries.get(name) };
+    this.sequencer = new Sequencer(storage, this.pages, clock, this.log, (events) => this.committed(events), local, {
       owner: `sequencer-${process.pid}-${randomBytes(3).toString('hex')}`,
       leaseMs: options.leaseMs ?? 10_000,
       retainPages: options.retainPages ?? 200,
@@ -115,8 +120,20 @@ export class EventLog {
 
   /** Puts an event in the inbox; it gets its id a moment later (see `settled`). */
   async append(type: ServiceEventType, data: Record<string, unknown>): Promise<void> {
+    await this.appendAll([{ type, data }]);
+  }
+
+  /**
+   * Puts events in the inbox with one write, in this order; they get consecutive ids in one round.
+   * For the events of one moment (a step's change and the operation's end): one write, not one each.
+   */
+  async appendAll(events: { type: ServiceEventType; data: Record<string, unknown> }[]): Promise<void> {
+    if (events.length === 0) return;
+    if (events.length > this.pages.size) throw new Error(`at most ${this.pages.size} events can be appended together`);
     const name = this.writer.nextName();
-    const write = this.writer.write(name, { type, time: iso(this.clock.now()), data });
+    const time = iso(this.clock.now());
+    const entries: InboxEntry[] = events.map(({ type, data }) => ({ type, time, data }));
+    const write = this.writer.write(name, entries.length === 1 ? entries[0] : { batch: entries });
     const tracked = write.catch(() => undefined);
     this.writing.add(tracked);
     try {
@@ -125,6 +142,7 @@ export class EventLog {
       this.writing.delete(tracked);
     }
     this.unsequenced.set(name, ++this.writes);
+    this.entries.set(name, entries);
     void this.sequence();
   }
 
@@ -191,7 +209,9 @@ export class EventLog {
       const horizon = this.writes;
       const waiting = await this.sequencer.run();
       // Written before this pass looked, and no longer waiting: numbered (here or elsewhere).
-      for (const [name, at] of this.unsequenced) if (at <= horizon && !waiting.has(name)) this.unsequenced.delete(name);
+      for (const [name, at] of this.unsequenced) {
+        if (at <= horizon && !waiting.has(name)) this.forget(name);
+      }
     } catch (error) {
       this.log.warn('numbering events failed; will retry', { error });
     }
@@ -215,9 +235,14 @@ export class EventLog {
     this.timer.unref();
   }
 
+  private forget(name: string): void {
+    this.unsequenced.delete(name);
+    this.entries.delete(name);
+  }
+
   private committed(paged: PagedEvent[]): void {
     const events = paged.map(toServiceEvent);
-    for (const event of paged) this.unsequenced.delete(event.key);
+    for (const event of paged) this.forget(event.key);
     this.tail.offer(events);
     for (const event of events) {
       try {

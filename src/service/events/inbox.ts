@@ -23,6 +23,17 @@ export interface InboxEntry {
   data: Record<string, unknown>;
 }
 
+/**
+ * What an inbox item holds: one event, or several appended together (`batch`), which are numbered
+ * in one round, in their order. At most a page of events: a round never numbers more.
+ */
+export type InboxItem = InboxEntry | { batch: InboxEntry[] };
+
+/** The events of an item, in their order. */
+export function entriesOf(item: InboxItem): InboxEntry[] {
+  return 'batch' in item ? item.batch : [item];
+}
+
 export const inboxKey = (name: string): string => `${INBOX_PREFIX}${name}`;
 
 /** The names (keys without the prefix) waiting in the inbox, oldest first. */
@@ -48,9 +59,9 @@ export class InboxWriter {
     return `${String(this.lastMs).padStart(13, '0')}-${this.id}-${String(this.seq).padStart(10, '0')}`;
   }
 
-  async write(name: string, entry: InboxEntry): Promise<void> {
+  async write(name: string, item: InboxItem): Promise<void> {
     try {
-      await this.storage.write({ [inboxKey(name)]: { ...entry, eTag: IF_NONE_MATCH } });
+      await this.storage.write({ [inboxKey(name)]: { ...item, eTag: IF_NONE_MATCH } });
     } catch (error) {
       // Only this writer makes this name: a conflict is our own earlier attempt (a retry inside
       // the storage client) that landed. The event is in.

@@ -3,9 +3,9 @@
  * a lease lets one of them work at a time, and it is taken only when the inbox holds something,
  * so nothing is written while nothing happens.
  *
- * A round: list the inbox (oldest first), read the head pages, give the waiting events the next
- * numbers, write the pages (eTag-guarded, or create-only for a new page), then delete what was
- * numbered. The page writes are the fence: a holder whose lease lapsed unseen finds the page
+ * A round: list the inbox (oldest first), read the head pages, read the waiting events (those
+ * this process appended are known without a read), give them the next numbers, write the pages
+ * (eTag-guarded, or create-only for a new page), then delete what was numbered. The page writes are the fence: a holder whose lease lapsed unseen finds the page
  * changed and starts over, so two holders never hand out the same number.
  *
  * Crash safety: every paged event keeps its inbox name. A holder that dies after writing a page
@@ -22,8 +22,13 @@ import type { Logger } from '../../logger';
 import { Collection, UNCHANGED } from '../../storage/collection';
 import { Lease } from '../../storage/lease';
 import { IF_NONE_MATCH, isEtagConflict, type Storage } from '../../storage/storage';
-import { type InboxEntry, inboxKey, waitingInInbox } from './inbox';
+import { entriesOf, type InboxEntry, type InboxItem, inboxKey, waitingInInbox } from './inbox';
 import { HEAD_ID, type HeadHint, LOG_META, type PagedEvent, pageKey, type PageStore } from './pages';
+
+/** The events this process appended and has not seen numbered: they need no read of the inbox. */
+export interface LocalAppends {
+  entry(name: string): InboxEntry[] | undefined;
+}
 
 export interface SequencerOptions {
   owner: string;
@@ -55,6 +60,7 @@ export class Sequencer {
     private readonly clock: Clock,
     private readonly log: Logger,
     private readonly onCommit: (events: PagedEvent[]) => void,
+    private readonly local: LocalAppends,
     private readonly options: SequencerOptions,
   ) {
     this.lease = new Lease(storage, LEASE_KEY, options.owner, clock, options.leaseMs);
@@ -79,7 +85,10 @@ export class Sequencer {
       if (!(await this.lease.hold())) return new Set(waiting);
       if (!wasHolding) this.forgetHead(); // another holder may have written since we last did
       try {
-        await this.round(waiting.slice(0, this.pages.size));
+        const took = await this.round(waiting.slice(0, this.pages.size));
+        // All that was listed is numbered: what came since is another wake's (a local append) or
+        // the next poll's, so the round is not followed by a listing that would find nothing.
+        if (took === waiting.length) return new Set();
       } catch (error) {
         if (!isEtagConflict(error)) throw error;
         // Another holder wrote meanwhile (our lease lapsed unseen, or clocks disagree): look again.
@@ -100,32 +109,44 @@ export class Sequencer {
     this.headNumber = undefined;
   }
 
-  private async round(names: string[]): Promise<void> {
+  /** Numbers at most a page of events from the first of `names`; returns how many names it took. */
+  private async round(listed: string[]): Promise<number> {
     const hint = (this.hint ??= (await this.pages.hint()) ?? (await this.startLog()));
     const head = await this.pages.headPage(Math.max(this.headNumber ?? hint.page, hint.page));
     const done = await this.recentNames(head.page, head.stored?.events ?? [], hint.oldest);
-    const fresh = names.filter((name) => !done.has(name));
-    const found = fresh.length ? await this.storage.read(fresh.map(inboxKey)) : {};
+    const fresh = listed.filter((name) => !done.has(name));
+    // What this process appended is known; a name numbered and deleted by a holder since the
+    // listing is in `done` or, if it was numbered after the head page was read, fails the page write.
+    const unknown = fresh.filter((name) => !this.local.entry(name));
+    const found = unknown.length ? await this.storage.read(unknown.map(inboxKey)) : {};
     let page = head.page;
     let events = head.stored?.events ?? [];
     let eTag = head.stored?.eTag;
     let nextId = head.last + 1;
     const written: PagedEvent[] = [];
-    for (const name of fresh) {
-      const entry = found[inboxKey(name)] as unknown as InboxEntry | undefined;
-      if (!entry) continue; // numbered and deleted by another holder since we listed it
-      if (events.length === this.pages.size) {
-        // Full (the head page never is when a round starts, so this round filled it): next page.
-        await this.writePage(page, events, eTag);
-        this.fullPages.set(page, new Set(events.map((e) => e.key)));
-        page += 1;
-        events = [];
-        eTag = undefined;
+    let took = 0;
+    for (const name of listed) {
+      const item = found[inboxKey(name)] as unknown as InboxItem | undefined;
+      const entries = done.has(name) ? [] : (this.local.entry(name) ?? (item ? entriesOf(item) : []));
+      // A round numbers at most a page of events (what a crash can leave behind stays in reach).
+      if (written.length + entries.length > this.pages.size) break;
+      took += 1;
+      // No entries: numbered already, or numbered and deleted by another holder since we listed it.
+      for (const entry of entries) {
+        if (events.length === this.pages.size) {
+          // Full (the head page never is when a round starts, so this round filled it): next page.
+          await this.writePage(page, events, eTag);
+          this.fullPages.set(page, new Set(events.map((e) => e.key)));
+          page += 1;
+          events = [];
+          eTag = undefined;
+        }
+        const event: PagedEvent = { id: nextId++, key: name, type: entry.type, time: entry.time, data: entry.data };
+        events = [...events, event];
+        written.push(event);
       }
-      const event: PagedEvent = { id: nextId++, key: name, type: entry.type, time: entry.time, data: entry.data };
-      events = [...events, event];
-      written.push(event);
     }
+    const names = listed.slice(0, took);
     if (written.length) await this.writePage(page, events, eTag);
     this.headNumber = page;
     await this.storage.delete(names.map(inboxKey));
@@ -133,6 +154,7 @@ export class Sequencer {
     for (const name of names) this.numbered.set(name, now);
     if (page > hint.page) await this.startedPage(page);
     if (written.length) this.onCommit(written);
+    return took;
   }
 
   private async writePage(page: number, events: PagedEvent[], eTag: string | undefined): Promise<void> {

@@ -10,6 +10,10 @@
  * - a lease on the operation record lets one worker run each step. The worker publishes the
  *   step's events before it lets the lease go, so the next step, on whichever replica, appends
  *   after them: one runtime's events stay in order.
+ *
+ * What a change costs in storage calls is held by test/service/operations/storageCalls.test.ts:
+ * the record is created with the lease, a lease still held is used without a write, steps due at
+ * once share one write of the record and one append of their events.
  */
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../../clock';
@@ -17,7 +21,7 @@ import { type OperationKind, type Person, RUNTIME_NAME } from '../../domain/runt
 import { AppError, ErrorCode } from '../../errors';
 import type { Logger } from '../../logger';
 import { IDLE_POLL_MS, PollLoop } from '../../infra/pollLoop';
-import { backoff, Collection, UNCHANGED, withoutEtag } from '../../storage/collection';
+import { backoff, Collection, type Stored, UNCHANGED, withoutEtag } from '../../storage/collection';
 import { isEtagConflict, type Storage } from '../../storage/storage';
 import { type BackoffPolicy, backoffDelay } from '../../infra/retry';
 import { RecordLeases } from '../../storage/lease';
@@ -59,6 +63,13 @@ export interface EngineOptions {
   maxStepRetries?: number;
 }
 
+/** What one call of `advance` did. */
+export interface Advanced {
+  ran: boolean;
+  /** The operation as this process last wrote it, when it wrote it. */
+  last?: OperationRecord;
+}
+
 interface IdempotencyRecord {
   operationId: string;
   fingerprint: string;
@@ -72,6 +83,8 @@ export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60_000;
 /** Expired idempotency records are looked for at most this often per process. */
 const EXPIRY_SWEEP_MS = 60 * 60_000;
 const SUBMIT_ATTEMPTS = 10;
+/** Steps due at once that run before the operation record is written (see runSteps). */
+const MAX_CHAINED_STEPS = 10;
 /** A step that threw is tried again after 1 s, 2 s, 4 s … (at most a minute), without jitter. */
 const STEP_RETRY: BackoffPolicy = { baseMs: 1000, maxMs: 60_000, jitter: [1, 1] };
 /**
@@ -186,13 +199,18 @@ export class OperationEngine {
         if (!isEtagConflict(error)) throw error;
         continue; // someone changed the runtime in between: evaluate again with fresh state
       }
-      await this.operations.create(op.id, { ...op, ...traceparentField() }); // later steps link to this request
-      // Announced before any worker can find it, so that `operation.started` comes first.
-      await this.events.append('operation.started', { operation: summarize(op), runtimeName: op.runtimeName });
+      // Queued before the record exists: an operation whose record exists is always found by the
+      // workers, even when this process dies right after writing it.
       await this.pending.put(op.id, { since: op.createdOn });
+      // Created leased to this process, which runs the first step at once: no second write to take
+      // it, and no other worker runs a step before `operation.started` is out.
+      const leased = { ...op, lease: this.leases.hold() };
+      await this.operations.create(op.id, { ...leased, ...traceparentField() }); // later steps link to this request
+      await this.events.append('operation.started', { operation: summarize(op), runtimeName: op.runtimeName });
       this.log.info('operation accepted', { operationId: op.id, kind: op.kind, runtime: op.runtimeName });
+      let latest: OperationRecord = leased;
       try {
-        await this.advance(op.id);
+        latest = (await this.advance(op.id)).last ?? latest;
       } catch (error) {
         // Accepted is accepted: the workers retry the step, and the client gets its operation.
         this.log.warn('the first step of an accepted operation failed; a worker retries it', {
@@ -201,7 +219,7 @@ export class OperationEngine {
         });
       }
       this.steps?.wake(); // its next steps are due soon
-      return { operation: (await this.operations.get(op.id)) ?? op, created: true };
+      return { operation: latest, created: true };
     }
     throw new AppError(
       ErrorCode.Overloaded,
@@ -224,7 +242,7 @@ export class OperationEngine {
     const ids = await this.pending.ids();
     let ran = 0;
     for (const id of ids) {
-      if (await this.advance(id)) ran++;
+      if ((await this.advance(id)).ran) ran++;
     }
     return { ran, pending: ids.length };
   }
@@ -312,11 +330,14 @@ export class OperationEngine {
     await Promise.all(loops.map((loop) => loop.stop()));
   }
 
-  /** Advances one operation as far as it can go now. Returns true when a step ran. */
-  async advance(id: string): Promise<boolean> {
+  /**
+   * Advances one operation as far as it can go now. Says whether a step ran, and the record as
+   * this process last wrote it (when it wrote one).
+   */
+  async advance(id: string): Promise<Advanced> {
     // A second caller here (a tick while the request runs the first step) would run the next step
     // under the same owner's lease, and its events could overtake this one's.
-    if (this.advancing.has(id)) return false;
+    if (this.advancing.has(id)) return { ran: false };
     this.advancing.add(id);
     try {
       return await this.advanceOnce(id);
@@ -325,49 +346,103 @@ export class OperationEngine {
     }
   }
 
-  private async advanceOnce(id: string): Promise<boolean> {
+  private async advanceOnce(id: string): Promise<Advanced> {
     let ran = false;
+    let last: OperationRecord | undefined;
     for (let guard = 0; guard < 20; guard++) {
       const op = await this.operations.get(id);
       if (!op) {
-        await this.pending.delete(id);
-        return ran;
+        await this.dropIfAbandoned(id);
+        return { ran, last };
       }
       if (TERMINAL.has(op.status)) {
         await this.finish(op);
-        return ran;
+        return { ran, last };
       }
       const now = this.clock.now();
-      if (op.dueAt > now) return ran;
-      const leased = await this.leases.take(id, op);
-      if (!leased) return ran;
-      // Storage writes return no eTag: read it back, and make sure the lease is still ours.
-      const mine = await this.operations.get(id);
-      if (!mine || mine.lease?.owner !== this.owner || mine.lease.until !== leased.lease?.until) return ran;
-      const eTag = mine.eTag;
-      const outcome = await traceStep(leased, () => this.runStep(leased));
+      if (op.dueAt > now) return { ran, last };
+      const leased = await this.lease(id, op);
+      if (!leased) return { ran, last };
+      const { next, outcomes } = await this.runSteps(leased.record);
       ran = true;
-      const next = applyOutcome(leased, outcome, this.clock.now());
+      // Still leased, and for a full term again: the next step, here or elsewhere, waits until this
+      // step's events are out, and a next step due at once runs here without taking the lease anew.
+      const stored = TERMINAL.has(next.status) ? next : { ...next, lease: this.leases.hold() };
       try {
-        // Still leased: the next step, here or elsewhere, waits until this step's events are out.
-        const stored = TERMINAL.has(next.status) ? next : { ...next, lease: leased.lease };
-        await this.operations.replace(id, stored, eTag);
+        await this.operations.replace(id, stored, leased.eTag);
       } catch (error) {
-        if (isEtagConflict(error)) return ran; // our lease expired and another worker took over
+        if (isEtagConflict(error)) return { ran, last }; // our lease expired and another worker took over
         throw error;
       }
-      recordOperationEnd(leased, next);
-      await this.publish(leased, next, outcome);
+      last = stored;
+      recordOperationEnd(leased.record, next);
+      await this.publish(leased.record, next, outcomes);
       if (TERMINAL.has(next.status)) {
         await this.finish(next);
-        return ran;
+        return { ran, last };
       }
       if (next.dueAt > this.clock.now()) {
         await this.leases.release(id); // any worker may run the next step when it is due
-        return ran;
+        const { lease: _lease, ...released } = stored;
+        return { ran, last: released };
       }
     }
-    return ran;
+    return { ran, last };
+  }
+
+  /**
+   * Runs the operation's step, and the steps after it that are due at once (a duration of 0), one
+   * after the other without a write between them: steps are safe to repeat, so a crash in the
+   * middle only runs them again from the first, and the record is written once for all of them.
+   * The chain stops where a step waits, hands state on, the operation ends, or the lease has half
+   * its term left.
+   */
+  private async runSteps(leased: OperationRecord): Promise<{ next: OperationRecord; outcomes: StepOutcome[] }> {
+    const outcomes: StepOutcome[] = [];
+    let current = leased;
+    for (;;) {
+      const step = current;
+      const outcome = await traceStep(step, () => this.runStep(step));
+      outcomes.push(outcome);
+      const next = applyOutcome(step, outcome, this.clock.now());
+      // A step that hands state to the next one (a write it must not send twice) is stored first.
+      const chained =
+        !TERMINAL.has(next.status) &&
+        next.dueAt <= this.clock.now() &&
+        outcome.next?.state === undefined &&
+        outcomes.length < MAX_CHAINED_STEPS &&
+        this.leases.keeps(leased);
+      if (!chained) return { next, outcomes };
+      current = { ...next, lease: leased.lease };
+    }
+  }
+
+  /**
+   * The operation as read, leased to this process, and the eTag that fences the step's write.
+   * A lease this process still holds for more than half its term (the previous step's write
+   * renewed it, or submit created the record with it) is used as it is: the record just read is
+   * the fence. Otherwise the lease is taken, and the record read again for its eTag (storage
+   * writes return none), making sure the lease is still ours.
+   */
+  private async lease(
+    id: string,
+    op: Stored<OperationRecord>,
+  ): Promise<{ record: OperationRecord; eTag: string } | undefined> {
+    if (this.leases.keeps(op)) return { record: withoutEtag(op), eTag: op.eTag };
+    const leased = await this.leases.take(id, op);
+    if (!leased) return undefined;
+    const mine = await this.operations.get(id);
+    if (!mine || mine.lease?.owner !== this.owner || mine.lease.until !== leased.lease?.until) return undefined;
+    return { record: leased, eTag: mine.eTag };
+  }
+
+  /**
+   * A queued operation without a record: its submit is between the two writes, or died there.
+   * The queue entry goes once the submit has had ABANDON_AFTER_MS to write the record.
+   */
+  private async dropIfAbandoned(id: string): Promise<void> {
+    const queued = await this.pending.get(id);
+    if (queued && this.clock.now() - Date.parse(queued.since) > ABANDON_AFTER_MS) await this.pending.delete(id);
   }
 
   /** Deletes idempotency records past IDEMPOTENCY_TTL_MS; at most once an hour per process. */
@@ -389,8 +464,12 @@ export class OperationEngine {
 
   private async runStep(op: OperationRecord): Promise<StepOutcome> {
     if (op.phase === 'begin') {
-      const record = await this.runtimes.get(op.runtimeKey);
-      if (record?.activeOperation?.id !== op.id) {
+      // A lock once released never names this operation again, so the read model's word that it
+      // does is enough (submit's read-back put it there); only a doubt costs a read.
+      const locked =
+        this.index.get(op.runtimeKey)?.activeOperation?.id === op.id ||
+        (await this.runtimes.get(op.runtimeKey))?.activeOperation?.id === op.id;
+      if (!locked) {
         const abandoned = this.clock.now() - Date.parse(op.createdOn) > ABANDON_AFTER_MS;
         if (!abandoned) return { message: 'Waiting for the runtime lock', next: { phase: 'begin', waitMs: 1000 } };
         return {
@@ -427,28 +506,46 @@ export class OperationEngine {
     }
   }
 
-  private async publish(before: OperationRecord, after: OperationRecord, outcome: StepOutcome): Promise<void> {
-    if (outcome.runtimeStatus) {
-      const type = outcome.runtimeStatus === 'NotExist' ? 'runtime.deleted' : 'runtime.changed';
-      await this.events.append(type, {
-        runtimeName: after.runtimeName,
-        status: outcome.runtimeStatus,
-        operationId: after.id,
-        message: outcome.message,
+  /** The events of the steps just run, in one append: each runtime change, then the operation's end. */
+  private async publish(before: OperationRecord, after: OperationRecord, outcomes: StepOutcome[]): Promise<void> {
+    const events: Parameters<EventLog['appendAll']>[0] = [];
+    for (const outcome of outcomes) {
+      if (!outcome.runtimeStatus) continue;
+      events.push({
+        type: outcome.runtimeStatus === 'NotExist' ? 'runtime.deleted' : 'runtime.changed',
+        data: {
+          runtimeName: after.runtimeName,
+          status: outcome.runtimeStatus,
+          operationId: after.id,
+          message: outcome.message,
+        },
       });
     }
-    if (TERMINAL.has(after.status) && !TERMINAL.has(before.status)) {
-      await this.events.append('operation.completed', { operation: summarize(after), runtimeName: after.runtimeName });
+    const completed = TERMINAL.has(after.status) && !TERMINAL.has(before.status);
+    if (completed) {
+      events.push({
+        type: 'operation.completed',
+        data: { operation: summarize(after), runtimeName: after.runtimeName },
+      });
+    }
+    await this.events.appendAll(events);
+    if (completed) {
       this.log.info('operation completed', { operationId: after.id, status: after.status, error: after.error });
     }
   }
 
   /** Releases the runtime lock and records the last operation; idempotent. */
   private async finish(op: OperationRecord): Promise<void> {
-    await this.runtimes.update(op.runtimeKey, (r) =>
-      r && r.activeOperation?.id === op.id
-        ? { ...r, activeOperation: undefined, lastOperation: summarize(op) }
-        : UNCHANGED,
+    // Written on the record as the read model has it (this process's last write, read back), so
+    // that most releases cost no read; a stale one only costs a refused write.
+    await this.runtimes.update(
+      op.runtimeKey,
+      (r) =>
+        r && r.activeOperation?.id === op.id
+          ? { ...r, activeOperation: undefined, lastOperation: summarize(op) }
+          : UNCHANGED,
+      undefined,
+      this.index.stored(op.runtimeKey),
     );
     await this.pending.delete(op.id);
   }

@@ -26,7 +26,7 @@ import type { EventLog } from '../events/eventLog';
 import type { TailSubscription } from '../events/tail';
 import { runtimeKey } from '../model';
 import type { RuntimeRecord } from '../model';
-import { Collection } from '../../storage/collection';
+import { Collection, type Stored } from '../../storage/collection';
 import { type Storage, StorageUnavailableError, storageOutageOf } from '../../storage/storage';
 import type { VersionStore } from '../versions/versionStore';
 import { ObservedStorage } from './observedStorage';
@@ -39,6 +39,8 @@ export interface RuntimeIndex {
   /** Reads these records again from storage into the projection. */
   refresh(keys: string[]): Promise<void>;
   get(key: string): RuntimeRecord | undefined;
+  /** The record as projected, with the eTag it had when read: a hint for a write, never proof. */
+  stored(key: string): Stored<RuntimeRecord> | undefined;
   /** Keys of the runtimes locked by an operation created at or before `epochMs`. */
   lockedSince(epochMs: number): string[];
 }
@@ -188,6 +190,11 @@ export class RuntimeReadModel implements RuntimeIndex {
 
   get(key: string): RuntimeRecord | undefined {
     return this.projection.get(key)?.record;
+  }
+
+  stored(key: string): Stored<RuntimeRecord> | undefined {
+    const entry = this.projection.get(key);
+    return entry && { ...entry.record, eTag: entry.eTag };
   }
 
   entry(key: string): ProjectedRuntime | undefined {

@@ -69,6 +69,49 @@ describe('EventLog: appends and reads', () => {
     expect(await log.lastId()).toBe('000000000010');
   });
 
+  it('should number events appended together with one write, in their order, across pages', async () => {
+    const storage = new CountingStorage(new MemoryStorage());
+    const log = replica(storage, new FakeClock(), { pageSize: 4 });
+    await log.append('image.released', { tag: 'a' });
+    await log.appendAll(['b', 'c', 'd', 'e'].map((tag) => ({ type: 'image.released', data: { tag } })));
+    await log.settled();
+    const all = await readAll(log);
+    expectContiguous(all);
+    expect(tagsOf(all)).toEqual(['a', 'b', 'c', 'd', 'e']); // the batch straddles pages 0 and 1
+    expect(storage.count('write', 'event-inbox/')).toBe(2);
+    await expect(
+      log.appendAll(['1', '2', '3', '4', '5'].map((tag) => ({ type: 'image.released', data: { tag } }))),
+    ).rejects.toThrow(/at most 4 events/);
+  });
+
+  it('should number at most a page of events in a round, leaving the rest for the next one', async () => {
+    const inner = new MemoryStorage();
+    const clock = new FakeClock();
+    const writer = replica(inner, clock, { pageSize: 4 });
+    await writer.stop(); // its appends wait in the inbox, for another replica to number
+    const batch = (tags: string[]) => writer.appendAll(tags.map((tag) => ({ type: 'image.released', data: { tag } })));
+    await batch(['a', 'b', 'c']);
+    await batch(['d', 'e']);
+    await batch(['f']);
+    const othersItems = await inner.list('event-inbox/');
+    const storage = new CountingStorage(inner);
+    const numberer = replica(storage, clock, { pageSize: 4 });
+    clock.advance(1); // after the other writer's appends
+    await numberer.append('image.released', { tag: 'g' });
+    await numberer.settled();
+    const all = await readAll(numberer);
+    expectContiguous(all);
+    expect(tagsOf(all)).toEqual(['a', 'b', 'c', 'd', 'e', 'f', 'g']);
+    // Two rounds: a, b, c (d and e would overfill the page), then d, e, f, g, which fill page 0 and
+    // start page 1. The other writer's items are read from the inbox; this process's own (g) is not.
+    expect(storage.count('write', 'event-pages/')).toBe(3);
+    const readBack = storage.calls.filter((c) => c.method === 'read' && c.keys[0].startsWith('event-inbox/'));
+    const read = readBack.flatMap((c) => c.keys);
+    expect(read).toHaveLength(3 + 2); // round 1 read all three items, round 2 the two left
+    expect(read.every((key) => othersItems.includes(key))).toBe(true);
+    expect(await inner.list('event-inbox/')).toEqual([]);
+  });
+
   it('should resume from any id, in the middle of a page too, and say where the head is', async () => {
     const log = replica(new MemoryStorage(), new FakeClock(), { pageSize: 4 });
     for (let i = 1; i <= 10; i++) await log.append('image.released', { tag: `t${i}` });

@@ -84,3 +84,18 @@ describe("the engine's sweep over 500 runtimes", () => {
     expect((await s.request('GET', '/v1/runtimes/idle-250')).json.activeOperation).toBeUndefined();
   });
 });
+
+describe('an operation queued before its record is written', () => {
+  it('should stay queued while its submit may still write the record, and go once it cannot', async () => {
+    const clock = new FakeClock(NOW);
+    s = await startTestService({ clock });
+    const pending = new Collection<{ since: string }>(s.storage, 'pending-operations');
+    // What a submit leaves between its first two writes (or a submit that died there).
+    await pending.put('op-between-writes', { since: iso(NOW) });
+    await s.app.engine.tick();
+    expect(await pending.ids()).toEqual(['op-between-writes']); // not taken from a submit under way
+    clock.advance(30_001);
+    await s.app.engine.tick();
+    expect(await pending.ids()).toEqual([]);
+  });
+});

@@ -11,7 +11,7 @@
 import { iso } from '../../../clock';
 import { parseRequirements } from '../../../domain/requirements';
 import type { RuntimeStatus } from '../../../domain/runtime';
-import type { Collection } from '../../../storage/collection';
+import type { Collection, Stored } from '../../../storage/collection';
 import { UNCHANGED } from '../../../storage/collection';
 import type { OperationRecord, RuntimeRecord, StepOutcome } from '../../model';
 import { installPackages } from './packageIndex';
@@ -48,7 +48,7 @@ export async function stepLocal(op: OperationRecord, ctx: StepContext): Promise<
     next: { phase, waitMs },
     ...(status ? { runtimeStatus: status } : {}),
   });
-  const set = (patch: Patch) => patchRecord(ctx, op, patch);
+  const set = (patch: Patch) => patchRecord(ctx, op, record, patch);
 
   switch (`${op.kind}:${op.phase}`) {
     case 'create:begin': {
@@ -145,10 +145,10 @@ export async function stepLocal(op: OperationRecord, ctx: StepContext): Promise<
   }
 }
 
-async function finishStart(op: OperationRecord, record: RuntimeRecord, ctx: StepContext): Promise<StepOutcome> {
+async function finishStart(op: OperationRecord, record: Stored<RuntimeRecord>, ctx: StepContext): Promise<StepOutcome> {
   if (record.type === 'automatic' && (record.packages?.length ?? 0) > 0)
     return finishInstall(op, record, ctx, 'Running');
-  await patchRecord(ctx, op, {
+  await patchRecord(ctx, op, record, {
     status: 'Running',
     statusMessage: undefined,
     error: undefined,
@@ -159,7 +159,7 @@ async function finishStart(op: OperationRecord, record: RuntimeRecord, ctx: Step
 
 async function finishInstall(
   op: OperationRecord,
-  record: RuntimeRecord,
+  record: Stored<RuntimeRecord>,
   ctx: StepContext,
   okStatus: 'Running',
 ): Promise<StepOutcome> {
@@ -171,7 +171,7 @@ async function finishInstall(
       message: 'pip install -r requirements.txt failed',
       details: result.output.join('\n'),
     };
-    await patchRecord(ctx, op, {
+    await patchRecord(ctx, op, record, {
       status: 'Failed',
       statusMessage: 'Package installation failed',
       error,
@@ -183,7 +183,7 @@ async function finishInstall(
       result: { ok: false, error },
     };
   }
-  await patchRecord(ctx, op, {
+  await patchRecord(ctx, op, record, {
     status: okStatus,
     statusMessage: undefined,
     error: undefined,
@@ -212,19 +212,28 @@ async function deleteRuntime(op: OperationRecord, record: RuntimeRecord, ctx: St
       compute = ` and its custom application ${record.customApplication.name} on ${record.computeInstanceName}`;
     }
   }
-  const current = await ctx.runtimes.get(op.runtimeKey);
-  if (current?.activeOperation?.id === op.id) await ctx.runtimes.delete(op.runtimeKey);
+  // The lock was read at the start of this step, and only this operation's end releases it.
+  if (record.activeOperation?.id === op.id) await ctx.runtimes.delete(op.runtimeKey);
   return { message: `Deleted ${record.name}${compute}`, runtimeStatus: 'NotExist', result: { ok: true } };
 }
 
-/** Applies a patch to the runtime while this operation holds its lock; undefined fields are removed. */
-async function patchRecord(ctx: StepContext, op: OperationRecord, patch: Patch): Promise<void> {
-  await ctx.runtimes.update(op.runtimeKey, (r) => {
+/**
+ * Applies a patch to the runtime while this operation holds its lock; undefined fields are removed.
+ * `record` is the one the step read: the patch is written on it without reading it again.
+ */
+async function patchRecord(
+  ctx: StepContext,
+  op: OperationRecord,
+  record: Stored<RuntimeRecord>,
+  patch: Patch,
+): Promise<void> {
+  const patched = (r: RuntimeRecord | undefined) => {
     if (!r || r.activeOperation?.id !== op.id) return UNCHANGED;
     const next = { ...r, ...patch, modifiedOn: iso(ctx.now()) } as Record<string, unknown>;
     for (const [k, v] of Object.entries(patch)) if (v === undefined) delete next[k];
     return next as unknown as RuntimeRecord;
-  });
+  };
+  await ctx.runtimes.update(op.runtimeKey, patched, undefined, record);
 }
 
 function fail(code: string, message: string): StepOutcome {
