@@ -13,9 +13,13 @@
  * - `list` lists one level of the name hierarchy (delimiter `/`) page by page.
  * - Retries are the SDK's own policy (network errors, 500, 503); each call also has a deadline
  *   over all its tries. What still fails for want of the service becomes StorageUnavailableError.
+ * - At most `maxConcurrentCalls` calls are in flight; the others wait their turn before their
+ *   deadline starts. A burst (100 creates at once is about 3,000 calls) then queues here instead of
+ *   at the account, where calls would pass their deadlines and fail while the work still fits.
  */
 import { randomUUID } from 'node:crypto';
 import { type ContainerClient, RestError } from '@azure/storage-blob';
+import { ConcurrencyLimit, QueueTimeoutError } from '../infra/concurrency';
 import { blobName, blobPrefix, keyOf } from './blobNames';
 import {
   checkKey,
@@ -39,6 +43,8 @@ export interface BlobStorageOptions {
   pageSize?: number;
   /** Blobs downloaded at once by one `read`. */
   readConcurrency?: number;
+  /** Calls in flight at once from this process; more wait, up to three deadlines. */
+  maxConcurrentCalls?: number;
   /** How health() names this store: container and account, never a credential. */
   describe: string;
 }
@@ -48,6 +54,7 @@ export class BlobStorage implements Storage {
   private readonly callTimeoutMs: number;
   private readonly pageSize: number;
   private readonly readConcurrency: number;
+  private readonly calls: ConcurrencyLimit;
 
   constructor(
     private readonly container: ContainerClient,
@@ -58,6 +65,7 @@ export class BlobStorage implements Storage {
     this.callTimeoutMs = options.callTimeoutMs ?? 10_000;
     this.pageSize = options.pageSize ?? 5000;
     this.readConcurrency = options.readConcurrency ?? 32;
+    this.calls = new ConcurrencyLimit(options.maxConcurrentCalls ?? 32, 3 * this.callTimeoutMs);
   }
 
   async read(keys: string[]): Promise<StoreItems> {
@@ -195,6 +203,19 @@ export class BlobStorage implements Storage {
    * SDK's error as its cause; answers about the blob itself (404, 409, 412) pass through.
    */
   private async call<T>(what: string, fn: (abortSignal: AbortSignal) => Promise<T>): Promise<T> {
+    try {
+      return await this.calls.run(() => this.callNow(what, fn));
+    } catch (error) {
+      if (!(error instanceof QueueTimeoutError)) throw error;
+      throw new StorageUnavailableError(
+        `${what}: blob storage is too busy (${error.waiting} calls waiting in this process)`,
+        RETRY_AFTER_SECONDS,
+        { cause: error },
+      );
+    }
+  }
+
+  private async callNow<T>(what: string, fn: (abortSignal: AbortSignal) => Promise<T>): Promise<T> {
     const deadline = AbortSignal.timeout(this.callTimeoutMs);
     try {
       return await fn(deadline);

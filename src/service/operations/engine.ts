@@ -6,7 +6,7 @@
  * - the runtime record's `activeOperation` is the per-runtime lock (create claims the name by
  *   creating the record);
  * - an idempotency record per (acting user, Idempotency-Key) maps a retry to the first operation
- *   for IDEMPOTENCY_TTL_MS; the periodic sweep deletes older ones;
+ *   for IDEMPOTENCY_TTL_MS (idempotencyKeys.ts); the periodic sweep deletes older ones;
  * - a lease on the operation record lets one worker run each step. The worker publishes the
  *   step's events before it lets the lease go, so the next step, on whichever replica, appends
  *   after them: one runtime's events stay in order.
@@ -39,8 +39,10 @@ import type { RuntimeIndex } from '../readModel/readModel';
 import { recordOperationEnd, traceStep, traceSync } from '../../telemetry/operations';
 import { traceparentField } from '../../telemetry/traceparent';
 import { checkPreconditions, idempotencyId, sha256 } from './preconditions';
+import { IdempotencyKeys } from './idempotencyKeys';
 import { applyOutcome, newOperation } from './records';
 
+export { IDEMPOTENCY_TTL_MS } from './idempotencyKeys';
 export { sha256 } from './preconditions';
 
 export interface SubmitRequest {
@@ -70,18 +72,8 @@ export interface Advanced {
   last?: OperationRecord;
 }
 
-interface IdempotencyRecord {
-  operationId: string;
-  fingerprint: string;
-  createdOn: string;
-}
-
 const TERMINAL = new Set(['Succeeded', 'Failed']);
 const ABANDON_AFTER_MS = 30_000;
-/** A retry with the same Idempotency-Key returns the first operation for this long. */
-export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60_000;
-/** Expired idempotency records are looked for at most this often per process. */
-const EXPIRY_SWEEP_MS = 60 * 60_000;
 const SUBMIT_ATTEMPTS = 10;
 /** Steps due at once that run before the operation record is written (see runSteps). */
 const MAX_CHAINED_STEPS = 10;
@@ -99,7 +91,7 @@ export class OperationEngine {
   readonly runtimes: Collection<RuntimeRecord>;
   readonly operations: Collection<OperationRecord>;
   private readonly pending: Collection<{ since: string }>;
-  private readonly idempotency: Collection<IdempotencyRecord>;
+  private readonly idempotency: IdempotencyKeys;
   /** This process's name in the operation leases it takes (logged at start, for operators). */
   readonly owner: string;
   private readonly leases: RecordLeases<OperationRecord>;
@@ -108,7 +100,6 @@ export class OperationEngine {
   private loops: PollLoop[] = [];
   /** Operations this process is advancing now: one advance per operation at a time. */
   private readonly advancing = new Set<string>();
-  private lastExpirySweep = 0;
 
   constructor(
     storage: Storage,
@@ -123,7 +114,7 @@ export class OperationEngine {
     this.runtimes = new Collection(storage, 'runtimes');
     this.operations = new Collection(storage, 'operations');
     this.pending = new Collection(storage, 'pending-operations');
-    this.idempotency = new Collection(storage, 'idempotency');
+    this.idempotency = new IdempotencyKeys(storage, clock, log, ABANDON_AFTER_MS);
     this.owner = options.owner ?? `worker-${process.pid}-${randomUUID().slice(0, 8)}`;
     this.leases = new RecordLeases(this.operations, this.owner, clock, options.leaseMs ?? 30_000);
     this.maxStepRetries = options.maxStepRetries ?? 5;
@@ -161,7 +152,7 @@ export class OperationEngine {
     for (let attempt = 0; attempt < SUBMIT_ATTEMPTS; attempt++) {
       if (attempt > 0) await backoff(attempt);
       if (idemId) {
-        const replay = await this.replay(idemId, request);
+        const replay = await this.idempotency.replay(idemId, request.fingerprint, (id) => this.operations.get(id));
         if (replay) return { operation: replay, created: false };
       }
       const { key, current, prepared } = await this.check(request);
@@ -175,18 +166,8 @@ export class OperationEngine {
       );
       // The idempotency record goes first: a concurrent retry with the same key finds it and waits
       // for this operation instead of racing for the runtime.
-      if (idemId) {
-        try {
-          await this.idempotency.create(idemId, {
-            operationId: op.id,
-            fingerprint: op.fingerprint,
-            createdOn: op.createdOn,
-          });
-        } catch (error) {
-          if (!isEtagConflict(error)) throw error;
-          continue; // another request with this key got there first: replay it
-        }
-      }
+      // Another request with this key got there first: replay it.
+      if (idemId && !(await this.idempotency.claim(idemId, op))) continue;
       const lock = { ...summarize(op), status: 'Running' as const };
       try {
         if (request.kind === 'create') {
@@ -195,7 +176,7 @@ export class OperationEngine {
           await this.runtimes.replace(key, { ...withoutEtag(current!), activeOperation: lock }, current!.eTag);
         }
       } catch (error) {
-        if (idemId) await this.idempotency.delete(idemId);
+        if (idemId) await this.idempotency.release(idemId);
         if (!isEtagConflict(error)) throw error;
         continue; // someone changed the runtime in between: evaluate again with fresh state
       }
@@ -271,7 +252,7 @@ export class OperationEngine {
       }
     }
     await this.repairLocks();
-    await this.expireIdempotency();
+    await this.idempotency.expire();
   }
 
   /** Publishes what the provider's sync found; a failed sync is logged and does not stop the sweep. */
@@ -445,23 +426,6 @@ export class OperationEngine {
     if (queued && this.clock.now() - Date.parse(queued.since) > ABANDON_AFTER_MS) await this.pending.delete(id);
   }
 
-  /** Deletes idempotency records past IDEMPOTENCY_TTL_MS; at most once an hour per process. */
-  private async expireIdempotency(): Promise<void> {
-    const now = this.clock.now();
-    if (now - this.lastExpirySweep < EXPIRY_SWEEP_MS) return;
-    this.lastExpirySweep = now;
-    const ids = await this.idempotency.ids();
-    let expired = 0;
-    for (let i = 0; i < ids.length; i += 200) {
-      for (const [id, record] of await this.idempotency.getManyWithIds(ids.slice(i, i + 200))) {
-        if (now - Date.parse(record.createdOn) <= IDEMPOTENCY_TTL_MS) continue;
-        await this.idempotency.delete(id);
-        expired++;
-      }
-    }
-    if (expired) this.log.info('expired idempotency records deleted', { count: expired });
-  }
-
   private async runStep(op: OperationRecord): Promise<StepOutcome> {
     if (op.phase === 'begin') {
       // A lock once released never names this operation again, so the read model's word that it
@@ -558,36 +522,6 @@ export class OperationEngine {
     }
     await this.runtimes.update(key, (r) =>
       r && r.activeOperation?.id === op.id ? { ...r, activeOperation: undefined } : UNCHANGED,
-    );
-  }
-
-  /**
-   * The operation an earlier request with the same key started. While that request is still
-   * claiming the runtime its record exists without an operation: wait for it; if it gave up, the
-   * record disappears and this request goes ahead on its own.
-   */
-  private async replay(idemId: string, request: SubmitRequest): Promise<OperationRecord | undefined> {
-    for (let i = 0; i < 200; i++) {
-      const record = await this.idempotency.get(idemId);
-      if (!record) return undefined;
-      if (record.fingerprint !== request.fingerprint) {
-        throw new AppError(
-          ErrorCode.IdempotencyMismatch,
-          'This Idempotency-Key was already used for a different request; use a new key for a new request.',
-          { operationId: record.operationId },
-        );
-      }
-      const op = await this.operations.get(record.operationId);
-      if (op) return op;
-      if (this.clock.now() - Date.parse(record.createdOn) > ABANDON_AFTER_MS) {
-        await this.idempotency.delete(idemId); // its request died before it wrote the operation
-        return undefined;
-      }
-      await new Promise((r) => setTimeout(r, 10));
-    }
-    throw new AppError(
-      ErrorCode.Conflict,
-      'The first request with this Idempotency-Key has not finished starting; retry in a moment.',
     );
   }
 
