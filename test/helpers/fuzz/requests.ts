@@ -9,6 +9,7 @@
  */
 import { DEMO_RUNTIMES, type Hostile } from './hostile';
 import type { Random } from './random';
+import { CREATE_FIELDS } from '../../../src/core/forms';
 
 export interface FuzzRequest {
   method: string;
@@ -101,20 +102,8 @@ export class RequestFuzzer {
     const body: Record<string, unknown> = {
       type: r.chance(0.8) ? r.pick(['automatic', 'computeInstance', 'managedOnlineDeployment']) : this.loose.value(),
     };
-    for (const field of [
-      'vmSize',
-      'idleTimeMinutes',
-      'identity',
-      'computeInstanceName',
-      'customApplication',
-      'environment',
-      'endpointName',
-      'deploymentName',
-      'instanceType',
-      'instanceCount',
-      'description',
-      'baseImage',
-    ])
+    // Every field the create form submits but the name (it is in the path), and one it does not.
+    for (const field of [...CREATE_FIELDS.filter((f) => f !== 'name'), 'baseImage'])
       if (r.chance(0.3)) body[field] = field === 'vmSize' && r.chance(0.5) ? 'Standard_E4ds_v4' : this.loose.value();
     if (r.chance(0.4)) body.requirements = this.secret.requirements();
     return this.json(body);
