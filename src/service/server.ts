@@ -11,6 +11,7 @@ import { registerOperationRoutes } from './routes/operations';
 import { registerReferenceRoutes } from './routes/reference';
 import { registerRuntimeRoutes } from './routes/runtimes';
 import { registerVersionRoutes } from './routes/versions';
+import { keepConnectionsAlive } from '../infra/keepAlive';
 
 const ROUTES = [
   registerHealthRoutes,
@@ -24,6 +25,7 @@ const ROUTES = [
 
 export function createServiceServer(deps: ServiceDeps): restify.Server {
   const server = restify.createServer({ name: 'runtime-service', handleUncaughtExceptions: false });
+  keepConnectionsAlive(server.server);
   server.pre((req, res, next) => {
     const id = String(req.headers['x-request-id'] ?? '').slice(0, 100) || randomUUID();
     (req as unknown as { id(id: string): string }).id(id); // the same id in the response header and in the logs

@@ -14,6 +14,7 @@ import { readActivity } from './activityShape';
 import type { BotAdapter } from './adapter';
 import type { TeamsBot } from './teamsBot';
 import { TokenRefusedError } from './auth/tokenRefusal';
+import { keepConnectionsAlive } from '../../infra/keepAlive';
 
 const UNAUTHORIZED = {
   error: { code: 'Unauthorized', message: 'The request needs a valid Bot Framework token.' },
@@ -22,6 +23,7 @@ const INTERNAL = { error: { code: 'InternalError', message: 'The bot could not p
 
 export function createBotServer(adapter: BotAdapter, bot: TeamsBot, log: Logger, storage: Storage): restify.Server {
   const server = restify.createServer({ name: 'runtime-bot', handleUncaughtExceptions: false });
+  keepConnectionsAlive(server.server);
   server.use(restify.plugins.bodyParser({ maxBodySize: 1024 * 1024, mapParams: false }));
   server.post('/api/messages', async (req, res) => {
     const reading = readActivity(req.body);
