@@ -91,7 +91,9 @@ export function createCore(ports: CorePorts): Core {
     sender: channel.sender,
     // The tracker follows operations through the events the notifier already reads.
     onEvents: (events) => tracker.onEvents(events),
+    awaited: () => tracker.isFollowing(),
   });
+  tracker.onFollow(() => notifications.wake());
   const deps: CommandDeps = {
     client,
     log,

@@ -7,7 +7,7 @@ import type { Clock } from '../../clock';
 import type { NotificationConfig } from '../../config';
 import type { ServiceEvent } from '../../domain/runtime';
 import type { Logger } from '../../logger';
-import { PollLoop } from '../../infra/pollLoop';
+import { IDLE_POLL_MS, PollLoop } from '../../infra/pollLoop';
 import type { Storage } from '../../storage/storage';
 import type { AuditLog } from '../audit/auditLog';
 import { Notifier } from './notifier';
@@ -26,7 +26,12 @@ export interface NotificationsOptions {
   sender: NotificationSender;
   /** Handed each page of service events read (see NotifierOptions). */
   onEvents?: (events: ServiceEvent[]) => Promise<unknown>;
+  /** True while someone waits for events (a message follows an operation): the reader stays quick. */
+  awaited?: () => boolean;
 }
+
+/** Reading events: every second while they come or are awaited, backing off to IDLE_POLL_MS otherwise. */
+const BUSY_READ_MS = 1000;
 
 const PRUNE_EVERY_MS = 3_600_000;
 
@@ -54,12 +59,25 @@ export class Notifications {
     });
   }
 
-  /** Reads events and runs the schedules every second; the outbox drains on its own timer. */
+  /**
+   * Reads events and runs the schedules every second while events come or are awaited, and every
+   * few seconds when nothing happens; the outbox drains on its own timer.
+   */
   start(): void {
     this.worker.start(500);
     const log = this.o.log.child({ component: 'notifications' });
-    this.loop = new PollLoop(() => this.produce(false), { busyMs: 1000, log, name: 'reading events or schedules' });
+    this.loop = new PollLoop(() => this.produce(false), {
+      busyMs: BUSY_READ_MS,
+      idleMs: IDLE_POLL_MS,
+      log,
+      name: 'reading events or schedules',
+    });
     this.loop.start();
+  }
+
+  /** Something here will soon cause events (this process started an operation): read them quickly. */
+  wake(): void {
+    this.loop?.wake();
   }
 
   /** Stops both loops; resolves when their rounds under way have ended. */
@@ -73,13 +91,17 @@ export class Notifications {
     return { queued, ...(await this.worker.tick()) };
   }
 
-  /** Reads events and runs the schedules; a failure is logged by the loop and tried again. */
-  private async produce(forceScan: boolean): Promise<void> {
+  /**
+   * Reads events and runs the schedules; true while there is more to expect soon. A failure is
+   * logged by the loop and tried again.
+   */
+  private async produce(forceScan: boolean): Promise<boolean> {
     const queued = (await this.notifier.pollEvents()) + (await this.notifier.scan(forceScan));
     if (queued > 0) this.worker.wake();
     if (this.o.clock.now() - this.lastPrune > PRUNE_EVERY_MS) {
       this.lastPrune = this.o.clock.now();
       await this.outbox.prune();
     }
+    return this.notifier.lastPageSize > 0 || queued > 0 || (this.o.awaited?.() ?? false);
   }
 }

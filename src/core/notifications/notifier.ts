@@ -52,6 +52,8 @@ export class Notifier {
   private readonly state: Collection<Cursor>;
   private readonly lease: Lease;
   private lastScan = 0;
+  /** Events in the last page read (by any replica's lease or not): the log is busy while this is above 0. */
+  lastPageSize = 0;
 
   constructor(private readonly o: NotifierOptions) {
     this.state = new Collection(o.storage, 'notifier');
@@ -69,6 +71,7 @@ export class Notifier {
       return 0;
     }
     const page = await this.o.client.events(cursor.after, PAGE);
+    this.lastPageSize = page.value.length;
     if (page.value.length === 0) {
       // A log that restarted (its storage was reset) is behind this cursor: follow it from its head.
       if (Number(page.head) < Number(cursor.after) && (await this.lease.hold())) {

@@ -63,6 +63,9 @@ export class OperationTracker {
   /** Taken only to send an update: 30 s covers one message update. */
   private readonly leases: RecordLeases<TrackedMessage>;
   private loop?: PollLoop;
+  /** Operations this process knows to be followed (its own, and those its last round found). */
+  private readonly following = new Set<string>();
+  private readonly followListeners: (() => void)[] = [];
 
   constructor(
     storage: Storage,
@@ -102,6 +105,18 @@ export class OperationTracker {
     } catch (error) {
       if (!isEtagConflict(error)) throw error;
     }
+    this.following.add(operation.id);
+    for (const listener of this.followListeners) listener();
+  }
+
+  /** Whether this process knows of a message that follows an operation still running. */
+  isFollowing(): boolean {
+    return this.following.size > 0;
+  }
+
+  /** Runs `listener` whenever this process starts following an operation (its events will come soon). */
+  onFollow(listener: () => void): void {
+    this.followListeners.push(listener);
   }
 
   /** Whether some message follows this operation (then its end will be reported). */
@@ -167,6 +182,9 @@ export class OperationTracker {
       const operationId = operationOf(id);
       byOperation.set(operationId, [...(byOperation.get(operationId) ?? []), id]);
     }
+    // What is followed now, as stored; the refreshes below take out what ends.
+    this.following.clear();
+    for (const operationId of byOperation.keys()) this.following.add(operationId);
     const now = this.clock.now();
     let updated = 0;
     for (const [operationId, ids] of byOperation) {
@@ -195,6 +213,7 @@ export class OperationTracker {
     } catch (error) {
       if (!(error instanceof AppError && error.code === ErrorCode.NotFound)) throw error;
       for (const [id] of free) await this.tracked.delete(id);
+      this.following.delete(operationId);
       return 0;
     } finally {
       this.lastRead.set(operationId, this.clock.now());
@@ -233,8 +252,10 @@ export class OperationTracker {
       await this.leases.release(id, { shown });
       throw error;
     }
-    if (done || giveUp) await this.tracked.delete(id);
-    else await this.leases.release(id, { shown });
+    if (done || giveUp) {
+      await this.tracked.delete(id);
+      this.following.delete(operation.id);
+    } else await this.leases.release(id, { shown });
     return updated;
   }
 }

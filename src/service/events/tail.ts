@@ -1,8 +1,8 @@
 /**
  * One reader of the event log per process, shared by every open event stream. While anyone
- * listens it polls the log once per interval, however many listeners there are, and hands each
- * new event to all of them; this process's sequencer hands over what it writes at once, so those
- * events need no poll. A subscriber that starts behind (a resumed Last-Event-ID) first catches up
+ * listens it polls the log, however many listeners there are (every `pollMs` while events come,
+ * less often while none do), and hands each new event to all of them; this process's sequencer
+ * hands over what it writes at once, so those events need no poll. A subscriber that starts behind (a resumed Last-Event-ID) first catches up
  * from the pages while the live events wait in its buffer, then joins the live feed. Each
  * subscriber gets every event once, in log order.
  */
@@ -20,6 +20,11 @@ export interface TailSubscription {
 
 /** Events per read of the pages. */
 const READ_LIMIT = 500;
+/**
+ * An idle log is polled this many times less often: another replica's first event after a quiet
+ * spell reaches this one within 4 × `pollMs` (2 s by default), and a busy log is polled at `pollMs`.
+ */
+const IDLE_FACTOR = 4;
 
 export class EventTail {
   private readonly subscribers = new Set<Subscriber>();
@@ -33,13 +38,19 @@ export class EventTail {
   );
   /** Polls of the log so far, for tests and metrics. */
   polls = 0;
+  /** When a read of the log last succeeded (real time): readers of the tail are current as of then. */
+  lastReadAt = 0;
+  /** The pause before the next poll: `pollMs` while events come, doubling to IDLE_FACTOR × that while none do. */
+  private delay: number;
 
   constructor(
     private readonly read: TailRead,
     private readonly lastId: () => Promise<number>,
     private readonly pollMs: number,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.delay = pollMs;
+  }
 
   /**
    * Delivers every event after `from` (default: from now on) to `deliver`, in order. A failure to
@@ -64,6 +75,7 @@ export class EventTail {
   /** Events this process's sequencer just wrote: delivered without a read when nothing came between. */
   offer(events: ServiceEvent[]): void {
     if (this.cursor === undefined || events.length === 0) return;
+    this.delay = this.pollMs; // the log is busy: other replicas' events may follow soon
     if (Number(events[0].id) === this.cursor + 1) this.publish(events);
     else void this.poll(); // another replica's events came in between
   }
@@ -103,6 +115,7 @@ export class EventTail {
     clearTimeout(this.timer);
     this.timer = undefined;
     this.cursor = undefined;
+    this.delay = this.pollMs;
   }
 
   private schedule(): void {
@@ -110,7 +123,7 @@ export class EventTail {
     this.timer = setTimeout(() => {
       this.timer = undefined;
       void this.poll().finally(() => this.schedule());
-    }, this.pollMs);
+    }, this.delay);
     this.timer.unref();
   }
 
@@ -121,24 +134,29 @@ export class EventTail {
 
   private async pollPass(): Promise<void> {
     this.polls += 1;
+    let found = false;
     try {
       while (this.cursor !== undefined) {
         const events = await this.read(this.cursor, READ_LIMIT);
-        this.publish(events);
+        this.lastReadAt = Date.now();
+        if (this.publish(events)) found = true;
         if (events.length < READ_LIMIT) break;
       }
     } catch (error) {
       this.log.warn('reading new events failed; will retry', { error });
     }
+    this.delay = found ? this.pollMs : Math.min(this.delay * 2, this.pollMs * IDLE_FACTOR);
   }
 
-  private publish(events: ServiceEvent[]): void {
-    if (this.cursor === undefined) return;
+  /** Hands the events the subscribers have not had to them; true when there were any. */
+  private publish(events: ServiceEvent[]): boolean {
+    if (this.cursor === undefined) return false;
     const cursor = this.cursor;
     const fresh = events.filter((e) => Number(e.id) > cursor);
-    if (fresh.length === 0) return;
+    if (fresh.length === 0) return false;
     this.cursor = Number(fresh[fresh.length - 1].id);
     for (const subscriber of this.subscribers) subscriber.push(fresh);
+    return true;
   }
 }
 

@@ -7,16 +7,17 @@
  * - **Its own writes** are read back when written (`ObservedStorage`), before the write returns:
  *   the next read on this replica shows them.
  * - **Other replicas' writes** arrive through the event log: the read model listens to the
- *   process's shared tail of the log (events/tail.ts, which reads it every `tailPollMs`, 500 ms)
- *   and reads again the records the events name. A read on this replica therefore lags a write on
- *   another by about a second at most: the time the log takes to number the event (its sequencer
- *   looks every 250 ms), one tail interval, and one read of the record.
+ *   process's shared tail of the log (events/tail.ts, which reads it every `tailPollMs`, 500 ms,
+ *   backing off to 2 s while the log is quiet) and reads again the records the events name. A read
+ *   on this replica therefore lags a write on another by about a second while the log is busy and
+ *   under 3 s after a quiet spell: the time the log takes to number the event (its sequencer looks
+ *   every 250 ms), one tail interval, and one read of the record.
  * - **Writes whose event came first**: a lock is released just after `operation.completed` is
  *   appended; a record that still shows the lock of a completed operation is read again every
  *   second until the release shows. Locks left by crashes are read again by the engine's sweep
  *   (`lockedSince`), so a release without any event is seen too.
- * - **The bound holds or reads stop**: while following the log, it looks at the log every second;
- *   when it has not managed to for `staleAfterMs` (a storage outage, a partition), reads answer 503
+ * - **The bound holds or reads stop**: while following the log, it confirms every second that the
+ *   log was read lately (by the tail, or by a look of its own); when that has failed for `staleAfterMs` (a storage outage, a partition), reads answer 503
  *   rather than an old state as if it were current.
  */
 import type { ServiceEvent } from '../../domain/runtime';
@@ -70,6 +71,8 @@ const VERSIONS_EVERY_MS = 30_000;
 /** After the tail failed, when to listen again. */
 const RESUBSCRIBE_MS = 5000;
 const STALE_AFTER_MS = 5000;
+/** A successful read by the tail this recent confirms the log as well as a look of the read model's own. */
+const CONFIRMED_BY_TAIL_MS = 2500;
 
 interface Waiter {
   resolve(): void;
@@ -319,18 +322,26 @@ export class RuntimeReadModel implements RuntimeIndex {
   }
 
   /**
-   * Once a second while following the log: confirms that the log can be read (the tail reads it
-   * too, but says nothing when it finds nothing), reads again what failed to read back and the
-   * records still waiting for a lock release, and now and then the versions.
+   * Once a second while following the log: confirms that the log can be read (by the tail's last
+   * successful read, or by a look of its own when the tail has not read lately), reads again what
+   * failed to read back and the records still waiting for a lock release, and now and then the
+   * versions. An idle second costs no storage call.
    */
   private async followUp(): Promise<void> {
-    try {
-      await this.o.events.lastId();
-      this.confirmedAt = Date.now();
+    const tailRead = this.o.events.tail.lastReadAt;
+    if (Date.now() - tailRead < CONFIRMED_BY_TAIL_MS) {
+      // The tail read the log a moment ago: that confirms it as well as a look of our own.
+      this.confirmedAt = Math.max(this.confirmedAt, tailRead);
       this.problem = undefined;
-    } catch (error) {
-      this.problem = error;
-      return; // storage is away: nothing else would succeed either
+    } else {
+      try {
+        await this.o.events.lastId();
+        this.confirmedAt = Date.now();
+        this.problem = undefined;
+      } catch (error) {
+        this.problem = error;
+        return; // storage is away: nothing else would succeed either
+      }
     }
     await this.housekeeping();
   }

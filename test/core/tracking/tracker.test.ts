@@ -51,8 +51,8 @@ async function events(): Promise<ServiceEvent[]> {
   return s.app.events.after('0', 1000);
 }
 
-async function startCreate(): Promise<string> {
-  const res = await s.request('PUT', '/v1/runtimes/tracked-rt', { actor: ACTORS.alex, body: automatic() });
+async function startCreate(name = 'tracked-rt'): Promise<string> {
+  const res = await s.request('PUT', `/v1/runtimes/${name}`, { actor: ACTORS.alex, body: automatic() });
   expect(res.status).toBe(202);
   return res.json.id;
 }
@@ -83,6 +83,26 @@ describe('OperationTracker', () => {
     storage.reset();
     expect(await a.tick()).toBe(0);
     expect(storage.writes()).toBe(0);
+  });
+
+  it('should say while it follows an operation, tell its listeners when it starts, and stop once it ended', async () => {
+    const t = tracker('tracker-a');
+    const started: string[] = [];
+    t.onFollow(() => started.push('follow'));
+    expect(t.isFollowing()).toBe(false);
+    const id = await startCreate();
+    await t.track(await client().getOperation(id), 'conv-1', 'msg-1', 'Create tracked-rt');
+    expect(started).toEqual(['follow']);
+    expect(t.isFollowing()).toBe(true);
+    await advance(s, TIMINGS.startMs);
+    await t.tick();
+    expect(t.isFollowing()).toBe(false);
+    // Another replica's entry, found by a round, counts too.
+    const other = tracker('tracker-b');
+    const second = await startCreate('tracked-two');
+    await other.track(await client().getOperation(second), 'conv-1', 'msg-2', 'Create tracked-two');
+    await t.pollDue(0);
+    expect(t.isFollowing()).toBe(true);
   });
 
   it('should read a followed operation once per page of events that names it, and not for other events', async () => {

@@ -7,7 +7,7 @@
 import { promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { FakeClock, iso, systemClock } from '../../../src/clock';
 import { createLogger } from '../../../src/logger';
 import { createRuntimeServiceApp, type RuntimeServiceApp } from '../../../src/service/app';
@@ -251,6 +251,26 @@ describe('the read model', () => {
       { name: 'rm-version', imageVersion: before.latestVersion, latestVersion: '20991231.v1' },
     ]);
     expect((await b.request('GET', '/v1/versions')).json.latest).toBe('20991231.v1');
+  });
+
+  it('should take the tail\'s reads of the log as proof that it is current, and make no look of its own', async () => {
+    const app = createRuntimeServiceApp({
+      config: serviceConfig({ demoData: true, durationScale: 0 }),
+      storage: new MemoryStorage(),
+      log: createLogger('silent'),
+      clock: systemClock,
+      timings: localTimings(0),
+      events: { tailPollMs: 50, busyPollMs: 50 },
+    });
+    apps.push(app);
+    const url = await app.start();
+    const looks = vi.spyOn(app.events, 'lastId');
+    const polls = app.events.tail.polls;
+    // The recheck runs every second; the tail reads the log every 50-200 ms meanwhile.
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect(app.events.tail.polls).toBeGreaterThan(polls);
+    expect(looks).not.toHaveBeenCalled();
+    expect((await sendRequest(url, 'GET', '/v1/summary')).status).toBe(200);
   });
 
   it('should answer reads while it can look at the log, and 503 once it could not for staleAfterMs', async () => {
