@@ -23,6 +23,12 @@ export interface AzuriteOptions {
   tls?: { cert: string; key: string };
   /** Accept bearer tokens (Azurite's `--oauth basic`: checks audience, issuer and expiry, not the signature). */
   oauth?: boolean;
+  /**
+   * Keep the data in memory (`--inMemoryPersistence`): the same API, without Azurite writing its
+   * metadata database and every blob to disk, which is most of its CPU under load. The data does not
+   * survive `stop()`: only for servers that are never restarted.
+   */
+  inMemory?: boolean;
 }
 
 export interface Azurite {
@@ -52,7 +58,8 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Azurit
   const launch = async () => {
     const args = [
       MAIN,
-      ...['--blobHost', '127.0.0.1', '--blobPort', String(port), '--location', location],
+      ...['--blobHost', '127.0.0.1', '--blobPort', String(port)],
+      ...(options.inMemory ? ['--inMemoryPersistence'] : ['--location', location]),
       ...['--silent', '--skipApiVersionCheck', '--loose', '--disableTelemetry'],
       ...(options.tls ? ['--cert', options.tls.cert, '--key', options.tls.key] : []),
       ...(options.oauth ? ['--oauth', 'basic'] : []),

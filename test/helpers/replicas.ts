@@ -86,7 +86,7 @@ export interface ChildRun {
 
 /** Starts Azurite, then every replica at once; resolves when each answers its health check. */
 export async function startReplicas(options: ReplicaOptions = {}): Promise<ReplicaSet> {
-  const azurite = await startAzurite();
+  const azurite = await startAzurite({ inMemory: true });
   const token = randomBytes(24).toString('hex');
   const secretsKey = randomBytes(32).toString('base64');
   const dirs: string[] = [];
