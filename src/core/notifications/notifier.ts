@@ -5,6 +5,8 @@
  *
  * Any replica may read the log; only the holder of a lease queues and moves the cursor, so of
  * several replicas one works at a time and another carries on from the same place if it stops.
+ * A replica whose cards follow an operation hands the events it reads to its tracker itself,
+ * so that its cards do not wait for the lease holder's next look.
  * Nothing is written while nothing happens: the lease is taken only when a page has events, and
  * the cursor moves once per page (eTag-guarded). A page replayed after a crash queues nothing
  * twice, because notifications are created only if absent.
@@ -40,8 +42,12 @@ export interface NotifierOptions {
   clock: Clock;
   log: Logger;
   config: NotificationConfig;
-  /** Also handed each page of events the lease holder reads (the tracker follows operations with them). */
+  /**
+   * Handed the events the lease holder reads, once each (the tracker follows operations with them);
+   * also on a replica without the lease while `awaited` says a message there follows an operation.
+   */
   onEvents?: (events: ServiceEvent[]) => Promise<unknown>;
+  awaited?: () => boolean;
 }
 
 const LEASE_MS = 30_000;
@@ -54,6 +60,8 @@ export class Notifier {
   private lastScan = 0;
   /** Events in the last page read (by any replica's lease or not): the log is busy while this is above 0. */
   lastPageSize = 0;
+  /** The newest event handed to `onEvents` by this process. */
+  private handedUpTo = 0;
 
   constructor(private readonly o: NotifierOptions) {
     this.state = new Collection(o.storage, 'notifier');
@@ -83,12 +91,16 @@ export class Notifier {
       }
       return 0;
     }
-    if (!(await this.lease.hold())) return 0;
+    if (!(await this.lease.hold())) {
+      // Another replica queues; a card this one follows need not wait for that one's next look.
+      if (this.o.awaited?.()) await this.handOver(page.value);
+      return 0;
+    }
     let queued = 0;
     for (const event of page.value) {
       for (const produced of await fromEvent(event, this.o.client)) queued += await this.queue(produced);
     }
-    await this.o.onEvents?.(page.value);
+    await this.handOver(page.value);
     await this.move(cursor, page.next);
     return queued;
   }
@@ -134,6 +146,14 @@ export class Notifier {
       conversation: { id: dropped.conversation.id, type: dropped.conversation.type },
       details: { topics: dropped.topics, reason: `The bot can no longer post there (${reason}).` },
     });
+  }
+
+  /** Hands the events this process has not handed yet to `onEvents`. */
+  private async handOver(events: readonly ServiceEvent[]): Promise<void> {
+    const fresh = events.filter((e) => Number(e.id) > this.handedUpTo);
+    if (fresh.length === 0 || !this.o.onEvents) return;
+    await this.o.onEvents(fresh); // a failure hands the page over again on the next look
+    this.handedUpTo = Number(fresh[fresh.length - 1].id);
   }
 
   /** Moves the cursor from where it was read; a holder that lost the lease unseen changes nothing. */

@@ -73,6 +73,7 @@ function notifier(
     client?: RuntimeClient;
     config?: NotificationConfig;
     onEvents?: (events: ServiceEvent[]) => Promise<unknown>;
+    awaited?: () => boolean;
   } = {},
 ): Notifier {
   const { log, lines } = memoryLogger();
@@ -87,6 +88,7 @@ function notifier(
     log,
     config: options.config ?? CONFIG,
     ...(options.onEvents ? { onEvents: options.onEvents } : {}),
+    ...(options.awaited ? { awaited: options.awaited } : {}),
   });
 }
 
@@ -165,6 +167,24 @@ describe('Notifier.pollEvents', () => {
     expect(seenA).toEqual([['image.released']]);
     expect(seenB).toEqual([]);
     expect((await cursor())?.after).not.toBe(before);
+  });
+
+  it('should hand events over without the lease too while a card here follows an operation, each once', async () => {
+    const seenB: string[][] = [];
+    let following = false;
+    const a = notifier();
+    const b = notifier({ onEvents: async (events) => seenB.push(events.map((e) => e.type)), awaited: () => following });
+    await a.pollEvents(); // the cursor starts at the head
+    await publish();
+    await a.pollEvents(); // a takes the lease with this page
+    await publish();
+    expect(await b.pollEvents()).toBe(0);
+    expect(seenB).toEqual([]); // b follows nothing: the lease holder's business
+    following = true;
+    expect(await b.pollEvents()).toBe(0); // queues nothing (a does), but hands the events to its tracker
+    expect(seenB).toEqual([['image.released']]);
+    await b.pollEvents(); // the same page again, a has not moved the cursor: nothing new to hand over
+    expect(seenB).toEqual([['image.released']]);
   });
 
   it('should start at the head of an empty log', async () => {

@@ -39,7 +39,11 @@ describe('the event tail', () => {
     const { log, read, lastId } = fakeLog();
     const tail = new EventTail(read, lastId, 500, createLogger('silent'));
     const seen: string[] = [];
-    const sub = await tail.subscribe(undefined, (events) => seen.push(...events.map((e) => e.id)), () => undefined);
+    const sub = await tail.subscribe(
+      undefined,
+      (events) => seen.push(...events.map((e) => e.id)),
+      () => undefined,
+    );
 
     log.busy = true;
     await vi.advanceTimersByTimeAsync(10_000);
@@ -58,7 +62,11 @@ describe('the event tail', () => {
   it('should return to the busy pace as soon as this process offers events', async () => {
     const { log, read, lastId } = fakeLog();
     const tail = new EventTail(read, lastId, 500, createLogger('silent'));
-    const sub = await tail.subscribe(undefined, () => undefined, () => undefined);
+    const sub = await tail.subscribe(
+      undefined,
+      () => undefined,
+      () => undefined,
+    );
     await vi.advanceTimersByTimeAsync(20_000); // backed off to 2 s
     log.head += 1;
     tail.offer([event(log.head)]);
@@ -81,7 +89,11 @@ describe('the event tail', () => {
       500,
       createLogger('silent'),
     );
-    const sub = await tail.subscribe(undefined, () => undefined, () => undefined);
+    const sub = await tail.subscribe(
+      undefined,
+      () => undefined,
+      () => undefined,
+    );
     await vi.advanceTimersByTimeAsync(600);
     const readAt = tail.lastReadAt;
     expect(readAt).toBe(Date.now() - 100);

@@ -253,7 +253,7 @@ describe('the read model', () => {
     expect((await b.request('GET', '/v1/versions')).json.latest).toBe('20991231.v1');
   });
 
-  it('should take the tail\'s reads of the log as proof that it is current, and make no look of its own', async () => {
+  it("should take the tail's reads of the log as proof that it is current, and make no look of its own", async () => {
     const app = createRuntimeServiceApp({
       config: serviceConfig({ demoData: true, durationScale: 0 }),
       storage: new MemoryStorage(),
