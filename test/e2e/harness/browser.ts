@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import { type Browser, chromium, type Locator, type Page } from 'playwright-core';
 import { playgroundState } from './api';
 import { CardRecorder } from './cards';
+import { orderThreadReplies } from './threadOrder';
 import { DOM_SCRIPT } from './dom';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -95,7 +96,13 @@ export async function openPlayground(url: string, opts: OpenOptions = {}): Promi
     const cards = new CardRecorder();
     cards.attach(page);
     // Messages arrive over this socket; sending before it is open could miss the bot's answer.
-    const socket = page.waitForEvent('websocket', (ws) => ws.url().includes('/_ws_conversation/'));
+    let opened!: () => void;
+    const socket = new Promise<void>((resolve) => (opened = resolve));
+    await orderThreadReplies(
+      page,
+      (frame) => cards.record(frame),
+      () => opened(),
+    );
     await page.goto(url);
     await socket;
     await page.getByRole('treeitem', { name: 'Personal Chat' }).waitFor();

@@ -19,11 +19,8 @@ export class CardRecorder {
   // messageId -> latest card; re-inserted on update so iteration order is "least recently changed first".
   private readonly cards = new Map<string, Json>();
 
+  /** Records invoke answers; the socket's frames come through `record` (the socket is routed: threadOrder.ts). */
   attach(page: Page): void {
-    page.on('websocket', (ws) => {
-      if (!ws.url().includes('/_ws_conversation/')) return;
-      ws.on('framereceived', (frame) => this.onFrame(String(frame.payload)));
-    });
     page.on('response', async (res) => {
       if (!res.url().endsWith('/_conversation/v1/invoke') || !res.ok()) return;
       try {
@@ -52,7 +49,8 @@ export class CardRecorder {
     return undefined;
   }
 
-  private onFrame(payload: string): void {
+  /** A frame the server sent on the conversation socket. */
+  record(payload: string): void {
     try {
       const msg = JSON.parse(payload) as { action?: string; message?: { messageId?: string; attachments?: Json[] } };
       if (msg.action !== 'createMessage' && msg.action !== 'updateMessage') return;

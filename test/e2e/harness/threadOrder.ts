@@ -1,0 +1,110 @@
+/**
+ * Works around a race in the Agents Playground's web client (0.2.x), not in the bot: a reply in a
+ * channel thread (conversation `<channel>;messageid=<post>`) that reaches the page before the page
+ * has handled the answer to its own POST of that post is dropped. The client's saga looks the thread
+ * up, finds no such conversation yet, and throws "unreachable"; the reply never shows. On a busy
+ * machine the bot answers faster than Chromium handles its own request, so the first reply to a new
+ * post went missing now and then (the CI failure of 2026-12-03: "no new bot message matching
+ * On-call summary", with the user's post on screen and nothing under it).
+ *
+ * The page's WebSocket is routed through the test: frames for a thread the page is still creating
+ * wait, in order, until the page has handled the answer that creates it (or a few seconds at most),
+ * then pass. Every frame reaches the page, in the order the server sent it for its conversation.
+ */
+import type { Page, WebSocketRoute } from 'playwright-core';
+
+/** The longest a frame waits for its thread; after that it passes as it would have. */
+const HOLD_MAX_MS = 5_000;
+/** After the POST's answer arrives: time for the client's saga to take it in. */
+const SETTLE_MS = 100;
+
+interface Frame {
+  action?: string;
+  actionConversationId?: string;
+}
+
+/**
+ * Routes the page's conversation socket (call before the page opens it). `onFrame` sees every frame
+ * from the server as it arrives; `onOpen` runs when the page has connected.
+ */
+export async function orderThreadReplies(
+  page: Page,
+  onFrame: (payload: string) => void,
+  onOpen: () => void,
+): Promise<void> {
+  /** Threads this page is creating with its own POST and has not taken in yet. */
+  const pending = new Set<string>();
+  /** Frames held per thread, in arrival order. */
+  const held = new Map<string, string[]>();
+  let client: WebSocketRoute | undefined;
+
+  const pass = (thread: string) => {
+    const frames = held.get(thread) ?? [];
+    held.delete(thread);
+    for (const frame of frames) client?.send(frame);
+  };
+  /** Passes what waits for threads the page is no longer creating. */
+  const flush = () => {
+    for (const thread of [...held.keys()]) if (!mayBeCreating(thread, pending)) pass(thread);
+  };
+
+  page.on('request', (req) => {
+    const thread = threadOfPost(req.method(), req.url());
+    // The post's id is only known from the answer: mark the channel until then.
+    if (thread) pending.add(`${thread};pending`);
+  });
+  page.on('response', async (res) => {
+    const channel = threadOfPost(res.request().method(), res.url());
+    if (!channel) return;
+    const body = (await res.json().catch(() => undefined)) as { messageId?: unknown } | undefined;
+    pending.delete(`${channel};pending`);
+    if (typeof body?.messageId !== 'string') return flush();
+    const thread = `${channel};messageid=${body.messageId}`;
+    pending.add(thread);
+    await new Promise((r) => setTimeout(r, SETTLE_MS));
+    pending.delete(thread);
+    flush();
+  });
+
+  await page.routeWebSocket(/\/_ws_conversation\//, (ws) => {
+    client = ws;
+    onOpen();
+    const server = ws.connectToServer();
+    ws.onMessage((message) => server.send(message));
+    server.onMessage((message) => {
+      const payload = String(message);
+      onFrame(payload);
+      const thread = threadOf(payload);
+      const waiting = thread !== undefined && (held.has(thread) || mayBeCreating(thread, pending));
+      if (!waiting) return ws.send(message);
+      const frames = held.get(thread) ?? [];
+      if (frames.length === 0) setTimeout(() => pass(thread), HOLD_MAX_MS).unref();
+      frames.push(payload);
+      held.set(thread, frames);
+    });
+  });
+}
+
+/** The channel id of a POST that starts a post (`/_conversation/v1/conversations/<channel>/messages`). */
+function threadOfPost(method: string, url: string): string | undefined {
+  if (method !== 'POST') return undefined;
+  const match = /\/_conversation\/v1\/conversations\/([^/]+)\/messages$/.exec(new URL(url).pathname);
+  return match ? decodeURIComponent(match[1]) : undefined;
+}
+
+/** The thread a frame belongs to, when it belongs to one. */
+function threadOf(payload: string): string | undefined {
+  try {
+    const frame = JSON.parse(payload) as Frame;
+    const id = frame.actionConversationId;
+    return typeof id === 'string' && id.includes(';messageid=') ? id : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A thread the page is creating: its post's answer is awaited, or has come and not been taken in yet. */
+function mayBeCreating(thread: string, pending: ReadonlySet<string>): boolean {
+  const channel = thread.slice(0, thread.indexOf(';messageid='));
+  return pending.has(thread) || pending.has(`${channel};pending`);
+}
