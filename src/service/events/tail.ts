@@ -2,9 +2,9 @@
  * One reader of the event log per process, shared by every open event stream. While anyone
  * listens it polls the log, however many listeners there are (every `pollMs` while events come,
  * less often while none do), and hands each new event to all of them; this process's sequencer
- * hands over what it writes at once, so those events need no poll. A subscriber that starts behind (a resumed Last-Event-ID) first catches up
- * from the pages while the live events wait in its buffer, then joins the live feed. Each
- * subscriber gets every event once, in log order.
+ * hands over what it writes at once, so those events need no poll. A subscriber that starts
+ * behind (a resumed Last-Event-ID) first catches up from the pages while the live events wait in
+ * its buffer, then joins the live feed. Each subscriber gets every event once, in log order.
  */
 import type { ServiceEvent } from '../../domain/runtime';
 import type { Logger } from '../../logger';
