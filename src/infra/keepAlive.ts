@@ -1,9 +1,8 @@
 /**
- * How long an idle keep-alive connection stays open. Node closes one after 5 s, while the clients
- * that call us (the Bot Connector, the Agents Playground, load balancers, the bot's own client)
- * keep theirs longer and send on it again: a request written as the server closes the socket is
- * reset, and the sender may not retry (the Playground drops the message). Waiting longer than the
- * clients do lets them close first; behind a load balancer with a longer idle timeout, raise this.
+ * How long an idle keep-alive connection stays open. Node closes one after 5 s, while a client that
+ * keeps connections (Node's agent does by default, as do proxies) may send on it again after a
+ * pause: a request written as the server closes the socket is
+ * reset, and the sender may not retry. Waiting longer than the clients do lets them close first.
  */
 import type { Server } from 'node:http';
 
