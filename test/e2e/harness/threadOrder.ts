@@ -15,8 +15,11 @@ import type { Page, WebSocketRoute } from 'playwright-core';
 
 /** The longest a frame waits for its thread; after that it passes as it would have. */
 const HOLD_MAX_MS = 5_000;
-/** After the POST's answer arrives: time for the client's saga to take it in. */
-const SETTLE_MS = 100;
+/**
+ * After the POST's answer arrives: time for the client's saga to take it in (a few milliseconds
+ * normally; a Chromium renderer starved of CPU takes longer). Only replies to a new post wait this.
+ */
+const SETTLE_MS = 300;
 
 interface Frame {
   action?: string;
