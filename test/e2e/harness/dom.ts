@@ -1,5 +1,5 @@
 // Runs inside the Playground page (added with page.addInitScript, so it is plain JS in a string: nothing the
-// test transpiler adds can leak into it). It exposes window.__e2e.messages(me).
+// test transpiler adds can leak into it). It exposes window.__e2e.messages(me) and window.__e2e.shown().
 //
 // DOM facts it relies on (Playground 0.2.28, Fluent UI v9 with hashed class names, so no class-based paths):
 // - every message, in chats and channels, has one header button with aria-label "Show more information";
@@ -83,5 +83,7 @@ export const DOM_SCRIPT = `(() => {
     }
     return out.sort((a, b) => a.seq - b.seq);
   };
-  window.__e2e = { messages };
+  // How many messages have appeared so far: a new one shows that the client has taken it in.
+  const shown = () => { tagNew(); return seq; };
+  window.__e2e = { messages, shown };
 })();`;

@@ -8,18 +8,16 @@
  * On-call summary", with the user's post on screen and nothing under it).
  *
  * The page's WebSocket is routed through the test: frames for a thread the page is still creating
- * wait, in order, until the page has handled the answer that creates it (or a few seconds at most),
- * then pass. Every frame reaches the page, in the order the server sent it for its conversation.
+ * wait, in order, until the page shows the post that the answer to its POST adds (or a few seconds
+ * at most), then pass. Every frame reaches the page, in the order the server sent it for its
+ * conversation.
  */
-import type { Page, WebSocketRoute } from 'playwright-core';
+import type { Page, Request, WebSocketRoute } from 'playwright-core';
 
 /** The longest a frame waits for its thread; after that it passes as it would have. */
 const HOLD_MAX_MS = 5_000;
-/**
- * After the POST's answer arrives: time for the client's saga to take it in (a few milliseconds
- * normally; a Chromium renderer starved of CPU takes longer). Only replies to a new post wait this.
- */
-const SETTLE_MS = 300;
+/** After the post shows on the page: a moment more for the client to finish what it does with it. */
+const SETTLE_MS = 50;
 
 interface Frame {
   action?: string;
@@ -51,19 +49,30 @@ export async function orderThreadReplies(
     for (const thread of [...held.keys()]) if (!mayBeCreating(thread, pending)) pass(thread);
   };
 
+  /** Messages the page had shown when each post was sent, by request. */
+  const shownBefore = new Map<Request, Promise<number>>();
   page.on('request', (req) => {
-    const thread = threadOfPost(req.method(), req.url());
+    const channel = threadOfPost(req.method(), req.url());
+    if (!channel) return;
     // The post's id is only known from the answer: mark the channel until then.
-    if (thread) pending.add(`${thread};pending`);
+    pending.add(`${channel};pending`);
+    shownBefore.set(req, shown(page));
   });
   page.on('response', async (res) => {
     const channel = threadOfPost(res.request().method(), res.url());
     if (!channel) return;
     const body = (await res.json().catch(() => undefined)) as { messageId?: unknown } | undefined;
+    const before = (await shownBefore.get(res.request())) ?? 0;
+    shownBefore.delete(res.request());
     pending.delete(`${channel};pending`);
     if (typeof body?.messageId !== 'string') return flush();
     const thread = `${channel};messageid=${body.messageId}`;
     pending.add(thread);
+    // The client adds the post, and the thread with it, when it handles this answer: wait until the
+    // post shows (then the thread exists), or HOLD_MAX_MS at most.
+    const deadline = Date.now() + HOLD_MAX_MS;
+    while (!page.isClosed() && (await shown(page)) <= before && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 25));
     await new Promise((r) => setTimeout(r, SETTLE_MS));
     pending.delete(thread);
     flush();
@@ -110,4 +119,9 @@ function threadOf(payload: string): string | undefined {
 function mayBeCreating(thread: string, pending: ReadonlySet<string>): boolean {
   const channel = thread.slice(0, thread.indexOf(';messageid='));
   return pending.has(thread) || pending.has(`${channel};pending`);
+}
+
+/** How many messages the page has shown so far (test/e2e/harness/dom.ts); 0 while it cannot say. */
+function shown(page: Page): Promise<number> {
+  return page.evaluate('window.__e2e ? window.__e2e.shown() : 0').then(Number, () => 0);
 }
