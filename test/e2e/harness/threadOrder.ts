@@ -9,8 +9,12 @@
  *
  * The page's WebSocket is routed through the test: frames for a thread the page is still creating
  * wait, in order, until the page shows the post that the answer to its POST adds (or a few seconds
- * at most), then pass. Every frame reaches the page, in the order the server sent it for its
- * conversation.
+ * at most), then pass, in the order the server sent them.
+ *
+ * Frames for a thread the page never had (a reply to a post sent through the Playground's API, which
+ * the page does not show) are not passed on: the client fails on them ("Saga error: Invalid
+ * conversation id"), restarts its saga and opens a new socket, and a frame that arrives meanwhile is
+ * lost, so the next message on screen went missing under load.
  */
 import type { Page, Request, WebSocketRoute } from 'playwright-core';
 
@@ -22,6 +26,7 @@ const SETTLE_MS = 50;
 interface Frame {
   action?: string;
   actionConversationId?: string;
+  message?: { postConversationId?: unknown };
 }
 
 /**
@@ -35,14 +40,15 @@ export async function orderThreadReplies(
 ): Promise<void> {
   /** Threads this page is creating with its own POST and has not taken in yet. */
   const pending = new Set<string>();
-  /** Frames held per thread, in arrival order. */
-  const held = new Map<string, string[]>();
-  let client: WebSocketRoute | undefined;
+  /** Threads the page has: posts it made, and posts the server announced to it. */
+  const known = new Set<string>();
+  /** Frames held per thread, in arrival order, each with the socket it came for. */
+  const held = new Map<string, { to: WebSocketRoute; payload: string }[]>();
 
   const pass = (thread: string) => {
     const frames = held.get(thread) ?? [];
     held.delete(thread);
-    for (const frame of frames) client?.send(frame);
+    if (known.has(thread)) for (const { to, payload } of frames) to.send(payload);
   };
   /** Passes what waits for threads the page is no longer creating. */
   const flush = () => {
@@ -61,13 +67,15 @@ export async function orderThreadReplies(
   page.on('response', async (res) => {
     const channel = threadOfPost(res.request().method(), res.url());
     if (!channel) return;
-    const body = (await res.json().catch(() => undefined)) as { messageId?: unknown } | undefined;
+    const body = (await res.json().catch(() => undefined)) as
+      { messageId?: unknown; postConversationId?: unknown } | undefined;
     const before = (await shownBefore.get(res.request())) ?? 0;
     shownBefore.delete(res.request());
     pending.delete(`${channel};pending`);
     if (typeof body?.messageId !== 'string') return flush();
     const thread = `${channel};messageid=${body.messageId}`;
     pending.add(thread);
+    if (typeof body.postConversationId === 'string') known.add(body.postConversationId);
     // The client adds the post, and the thread with it, when it handles this answer: wait until the
     // post shows (then the thread exists), or HOLD_MAX_MS at most.
     const deadline = Date.now() + HOLD_MAX_MS;
@@ -79,19 +87,20 @@ export async function orderThreadReplies(
   });
 
   await page.routeWebSocket(/\/_ws_conversation\//, (ws) => {
-    client = ws;
     onOpen();
     const server = ws.connectToServer();
     ws.onMessage((message) => server.send(message));
     server.onMessage((message) => {
       const payload = String(message);
       onFrame(payload);
-      const thread = threadOf(payload);
-      const waiting = thread !== undefined && (held.has(thread) || mayBeCreating(thread, pending));
-      if (!waiting) return ws.send(message);
+      const { thread, post } = read(payload);
+      if (post) known.add(post);
+      if (thread === undefined) return ws.send(message);
+      const waiting = held.has(thread) || mayBeCreating(thread, pending);
+      if (!waiting) return known.has(thread) ? ws.send(message) : undefined;
       const frames = held.get(thread) ?? [];
       if (frames.length === 0) setTimeout(() => pass(thread), HOLD_MAX_MS).unref();
-      frames.push(payload);
+      frames.push({ to: ws, payload });
       held.set(thread, frames);
     });
   });
@@ -104,14 +113,18 @@ function threadOfPost(method: string, url: string): string | undefined {
   return match ? decodeURIComponent(match[1]) : undefined;
 }
 
-/** The thread a frame belongs to, when it belongs to one. */
-function threadOf(payload: string): string | undefined {
+/** The thread a frame belongs to, if any, and the thread it starts, if it is a new post. */
+function read(payload: string): { thread?: string; post?: string } {
   try {
     const frame = JSON.parse(payload) as Frame;
     const id = frame.actionConversationId;
-    return typeof id === 'string' && id.includes(';messageid=') ? id : undefined;
+    const post = frame.message?.postConversationId;
+    return {
+      ...(typeof id === 'string' && id.includes(';messageid=') ? { thread: id } : {}),
+      ...(typeof post === 'string' ? { post } : {}),
+    };
   } catch {
-    return undefined;
+    return {};
   }
 }
 
