@@ -3,23 +3,28 @@ import { defineConfig } from 'vitest/config';
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
 /**
- * Four projects; `npm test` runs the first three, so that it fits in two minutes on two cores
- * (README, "Testing"):
+ * Five projects. `npm test` runs the first three, in under two minutes on two cores; the last two
+ * have their own scripts, and `.ci/run` runs all five (README, "Testing"):
  *
- * - `slow`: long files (browser, replicas, child processes, Azurite, fuzzing); isolated, and started
- *   first so that they overlap with everything else instead of ending the run alone.
+ * - `slow`: long files (child processes, Azurite, fuzzing, fan-out), started first so that they
+ *   overlap with everything else instead of ending the run alone. Like `unit`, its files share one
+ *   module cache per worker: none of them changes process-wide state for longer than it runs.
  * - `integration`: files that touch process-wide state (environment, process listeners, global
  *   OpenTelemetry providers, fake timers) or spawn children; each file in a fresh module graph.
  * - `unit`: everything else, in-process only; files share one module cache per worker
  *   (`isolate: false`), which saves loading src/ again for each of them. A file that needs a
  *   fresh graph (process-wide state, `vi.mock`) belongs in `integration`.
- * - `prod`: the deployed folder, staged with `npm ci --omit=dev` (`npm run test:prod`, in `.ci/run`).
+ * - `system`: the whole product as users and operators meet it, in Chromium through the Agents
+ *   Playground and as replicas on one Azurite account (`npm run test:system`): about 110 s of CPU,
+ *   a third of a full run's, mostly Chromium, Azurite and the replica processes, which is why
+ *   `npm test` leaves it out.
+ * - `prod`: the deployed folder, staged with `npm ci --omit=dev` (`npm run test:prod`).
  *
  * Patterns name files by their base name where they can, so they hold when test folders move.
  */
+const SYSTEM = ['test/e2e/**/*.test.ts', 'test/replicas/**/*.test.ts'];
+
 const SLOW = [
-  'test/e2e/**/*.test.ts',
-  'test/replicas/**/*.test.ts',
   '**/fuzz.test.ts',
   '**/compiledStart.test.ts',
   '**/fanout.test.ts',
@@ -48,12 +53,12 @@ const INTEGRATION = [
   '**/tokenEndpoint.test.ts',
 ];
 
-/** The `slow` project's files first (longest first within each project, as vitest does). */
+/** The `system` and `slow` projects' files first (longest first within each project, as vitest does). */
 class SlowFirst extends BaseSequencer {
   override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
     const sorted = await super.sort(files);
-    const slow = sorted.filter((f) => f.project.name === 'slow');
-    return [...slow, ...sorted.filter((f) => f.project.name !== 'slow')];
+    const first = (f: TestSpecification) => ['system', 'slow'].includes(f.project.name);
+    return [...sorted.filter(first), ...sorted.filter((f) => !first(f))];
   }
 }
 
@@ -62,23 +67,28 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
-    // vitest's default is one worker fewer than the cores: a single worker on this 2-core machine. The
-    // slow files mostly wait on browsers and child processes, so every core gets a worker. Two per core
-    // was 10 s faster but starved Azurite and the child processes: the replica and restart files then
-    // failed on timeouts (README, "Testing").
-    maxWorkers: availableParallelism(),
+    // vitest's default is one worker fewer than the cores: a single worker on this 2-core machine. Many
+    // files wait on child processes, Azurite or timers, so there is one worker more than the cores:
+    // with one per core, 40 core-seconds of a run were idle; with one more, 14. `test:system` keeps
+    // one per core (`--maxWorkers=100%`): more starved Azurite and the replica processes (README,
+    // "Testing").
+    maxWorkers: availableParallelism() + 1,
     reporters: ['default'],
     sequence: { sequencer: SlowFirst },
     projects: [
       // The compiled product, for the files that start it as a child process (test/helpers/compiled.ts).
-      { extends: true, test: { name: 'slow', include: SLOW, globalSetup: ['test/helpers/compiled.ts'] } },
+      {
+        extends: true,
+        test: { name: 'slow', include: SLOW, globalSetup: ['test/helpers/compiled.ts'], isolate: false },
+      },
+      { extends: true, test: { name: 'system', include: SYSTEM, globalSetup: ['test/helpers/compiled.ts'] } },
       { extends: true, test: { name: 'integration', include: INTEGRATION, exclude: SLOW } },
       {
         extends: true,
         test: {
           name: 'unit',
           include: ['test/**/*.test.ts'],
-          exclude: [...SLOW, ...INTEGRATION, ...PROD],
+          exclude: [...SYSTEM, ...SLOW, ...INTEGRATION, ...PROD],
           isolate: false,
         },
       },

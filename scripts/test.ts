@@ -1,14 +1,25 @@
 /**
- * `npm test`: the typecheck (`tsc --noEmit`) and the test suite (`vitest run`, without the `prod`
- * project) at the same time, since neither needs the other and the typecheck alone takes seconds of
- * one core (15 s the first time; later runs check what changed, in about 6 s). Fails when either fails. Arguments go to vitest (`npm test -- test/core`).
- * The typecheck's output is held until it ends, so it does not cut through vitest's.
+ * `npm test`: the typecheck (`tsc --noEmit`) and the test suite (`vitest run`) at the same time, since
+ * neither needs the other and the typecheck alone takes seconds of one core (15 s the first time;
+ * later runs check what changed, in about 6 s). Fails when either fails. The typecheck's output is
+ * held until it ends, so it does not cut through vitest's.
+ *
+ * It runs the `unit`, `integration` and `slow` projects; the `system` and `prod` projects have their
+ * own scripts (vitest.config.mts says why). Arguments go to vitest; when they name files or
+ * projects, those run whatever their project (`npm test -- test/e2e` runs the browser tests).
  */
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 
 const VITEST = path.join(path.dirname(require.resolve('vitest/package.json')), 'vitest.mjs');
 const TSBUILDINFO = path.join(__dirname, '../node_modules/.cache/tsc/test.tsbuildinfo');
+
+/** Named, not negated: vitest runs the union of `--project` filters, so `!a !b` would run both. */
+export const NPM_TEST_PROJECTS = ['slow', 'integration', 'unit'];
+
+const LEFT_OUT =
+  'Not run by npm test: the browser and replica tests (npm run test:system) and the staged start ' +
+  '(npm run test:prod). CI runs both; npm run test:all runs everything.';
 
 interface Outcome {
   code: number;
@@ -25,17 +36,32 @@ function run(args: string[], capture: boolean): Promise<Outcome> {
   });
 }
 
+/**
+ * Whether the arguments pick files or projects: a `--project` option, or a filter (a word that is
+ * not an option and not the value of the option before it, as in `--reporter json`).
+ */
+export function choosesFiles(argv: string[]): boolean {
+  return argv.some(
+    (arg, i) =>
+      arg.startsWith('--project') ||
+      (!arg.startsWith('-') && (i === 0 || !argv[i - 1].startsWith('-') || argv[i - 1].includes('='))),
+  );
+}
+
 async function main(argv: string[]): Promise<number> {
   // Incremental: a run after the first checks only what changed (the build info lives in node_modules).
   const typecheck = run(
     [require.resolve('typescript/bin/tsc'), '--noEmit', '--incremental', '--tsBuildInfoFile', TSBUILDINFO],
     true,
   );
-  const tests = run([VITEST, 'run', '--project', '!prod', ...argv], false);
+  const everyDefault = !choosesFiles(argv);
+  const projects = everyDefault ? NPM_TEST_PROJECTS.flatMap((name) => ['--project', name]) : [];
+  const tests = run([VITEST, 'run', ...projects, ...argv], false);
   const [types, suite] = await Promise.all([typecheck, tests]);
   process.stdout.write(types.output);
   process.stdout.write(types.code === 0 ? 'Typecheck passed.\n' : 'Typecheck failed (tsc --noEmit).\n');
+  if (everyDefault) process.stdout.write(`${LEFT_OUT}\n`);
   return types.code !== 0 ? types.code : suite.code;
 }
 
-main(process.argv.slice(2)).then((code) => process.exit(code));
+if (require.main === module) main(process.argv.slice(2)).then((code) => process.exit(code));

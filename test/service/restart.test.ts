@@ -127,8 +127,13 @@ describe.concurrent('the service process', () => {
     });
     expect(created.status).toBe(202);
     const opId = created.json.id;
-    const op = await sendRequest(first.url, 'GET', `/v1/operations/${opId}`);
-    expect(op.json.status).toBe('Running'); // Starting takes 6 s at scale 1: it is mid-flight
+    // Its first step may wait for a busy machine; Starting then takes 6 s at scale 1: it is mid-flight.
+    const op = await until(
+      () => sendRequest(first.url, 'GET', `/v1/operations/${opId}`),
+      (res) => res.json?.status !== 'NotStarted',
+      5_000,
+    );
+    expect(op.json.status).toBe('Running');
 
     first.child.kill('SIGKILL');
     expect(await first.exited).toEqual({ code: null, signal: 'SIGKILL' });

@@ -1,5 +1,5 @@
 /**
- * The fuzz run of test/security/fuzz.test.ts. A seeded stream of 5,000 hostile activities (every
+ * The fuzz run of test/security/fuzz.test.ts. A seeded stream of 10,000 hostile activities (every
  * command with hostile arguments, every card verb with hostile data, odd-typed fields, planted feed
  * tokens) goes through POST /api/messages, then 2,000 hostile REST requests to the runtime service,
  * 4 at a time, against the real bot and service (the demo policy on, so approvals run too). It asserts:
@@ -29,7 +29,7 @@ import { Random } from './random';
 import { RequestFuzzer } from './requests';
 
 const SEED = Number(process.env.FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 31));
-const ACTIVITIES = Number(process.env.FUZZ_ACTIVITIES ?? 5_000);
+const ACTIVITIES = Number(process.env.FUZZ_ACTIVITIES ?? 10_000);
 const REQUESTS = Number(process.env.FUZZ_REQUESTS ?? 2_000);
 const CONCURRENCY = 4;
 const BLOCK_LIMIT_MS = 100;
