@@ -3,8 +3,8 @@ import { defineConfig } from 'vitest/config';
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
 /**
- * Five projects. `npm test` runs the first three, in under two minutes on two cores; the last two
- * have their own scripts, and `.ci/run` runs all five (README, "Testing"):
+ * Six projects. `npm test` runs the first three, in under two minutes on two cores; the others have
+ * their own scripts, and `.ci/run` runs them all (README, "Testing"):
  *
  * - `slow`: long files (child processes, Azurite, fuzzing, fan-out), started first so that they
  *   overlap with everything else instead of ending the run alone. Like `unit`, its files share one
@@ -14,15 +14,17 @@ import { BaseSequencer, type TestSpecification } from 'vitest/node';
  * - `unit`: everything else, in-process only; files share one module cache per worker
  *   (`isolate: false`), which saves loading src/ again for each of them. A file that needs a
  *   fresh graph (process-wide state, `vi.mock`) belongs in `integration`.
- * - `system`: the whole product as users and operators meet it, in Chromium through the Agents
- *   Playground and as replicas on one Azurite account (`npm run test:system`): about 110 s of CPU,
- *   a third of a full run's, mostly Chromium, Azurite and the replica processes, which is why
- *   `npm test` leaves it out.
+ * - `e2e`, then `replicas` (`npm run test:system`): the whole product as users and operators meet
+ *   it, in Chromium through the Agents Playground, and as replicas on one Azurite account. About
+ *   110 s of CPU, a third of a full run's, mostly Chromium, Azurite and the replica processes,
+ *   which is why `npm test` leaves them out. The replicas run after the browsers, alone: beside
+ *   Chromium, Azurite answered 100 concurrent creates too late and the services said 503.
  * - `prod`: the deployed folder, staged with `npm ci --omit=dev` (`npm run test:prod`).
  *
  * Patterns name files by their base name where they can, so they hold when test folders move.
  */
-const SYSTEM = ['test/e2e/**/*.test.ts', 'test/replicas/**/*.test.ts'];
+const E2E = ['test/e2e/**/*.test.ts'];
+const REPLICAS = ['test/replicas/**/*.test.ts'];
 
 const SLOW = [
   '**/fuzz.test.ts',
@@ -53,12 +55,12 @@ const INTEGRATION = [
   '**/tokenEndpoint.test.ts',
 ];
 
-/** The `system` and `slow` projects' files first (longest first within each project, as vitest does). */
+/** The `slow` project's files first (longest first within each project, as vitest does). */
 class SlowFirst extends BaseSequencer {
   override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
     const sorted = await super.sort(files);
-    const first = (f: TestSpecification) => ['system', 'slow'].includes(f.project.name);
-    return [...sorted.filter(first), ...sorted.filter((f) => !first(f))];
+    const slow = sorted.filter((f) => f.project.name === 'slow');
+    return [...slow, ...sorted.filter((f) => f.project.name !== 'slow')];
   }
 }
 
@@ -69,8 +71,8 @@ export default defineConfig({
     pool: 'forks',
     // vitest's default is one worker fewer than the cores: a single worker on this 2-core machine. Many
     // files wait on child processes, Azurite or timers, so there is one worker more than the cores:
-    // with one per core, 40 core-seconds of a run were idle; with one more, 14. `test:system` keeps
-    // one per core (`--maxWorkers=100%`): more starved Azurite and the replica processes (README,
+    // with one per core, 40 core-seconds of a run were idle; with one more, 14. `e2e` keeps one per
+    // core and `replicas` runs alone: more starved Azurite and the replica processes (README,
     // "Testing").
     maxWorkers: availableParallelism() + 1,
     reporters: ['default'],
@@ -81,14 +83,33 @@ export default defineConfig({
         extends: true,
         test: { name: 'slow', include: SLOW, globalSetup: ['test/helpers/compiled.ts'], isolate: false },
       },
-      { extends: true, test: { name: 'system', include: SYSTEM, globalSetup: ['test/helpers/compiled.ts'] } },
+      {
+        extends: true,
+        test: {
+          name: 'e2e',
+          include: E2E,
+          maxWorkers: availableParallelism(),
+          sequence: { groupOrder: 1 },
+          globalSetup: ['test/helpers/compiled.ts'],
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'replicas',
+          include: REPLICAS,
+          maxWorkers: 1,
+          sequence: { groupOrder: 2 },
+          globalSetup: ['test/helpers/compiled.ts'],
+        },
+      },
       { extends: true, test: { name: 'integration', include: INTEGRATION, exclude: SLOW } },
       {
         extends: true,
         test: {
           name: 'unit',
           include: ['test/**/*.test.ts'],
-          exclude: [...SYSTEM, ...SLOW, ...INTEGRATION, ...PROD],
+          exclude: [...E2E, ...REPLICAS, ...SLOW, ...INTEGRATION, ...PROD],
           isolate: false,
         },
       },

@@ -4,7 +4,7 @@
  * later runs check what changed, in about 6 s). Fails when either fails. The typecheck's output is
  * held until it ends, so it does not cut through vitest's.
  *
- * It runs the `unit`, `integration` and `slow` projects; the `system` and `prod` projects have their
+ * It runs the `unit`, `integration` and `slow` projects; `e2e`, `replicas` and `prod` have their
  * own scripts (vitest.config.mts says why). Arguments go to vitest; when they name files or
  * projects, those run whatever their project (`npm test -- test/e2e` runs the browser tests).
  */

@@ -18,7 +18,7 @@ describe('npm test', () => {
     expect(choosesFiles(['replicas'])).toBe(true);
     expect(choosesFiles(['--reporter=verbose', 'test/replicas'])).toBe(true);
     expect(choosesFiles(['--reporter', 'json', 'fuzz'])).toBe(true);
-    expect(choosesFiles(['--project', 'system'])).toBe(true);
+    expect(choosesFiles(['--project', 'e2e'])).toBe(true);
     expect(choosesFiles(['--project=unit'])).toBe(true);
   });
 
@@ -27,7 +27,7 @@ describe('npm test', () => {
       test: { projects: { test: { name: string } }[] };
     };
     const names = config.test.projects.map((p) => p.test.name);
-    expect([...NPM_TEST_PROJECTS, 'system', 'prod'].sort()).toEqual([...names].sort());
+    expect([...NPM_TEST_PROJECTS, 'e2e', 'replicas', 'prod'].sort()).toEqual([...names].sort());
   });
 
   it('should be followed in CI by the two projects it leaves out', () => {
@@ -35,7 +35,7 @@ describe('npm test', () => {
     const scripts = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')).scripts;
     const commands = ci.split('\n').filter((line) => /^npm (test|run test:)/.test(line));
     expect(commands).toEqual(['npm test', 'npm run test:system', 'npm run test:prod']);
-    expect(scripts['test:system']).toBe('vitest run --project system --maxWorkers=100%');
+    expect(scripts['test:system']).toBe('vitest run --project e2e --project replicas');
     expect(scripts['test:prod']).toBe('vitest run --project prod');
     expect(scripts['test:all']).toBe('npm test && npm run test:system && npm run test:prod');
   });
