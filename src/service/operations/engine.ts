@@ -14,47 +14,35 @@
  * What a change costs in storage calls is held by test/service/operations/storageCalls.test.ts:
  * the record is created with the lease, a lease still held is used without a write, steps due at
  * once share one write of the record and one append of their events.
+ *
+ * Beside it: the lock's release and repair (locks.ts), one step and the events it announces
+ * (stepRunner.ts), the periodic sweep (sweep.ts), idempotency records (idempotencyKeys.ts).
  */
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../../clock';
-import { type OperationKind, type Person, RUNTIME_NAME } from '../../domain/runtime';
+import { RUNTIME_NAME } from '../../domain/runtime';
 import { AppError, ErrorCode } from '../../errors';
 import type { Logger } from '../../logger';
 import { IDLE_POLL_MS, PollLoop } from '../../infra/pollLoop';
-import { backoff, Collection, type Stored, UNCHANGED, withoutEtag } from '../../storage/collection';
+import { backoff, Collection, type Stored, withoutEtag } from '../../storage/collection';
 import { isEtagConflict, type Storage } from '../../storage/storage';
-import { type BackoffPolicy, backoffDelay } from '../../infra/retry';
 import { RecordLeases } from '../../storage/lease';
 import type { EventLog } from '../events/eventLog';
-import {
-  type OperationRecord,
-  type RuntimeRecord,
-  runtimeKey,
-  type StepOutcome,
-  SYSTEM_ACTOR,
-  summarize,
-} from '../model';
+import { type OperationRecord, type RuntimeRecord, runtimeKey, type StepOutcome, summarize } from '../model';
 import type { RuntimeProvider } from '../providers/provider';
 import type { RuntimeIndex } from '../readModel/readModel';
-import { recordOperationEnd, traceStep, traceSync } from '../../telemetry/operations';
+import { recordOperationEnd, traceStep } from '../../telemetry/operations';
 import { traceparentField } from '../../telemetry/traceparent';
-import { checkPreconditions, idempotencyId, sha256 } from './preconditions';
+import { checkPreconditions, idempotencyId } from './preconditions';
 import { IdempotencyKeys } from './idempotencyKeys';
-import { applyOutcome, newOperation } from './records';
+import { ABANDON_AFTER_MS, RuntimeLocks, TERMINAL } from './locks';
+import { applyOutcome, newOperation, type SubmitRequest } from './records';
+import { StepRunner } from './stepRunner';
+import { Sweep } from './sweep';
 
 export { IDEMPOTENCY_TTL_MS } from './idempotencyKeys';
 export { sha256 } from './preconditions';
-
-export interface SubmitRequest {
-  kind: OperationKind;
-  runtimeName: string;
-  input: Record<string, unknown>;
-  actor: Person;
-  /** sha256 of the unredacted request; a retry with the same key must match it. */
-  fingerprint: string;
-  idempotencyKey?: string;
-  ifMatch?: string;
-}
+export type { SubmitRequest } from './records';
 
 export interface EngineOptions {
   owner?: string;
@@ -72,13 +60,9 @@ export interface Advanced {
   last?: OperationRecord;
 }
 
-const TERMINAL = new Set(['Succeeded', 'Failed']);
-const ABANDON_AFTER_MS = 30_000;
 const SUBMIT_ATTEMPTS = 10;
 /** Steps due at once that run before the operation record is written (see runSteps). */
 const MAX_CHAINED_STEPS = 10;
-/** A step that threw is tried again after 1 s, 2 s, 4 s … (at most a minute), without jitter. */
-const STEP_RETRY: BackoffPolicy = { baseMs: 1000, maxMs: 60_000, jitter: [1, 1] };
 /**
  * How often each replica sweeps: it reads every runtime record (idle shutdowns, locks left by a
  * crash), which on blob storage is one request per runtime. Locks count as abandoned after 30 s
@@ -95,7 +79,9 @@ export class OperationEngine {
   /** This process's name in the operation leases it takes (logged at start, for operators). */
   readonly owner: string;
   private readonly leases: RecordLeases<OperationRecord>;
-  private readonly maxStepRetries: number;
+  private readonly locks: RuntimeLocks;
+  private readonly stepRunner: StepRunner;
+  private readonly sweeper: Sweep;
   private steps?: PollLoop;
   private loops: PollLoop[] = [];
   /** Operations this process is advancing now: one advance per operation at a time. */
@@ -117,7 +103,9 @@ export class OperationEngine {
     this.idempotency = new IdempotencyKeys(storage, clock, log, ABANDON_AFTER_MS);
     this.owner = options.owner ?? `worker-${process.pid}-${randomUUID().slice(0, 8)}`;
     this.leases = new RecordLeases(this.operations, this.owner, clock, options.leaseMs ?? 30_000);
-    this.maxStepRetries = options.maxStepRetries ?? 5;
+    this.locks = new RuntimeLocks(this.runtimes, this.operations, this.pending, index, clock, log);
+    this.stepRunner = new StepRunner(provider, this.locks, events, clock, log, options.maxStepRetries ?? 5);
+    this.sweeper = new Sweep(provider, events, this.locks, this.idempotency, log, (request) => this.submit(request));
   }
 
   /**
@@ -228,51 +216,9 @@ export class OperationEngine {
     return { ran, pending: ids.length };
   }
 
-  /**
-   * Mirrors outside changes (provider.sync), starts the changes the provider asks for by itself,
-   * and repairs locks left by crashes.
-   */
+  /** Mirrors outside changes, starts the provider's own changes, repairs locks (sweep.ts). */
   async sweep(): Promise<void> {
-    await this.syncProvider();
-    for (const request of await this.provider.systemWork()) {
-      try {
-        await this.submit({
-          ...request,
-          actor: SYSTEM_ACTOR,
-          fingerprint: sha256(`${request.kind}:${request.runtimeName}:${request.idempotencyKey}`),
-        });
-        this.log.info('system operation started', {
-          kind: request.kind,
-          runtime: request.runtimeName,
-          reason: request.reason,
-        });
-      } catch (error) {
-        if (!(error instanceof AppError)) throw error;
-        this.log.debug('system operation skipped', { runtime: request.runtimeName, reason: error.message });
-      }
-    }
-    await this.repairLocks();
-    await this.idempotency.expire();
-  }
-
-  /** Publishes what the provider's sync found; a failed sync is logged and does not stop the sweep. */
-  private async syncProvider(): Promise<void> {
-    if (!this.provider.sync) return;
-    let changes: Awaited<ReturnType<NonNullable<RuntimeProvider['sync']>>>;
-    try {
-      changes = await traceSync(() => this.provider.sync!());
-    } catch (error) {
-      this.log.warn('provider sync failed', { error });
-      return;
-    }
-    for (const c of changes) {
-      await this.events.append(c.kind === 'deleted' ? 'runtime.deleted' : 'runtime.changed', {
-        runtimeName: c.runtimeName,
-        status: c.status,
-        message: c.message,
-      });
-    }
-    if (changes.length) this.log.info('runtimes changed outside the service', { count: changes.length });
+    await this.sweeper.run();
   }
 
   /** Runs until every pending operation has ended; for tests and scripts with a fake clock. */
@@ -297,7 +243,7 @@ export class OperationEngine {
     this.loops = [
       this.steps,
       // The provider decides when a sync is due; asking costs nothing until then.
-      new PollLoop(() => this.syncProvider(), { busyMs: SYNC_CHECK_MS, log, name: 'sync' }),
+      new PollLoop(() => this.sweeper.sync(), { busyMs: SYNC_CHECK_MS, log, name: 'sync' }),
       new PollLoop(() => this.sweep(), { busyMs: this.options.sweepMs ?? SWEEP_MS, log, name: 'sweep' }),
     ];
     for (const loop of this.loops) loop.start();
@@ -337,7 +283,7 @@ export class OperationEngine {
         return { ran, last };
       }
       if (TERMINAL.has(op.status)) {
-        await this.finish(op);
+        await this.locks.finish(op);
         return { ran, last };
       }
       const now = this.clock.now();
@@ -357,9 +303,9 @@ export class OperationEngine {
       }
       last = stored;
       recordOperationEnd(leased.record, next);
-      await this.publish(leased.record, next, outcomes);
+      await this.stepRunner.publish(leased.record, next, outcomes);
       if (TERMINAL.has(next.status)) {
-        await this.finish(next);
+        await this.locks.finish(next);
         return { ran, last };
       }
       if (next.dueAt > this.clock.now()) {
@@ -383,7 +329,7 @@ export class OperationEngine {
     let current = leased;
     for (;;) {
       const step = current;
-      const outcome = await traceStep(step, () => this.runStep(step));
+      const outcome = await traceStep(step, () => this.stepRunner.run(step));
       outcomes.push(outcome);
       const next = applyOutcome(step, outcome, this.clock.now());
       // A step that hands state to the next one (a write it must not send twice) is stored first.
@@ -424,132 +370,5 @@ export class OperationEngine {
   private async dropIfAbandoned(id: string): Promise<void> {
     const queued = await this.pending.get(id);
     if (queued && this.clock.now() - Date.parse(queued.since) > ABANDON_AFTER_MS) await this.pending.delete(id);
-  }
-
-  private async runStep(op: OperationRecord): Promise<StepOutcome> {
-    if (op.phase === 'begin') {
-      // A lock once released never names this operation again, so the read model's word that it
-      // does is enough (submit's read-back put it there); only a doubt costs a read.
-      const locked =
-        this.index.get(op.runtimeKey)?.activeOperation?.id === op.id ||
-        (await this.runtimes.get(op.runtimeKey))?.activeOperation?.id === op.id;
-      if (!locked) {
-        const abandoned = this.clock.now() - Date.parse(op.createdOn) > ABANDON_AFTER_MS;
-        if (!abandoned) return { message: 'Waiting for the runtime lock', next: { phase: 'begin', waitMs: 1000 } };
-        return {
-          message: 'The request was interrupted before it started',
-          result: {
-            ok: false,
-            error: { code: 'Abandoned', message: 'The request was interrupted before it started; send it again.' },
-          },
-        };
-      }
-    }
-    try {
-      return await this.provider.step(op);
-    } catch (error) {
-      if (error instanceof AppError) {
-        return { message: error.message, result: { ok: false, error: { code: error.code, message: error.message } } };
-      }
-      const attempts = Number(op.state?.attempts ?? 0) + 1;
-      this.log.error('operation step failed', { operationId: op.id, phase: op.phase, attempts, error });
-      if (attempts > this.maxStepRetries) {
-        return {
-          message: 'The operation failed unexpectedly',
-          result: {
-            ok: false,
-            error: { code: 'InternalError', message: 'The runtime service failed to complete this operation.' },
-          },
-        };
-      }
-      const waitMs = backoffDelay(STEP_RETRY, attempts);
-      return {
-        message: `Retrying after an error (attempt ${attempts})`,
-        next: { phase: op.phase, waitMs, state: { ...op.state, attempts } },
-      };
-    }
-  }
-
-  /** The events of the steps just run, in one append: each runtime change, then the operation's end. */
-  private async publish(before: OperationRecord, after: OperationRecord, outcomes: StepOutcome[]): Promise<void> {
-    const events: Parameters<EventLog['appendAll']>[0] = [];
-    for (const outcome of outcomes) {
-      if (!outcome.runtimeStatus) continue;
-      events.push({
-        type: outcome.runtimeStatus === 'NotExist' ? 'runtime.deleted' : 'runtime.changed',
-        data: {
-          runtimeName: after.runtimeName,
-          status: outcome.runtimeStatus,
-          operationId: after.id,
-          message: outcome.message,
-        },
-      });
-    }
-    const completed = TERMINAL.has(after.status) && !TERMINAL.has(before.status);
-    if (completed) {
-      events.push({
-        type: 'operation.completed',
-        data: { operation: summarize(after), runtimeName: after.runtimeName },
-      });
-    }
-    await this.events.appendAll(events);
-    if (completed) {
-      this.log.info('operation completed', { operationId: after.id, status: after.status, error: after.error });
-    }
-  }
-
-  /** Releases the runtime lock and records the last operation; idempotent. */
-  private async finish(op: OperationRecord): Promise<void> {
-    // Written on the record as the read model has it (this process's last write, read back), so
-    // that most releases cost no read; a stale one only costs a refused write.
-    await this.runtimes.update(
-      op.runtimeKey,
-      (r) =>
-        r && r.activeOperation?.id === op.id
-          ? { ...r, activeOperation: undefined, lastOperation: summarize(op) }
-          : UNCHANGED,
-      undefined,
-      this.index.stored(op.runtimeKey),
-    );
-    await this.pending.delete(op.id);
-  }
-
-  private async unclaim(key: string, op: OperationRecord): Promise<void> {
-    if (op.kind === 'create') {
-      const record = await this.runtimes.get(key);
-      if (record?.activeOperation?.id === op.id) await this.runtimes.delete(key);
-      return;
-    }
-    await this.runtimes.update(key, (r) =>
-      r && r.activeOperation?.id === op.id ? { ...r, activeOperation: undefined } : UNCHANGED,
-    );
-  }
-
-  /**
-   * A lock whose operation is gone or finished (a crash between two writes) is released. Only the
-   * locks older than ABANDON_AFTER_MS are due; the read model names them, and they are read again
-   * before anything is decided, which also shows the read model a release that no event announced.
-   */
-  private async repairLocks(): Promise<void> {
-    const due = this.index.lockedSince(this.clock.now() - ABANDON_AFTER_MS);
-    if (due.length === 0) return;
-    await this.index.refresh(due);
-    for (const key of due) {
-      const record = this.index.get(key);
-      const active = record?.activeOperation;
-      if (!record || !active || this.clock.now() - Date.parse(active.createdOn) < ABANDON_AFTER_MS) continue;
-      const op = await this.operations.get(active.id);
-      if (op && !TERMINAL.has(op.status)) {
-        // Re-queued only when missing: a long operation is not rewritten on every sweep.
-        if (!(await this.pending.get(op.id))) await this.pending.put(op.id, { since: op.createdOn });
-        continue;
-      }
-      if (op) await this.finish(op);
-      else await this.unclaim(runtimeKey(record.name), { id: active.id, kind: active.kind } as OperationRecord);
-      this.log.warn('released a lock left by an interrupted operation', {
-        runtime: record.name,
-        operationId: active.id,
-      });
-    }
   }
 }

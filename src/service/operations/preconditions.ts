@@ -4,7 +4,7 @@ import type { Person } from '../../domain/runtime';
 import { AppError, conflict, ErrorCode, notFound } from '../../errors';
 import type { Stored } from '../../storage/collection';
 import type { RuntimeRecord } from '../model';
-import type { SubmitRequest } from './engine';
+import type { SubmitRequest } from './records';
 
 export function checkPreconditions(request: SubmitRequest, current: Stored<RuntimeRecord> | undefined): void {
   if (request.kind === 'create') {

@@ -1,8 +1,20 @@
-/** Operation records: a new one, and the next state of one after a step. Pure functions of their inputs. */
+/** Operation records: the request for one, a new one, and the next state of one after a step. Pure functions of their inputs. */
 import { randomUUID } from 'node:crypto';
 import { iso } from '../../clock';
+import type { OperationKind, Person } from '../../domain/runtime';
 import type { OperationRecord, StepOutcome } from '../model';
-import type { SubmitRequest } from './engine';
+
+/** A change as the engine receives it. */
+export interface SubmitRequest {
+  kind: OperationKind;
+  runtimeName: string;
+  input: Record<string, unknown>;
+  actor: Person;
+  /** sha256 of the unredacted request; a retry with the same key must match it. */
+  fingerprint: string;
+  idempotencyKey?: string;
+  ifMatch?: string;
+}
 
 export function newOperation(
   now: number,
