@@ -13,28 +13,20 @@ import { RuntimeReadModel } from '../../../src/service/readModel/readModel';
 import { VersionStore } from '../../../src/service/versions/versionStore';
 import { Collection } from '../../../src/storage/collection';
 import { MemoryStorage } from '../../../src/storage/memoryStorage';
-import { ACTORS } from '../../helpers/service';
+import { lockedRuntime, NOW, operationRecord } from './support';
 
-const NOW = Date.parse('2026-11-23T09:00:00Z');
 const CATALOGUE = path.join(__dirname, '../../../catalogue/promptflow-runtime-stable.json');
 
 function operation(id: string, kind: OperationRecord['kind'], status: OperationRecord['status']): OperationRecord {
-  return {
+  const at = iso(NOW - 60_000);
+  return operationRecord({
     id,
     kind,
-    runtimeName: 'chat-dev',
-    runtimeKey: 'chat-dev',
     status,
-    requestedBy: ACTORS.alex,
-    createdOn: iso(NOW - 60_000),
-    updatedOn: iso(NOW - 60_000),
-    input: {},
-    warnings: [],
-    steps: [],
+    createdOn: at,
+    updatedOn: at,
     phase: status === 'Running' ? 'begin' : 'done',
-    dueAt: NOW,
-    fingerprint: 'f',
-  };
+  });
 }
 
 /** chat-dev, locked by `op` since `lockedAgoMs`; `op` stored unless `stored` is false. */
@@ -53,21 +45,7 @@ async function setup(op: OperationRecord, lockedAgoMs: number, stored = true) {
   const runtimes = new Collection<RuntimeRecord>(writers, 'runtimes');
   const operations = new Collection<OperationRecord>(writers, 'operations');
   const pending = new Collection<{ since: string }>(writers, 'pending-operations');
-  await runtimes.create('chat-dev', {
-    name: 'chat-dev',
-    type: 'automatic',
-    status: 'Running',
-    owner: ACTORS.alex,
-    createdOn: iso(NOW - 3_600_000),
-    modifiedOn: iso(NOW - 3_600_000),
-    activeOperation: {
-      id: op.id,
-      kind: op.kind,
-      status: 'Running',
-      requestedBy: ACTORS.alex,
-      createdOn: iso(NOW - lockedAgoMs),
-    },
-  } as RuntimeRecord);
+  await runtimes.create('chat-dev', lockedRuntime(op, lockedAgoMs));
   if (stored) await operations.create(op.id, op);
   await index.start();
   const locks = new RuntimeLocks(runtimes, operations, pending, index, clock, log);

@@ -7,34 +7,14 @@ import { FakeClock, iso } from '../../../src/clock';
 import { AppError, ErrorCode } from '../../../src/errors';
 import { createLogger } from '../../../src/logger';
 import { EventLog } from '../../../src/service/events/eventLog';
-import type { OperationRecord, StepOutcome } from '../../../src/service/model';
+import type { StepOutcome } from '../../../src/service/model';
 import type { RuntimeLocks } from '../../../src/service/operations/locks';
 import type { RuntimeProvider } from '../../../src/service/providers/provider';
 import { StepRunner } from '../../../src/service/operations/stepRunner';
 import { MemoryStorage } from '../../../src/storage/memoryStorage';
-import { ACTORS } from '../../helpers/service';
+import { NOW, operationRecord } from './support';
 
-const NOW = Date.parse('2026-11-23T09:00:00Z');
-
-function operation(over: Partial<OperationRecord> = {}): OperationRecord {
-  return {
-    id: 'op-1',
-    kind: 'reset',
-    runtimeName: 'chat-dev',
-    runtimeKey: 'chat-dev',
-    status: 'Running',
-    requestedBy: ACTORS.alex,
-    createdOn: iso(NOW - 1000),
-    updatedOn: iso(NOW - 1000),
-    input: {},
-    warnings: [],
-    steps: [],
-    phase: 'reset',
-    dueAt: NOW,
-    fingerprint: 'f',
-    ...over,
-  };
-}
+const operation = operationRecord;
 
 /** A runner whose provider's step does `step`, and whose lock is held or not. */
 function runner(step: RuntimeProvider['step'], held = true) {
