@@ -1,8 +1,10 @@
 /**
- * `npm test`: the typecheck (`tsc --noEmit`) and the test suite (`vitest run`) at the same time, since
- * neither needs the other and the typecheck alone takes seconds of one core (15 s the first time;
- * later runs check what changed, in about 6 s). Fails when either fails. The typecheck's output is
- * held until it ends, so it does not cut through vitest's.
+ * `npm test`: the typecheck and the test suite (`vitest run`) at the same time, since neither needs
+ * the other. The typecheck is `tsc -b tsconfig.check.json`: build mode, no output, its build info in
+ * node_modules/.cache. It takes 20 s of one core the first time, about 7 s after a change, and
+ * 0.3 s when nothing changed since the last check, where plain `tsc --noEmit --incremental` still
+ * parsed every file (7 s). Fails when either fails. The typecheck's output is held until it ends, so
+ * it does not cut through vitest's.
  *
  * It runs the `unit`, `integration` and `slow` projects; `e2e`, `replicas` and `prod` have their
  * own scripts (vitest.config.mts says why). Arguments go to vitest; when they name files or
@@ -12,7 +14,7 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 
 const VITEST = path.join(path.dirname(require.resolve('vitest/package.json')), 'vitest.mjs');
-const TSBUILDINFO = path.join(__dirname, '../node_modules/.cache/tsc/test.tsbuildinfo');
+const TSCONFIG = path.join(__dirname, '../tsconfig.check.json');
 
 /** Named, not negated: vitest runs the union of `--project` filters, so `!a !b` would run both. */
 export const NPM_TEST_PROJECTS = ['slow', 'integration', 'unit'];
@@ -49,17 +51,13 @@ export function choosesFiles(argv: string[]): boolean {
 }
 
 async function main(argv: string[]): Promise<number> {
-  // Incremental: a run after the first checks only what changed (the build info lives in node_modules).
-  const typecheck = run(
-    [require.resolve('typescript/bin/tsc'), '--noEmit', '--incremental', '--tsBuildInfoFile', TSBUILDINFO],
-    true,
-  );
+  const typecheck = run([require.resolve('typescript/bin/tsc'), '-b', TSCONFIG], true);
   const everyDefault = !choosesFiles(argv);
   const projects = everyDefault ? NPM_TEST_PROJECTS.flatMap((name) => ['--project', name]) : [];
   const tests = run([VITEST, 'run', ...projects, ...argv], false);
   const [types, suite] = await Promise.all([typecheck, tests]);
   process.stdout.write(types.output);
-  process.stdout.write(types.code === 0 ? 'Typecheck passed.\n' : 'Typecheck failed (tsc --noEmit).\n');
+  process.stdout.write(types.code === 0 ? 'Typecheck passed.\n' : 'Typecheck failed (tsc -b tsconfig.check.json).\n');
   if (everyDefault) process.stdout.write(`${LEFT_OUT}\n`);
   return types.code !== 0 ? types.code : suite.code;
 }
