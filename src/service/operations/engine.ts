@@ -93,8 +93,8 @@ export class OperationEngine {
     private readonly events: EventLog,
     private readonly clock: Clock,
     private readonly log: Logger,
-    /** The read model: the sweep looks there for what is due instead of reading every record. */
-    private readonly index: RuntimeIndex,
+    /** The read model: the locks look there for what is held or due instead of reading every record. */
+    index: RuntimeIndex,
     private readonly options: EngineOptions = {},
   ) {
     this.runtimes = new Collection(storage, 'runtimes');
